@@ -1,0 +1,125 @@
+//! The exported functions. Their doc comments are the C documentation:
+//! cbindgen copies them into `include/nymidiag.h`.
+
+use std::ffi::c_char;
+
+use super::boundary::{free_raw_buffer, json_call};
+use crate::describe::{DescribeRequest, describe};
+
+/// NUL-terminated copy of the crate version, for `nymidiag_version`.
+static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+
+/// Returns the C ABI version of this library (`NYMIDIAG_ABI_VERSION` in the
+/// header it was built with). Callers check it before any other call and
+/// refuse a library whose ABI differs from the one they were written for.
+///
+/// Never fails; safe to call from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn nymidiag_abi_version() -> u32 {
+    crate::ABI_VERSION
+}
+
+/// Returns the library version as a static NUL-terminated UTF-8 string
+/// (for example `"0.1.0"`).
+///
+/// The pointer is valid for the life of the process and must NOT be passed
+/// to `nymidiag_buffer_free` or any other free function. Never NULL; safe to
+/// call from any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn nymidiag_version() -> *const c_char {
+    VERSION.as_ptr().cast()
+}
+
+/// Frees a buffer that a `nymidiag_*` capability export wrote to `*out`.
+///
+/// `len` must be the `*out_len` written with it. NULL is accepted and does
+/// nothing, so a caller may free unconditionally in a `finally` block.
+/// Freeing the same buffer twice, or a pointer this library did not hand
+/// out, is undefined behaviour. Safe to call from any thread.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or a buffer returned by this library together with
+/// `len`, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_buffer_free(ptr: *mut u8, len: usize) {
+    // SAFETY: forwarded caller contract.
+    unsafe { free_raw_buffer(ptr, len) }
+}
+
+/// Describes the library and the process it runs in: the report envelope
+/// with `context` filled (host, user, LocalSystem or elevated where known,
+/// OS, architecture, process bitness, tool and ABI version) and `data`
+/// listing the capability exports of this build.
+///
+/// Request: UTF-8 JSON `{"caller": "..."}`, every field optional; an empty
+/// request (`request_len` 0, `request` may be NULL) means `{}`. Unknown
+/// fields are rejected.
+///
+/// Returns `NYMIDIAG_STATUS_OK` (0) and the report in `*out`, or a non-zero
+/// `NYMIDIAG_STATUS_*` and an error document
+/// `{"error": {"id", "status", "message"}}` in `*out`. Whenever `out` and
+/// `out_len` are both non-NULL, `*out` is a buffer the caller frees with
+/// `nymidiag_buffer_free(*out, *out_len)`; if either is NULL the call
+/// returns `NYMIDIAG_STATUS_NULL_ARGUMENT` and allocates nothing.
+///
+/// Safe to call from several threads at once; keeps no state between calls.
+///
+/// # Safety
+///
+/// `request` must be NULL or point to `request_len` readable bytes; `out`
+/// and `out_len` must be NULL or valid for writing one value each.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_describe(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "describe",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: DescribeRequest| Ok(describe(&req)),
+        )
+    }
+}
+
+/// TEST BUILDS ONLY (cargo feature `test-exports`): parses the request like
+/// any capability, then panics, to prove that a panic becomes
+/// `NYMIDIAG_STATUS_PANIC` and an error document instead of unwinding into
+/// the caller. Same contract as `nymidiag_describe`.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[cfg(feature = "test-exports")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_test_panic(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "test_panic",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: DescribeRequest| {
+                let _ = req;
+                if true {
+                    panic!("deliberate panic from nymidiag_test_panic");
+                }
+                Ok(())
+            },
+        )
+    }
+}
