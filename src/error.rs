@@ -44,11 +44,17 @@ impl Error {
     pub fn parse_request<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
         // Syntax first, so that a truncated document is reported as such and
         // not as a missing field.
-        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            return Err(Error::RequestNotJson(e.to_string()));
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::RequestNotJson(e.to_string()))?;
+        // serde would also accept a struct written as an array; requests are
+        // always objects.
+        if !value.is_object() {
+            return Err(Error::RequestInvalid {
+                path: ".".to_owned(),
+                message: "the request must be a JSON object".to_owned(),
+            });
         }
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
+        serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             Error::RequestInvalid {
                 path,
@@ -90,6 +96,12 @@ mod tests {
             Error::RequestInvalid { path, .. } => assert_eq!(path, "inner.b"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn arrays_are_not_requests() {
+        let e = Error::parse_request::<Req>("[]").unwrap_err();
+        assert!(matches!(e, Error::RequestInvalid { .. }), "{e:?}");
     }
 
     #[test]

@@ -1,0 +1,194 @@
+<#
+.SYNOPSIS
+Builds, tests and packages NymiDiag: the native library and the PowerShell module.
+
+.DESCRIPTION
+One entry point for developers and CI. On Linux, ./build.sh <Task> installs
+the missing tools first (PowerShell 7, Pester, reference assemblies) and then
+runs this script; on Windows run it directly with Pester 5 installed.
+
+Tasks:
+  Build    cargo build --release, then copy the library into
+           powershell/NymiDiag/bin/<rid>/ so that
+           Import-Module ./powershell/NymiDiag works in place.
+  Test     Build, then cargo fmt --check, cargo clippy, cargo test (includes
+           the C program compiled against include/nymidiag.h, run under
+           valgrind when installed, and the header/schema freshness tests),
+           cargo doc, then the Pester tests in tests/powershell.
+  Package  Build, then a versioned module folder and zip under out/.
+  Demo     Build, then import the module and run it on this machine.
+  Bless    Regenerate the committed contract files (include/nymidiag.h and
+           the JSON schemas) after an intended ABI or report change.
+  Clean    Remove target/, out/ and the module's bin/ folder.
+
+.PARAMETER Task
+What to do: Build, Test, Package, Demo, Bless or Clean.
+
+.PARAMETER Target
+A Rust target triple to cross-build for, for example x86_64-pc-windows-msvc,
+i686-pc-windows-msvc or aarch64-pc-windows-msvc. Default: this machine. The
+library lands in bin/<rid>/ for that target (win-x64, win-x86, win-arm64).
+
+.EXAMPLE
+./build.ps1 -Task Test
+
+Builds and runs every test.
+
+.EXAMPLE
+./build.ps1 -Task Package -Target i686-pc-windows-msvc
+
+Builds the 32-bit Windows library and packages the module with it.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bless', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('', 'x86_64-pc-windows-msvc', 'i686-pc-windows-msvc', 'aarch64-pc-windows-msvc',
+        'x86_64-unknown-linux-gnu', 'aarch64-unknown-linux-gnu', 'x86_64-apple-darwin', 'aarch64-apple-darwin')]
+    [string] $Target = ''
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+
+$root = $PSScriptRoot
+$moduleRoot = Join-Path $root 'powershell/NymiDiag'
+. (Join-Path $moduleRoot 'Private/RuntimeId.ps1')
+
+function Invoke-Step {
+    # Runs a native command, echoing it, and stops the build when it fails.
+    param([Parameter(Mandatory = $true)][string] $Name, [Parameter(Mandatory = $true)][scriptblock] $Command)
+    Write-Host "==> $Name"
+    & $Command
+    if ($LASTEXITCODE -ne 0) { throw "build.ps1: step '$Name' failed with exit code $LASTEXITCODE." }
+}
+
+function Get-ToolVersion {
+    # Reads tools/versions.env (KEY=value lines), shared with bootstrap.sh.
+    $versions = @{}
+    foreach ($line in Get-Content (Join-Path $root 'tools/versions.env')) {
+        if ($line -match '^\s*([A-Z_]+)=(\S+)') { $versions[$Matches[1]] = $Matches[2] }
+    }
+    $versions
+}
+
+function Get-NuGetPackageRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    Join-Path ([System.Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Get-TargetRuntimeId {
+    param([string] $Triple)
+    if (-not $Triple) { return GetNymiRuntimeId }
+    $map = @{
+        'x86_64-pc-windows-msvc' = 'win-x64'; 'i686-pc-windows-msvc' = 'win-x86'; 'aarch64-pc-windows-msvc' = 'win-arm64'
+        'x86_64-unknown-linux-gnu' = 'linux-x64'; 'aarch64-unknown-linux-gnu' = 'linux-arm64'
+        'x86_64-apple-darwin' = 'osx-x64'; 'aarch64-apple-darwin' = 'osx-arm64'
+    }
+    $map[$Triple]
+}
+
+function Get-CrateVersion {
+    $text = Get-Content -Raw (Join-Path $root 'Cargo.toml')
+    if ($text -notmatch '(?m)^version\s*=\s*"([^"]+)"') { throw 'build.ps1: no version in Cargo.toml.' }
+    $Matches[1]
+}
+
+function Invoke-Build {
+    $cargoArgs = @('build', '--release', '--locked')
+    if ($Target) { $cargoArgs += @('--target', $Target) }
+    Invoke-Step "cargo $($cargoArgs -join ' ')" { cargo @cargoArgs }
+
+    $rid = Get-TargetRuntimeId $Target
+    $fileName = GetNymiLibraryName -RuntimeId $rid
+    $releaseDir = Join-Path $root 'target/release'
+    if ($Target) { $releaseDir = Join-Path $root "target/$Target/release" }
+    $built = Join-Path $releaseDir $fileName
+    if (-not (Test-Path $built)) { throw "build.ps1: cargo did not produce $built." }
+    $bin = Join-Path $moduleRoot "bin/$rid"
+    New-Item -ItemType Directory -Force -Path $bin | Out-Null
+    Copy-Item -Force $built (Join-Path $bin $fileName)
+    Write-Host "==> $fileName -> powershell/NymiDiag/bin/$rid/ ($((Get-Item $built).Length) bytes)"
+}
+
+function Invoke-RustTests {
+    Invoke-Step 'cargo fmt --check' { cargo fmt --all -- --check }
+    Invoke-Step 'cargo clippy' { cargo clippy --locked --all-targets --all-features -- -D warnings }
+    Invoke-Step 'cargo test' { cargo test --locked --all-features }
+    $previous = $env:RUSTDOCFLAGS
+    $env:RUSTDOCFLAGS = '-D warnings'
+    try { Invoke-Step 'cargo doc' { cargo doc --locked --no-deps --all-features } }
+    finally { $env:RUSTDOCFLAGS = $previous }
+}
+
+function Invoke-PesterTests {
+    $versions = Get-ToolVersion
+    $pester = Join-Path (Get-NuGetPackageRoot) "pester/$($versions.PESTER_VERSION)/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) {
+        $installed = Get-Module -ListAvailable Pester | Where-Object { $_.Version.Major -ge 5 } | Sort-Object Version -Descending | Select-Object -First 1
+        if (-not $installed) { throw "build.ps1: Pester 5 not found ($pester); run tools/bootstrap.sh or Install-Module Pester." }
+        $pester = $installed.Path
+    }
+    # A child process, so that the library loaded by the tests is not held by
+    # this build session.
+    $pwsh = (Get-Process -Id $PID).Path
+    # As a dotnet global tool the process is 'dotnet'; $PSHOME holds pwsh.
+    foreach ($name in 'pwsh.exe', 'pwsh', 'powershell.exe') {
+        if (Test-Path (Join-Path $PSHOME $name)) { $pwsh = Join-Path $PSHOME $name; break }
+    }
+    $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$pester' -MinimumVersion 5.0
+`$config = New-PesterConfiguration
+`$config.Run.Path = '$(Join-Path $root 'tests/powershell')'
+`$config.Run.PassThru = `$true
+`$config.Output.Verbosity = 'Detailed'
+`$result = Invoke-Pester -Configuration `$config
+'Pester: {0} passed, {1} failed, {2} skipped' -f `$result.PassedCount, `$result.FailedCount, `$result.SkippedCount
+if (`$result.FailedCount -gt 0 -or `$result.Result -ne 'Passed') { exit 1 }
+"@
+    Invoke-Step 'Pester' { & $pwsh -NoProfile -NonInteractive -Command $script }
+}
+
+function Invoke-Package {
+    $version = Get-CrateVersion
+    $dest = Join-Path $root "out/NymiDiag/$version"
+    if (Test-Path $dest) { Remove-Item -Recurse -Force $dest }
+    New-Item -ItemType Directory -Force -Path $dest | Out-Null
+    foreach ($item in 'NymiDiag.psd1', 'NymiDiag.psm1', 'NymiDiag.Format.ps1xml', 'Public', 'Private', 'en-US', 'bin') {
+        Copy-Item -Recurse -Force (Join-Path $moduleRoot $item) $dest
+    }
+    $zip = Join-Path $root "out/NymiDiag-$version.zip"
+    if (Test-Path $zip) { Remove-Item -Force $zip }
+    Compress-Archive -Path (Join-Path $root 'out/NymiDiag') -DestinationPath $zip
+    $rids = (Get-ChildItem (Join-Path $dest 'bin') -Directory | ForEach-Object Name) -join ', '
+    Write-Host "==> out/NymiDiag/$version and out/NymiDiag-$version.zip (libraries: $rids)"
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' {
+        Invoke-Build
+        Invoke-RustTests
+        Invoke-PesterTests
+        Write-Host '==> all tests passed'
+    }
+    'Package' { Invoke-Build; Invoke-Package }
+    'Demo' {
+        Invoke-Build
+        Import-Module (Join-Path $moduleRoot 'NymiDiag.psd1') -Force
+        Get-NymiDiagEnvironment | Format-List
+    }
+    'Bless' {
+        $env:NYMIDIAG_BLESS = '1'
+        try { Invoke-Step 'regenerate contract files' { cargo test --locked --all-features --test contract_files } }
+        finally { Remove-Item Env:NYMIDIAG_BLESS }
+    }
+    'Clean' {
+        foreach ($path in 'target', 'out', 'powershell/NymiDiag/bin') {
+            $full = Join-Path $root $path
+            if (Test-Path $full) { Remove-Item -Recurse -Force $full }
+        }
+    }
+}

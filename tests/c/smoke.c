@@ -1,0 +1,80 @@
+/*
+ * Calls every export of include/nymidiag.h the way a C caller would and
+ * frees everything it is given. Run by tests/c_abi.rs, under valgrind when
+ * it is installed, which fails the test on leaks and invalid accesses.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "nymidiag.h"
+
+static int failures = 0;
+
+#define CHECK(cond)                                                        \
+    do {                                                                   \
+        if (!(cond)) {                                                     \
+            fprintf(stderr, "smoke.c:%d: check failed: %s\n", __LINE__, #cond); \
+            failures++;                                                    \
+        }                                                                  \
+    } while (0)
+
+/* Calls describe with `request` and checks the status and that the out
+ * buffer holds `expect` somewhere in its JSON. */
+static void describe_case(const char *request, int32_t expected_status, const char *expect)
+{
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    int32_t status = nymidiag_describe((const uint8_t *)request, strlen(request), &out, &out_len);
+    CHECK(status == expected_status);
+    CHECK(out != NULL);
+    CHECK(out_len > 0);
+    if (out != NULL && expect != NULL) {
+        /* The buffer is not NUL-terminated: search within out_len only. */
+        size_t n = strlen(expect);
+        int found = 0;
+        for (size_t i = 0; n <= out_len && i + n <= out_len; i++) {
+            if (memcmp(out + i, expect, n) == 0) {
+                found = 1;
+                break;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "expected %s in: %.*s\n", expect, (int)out_len, (const char *)out);
+        }
+        CHECK(found);
+    }
+    nymidiag_buffer_free(out, out_len);
+}
+
+int main(void)
+{
+    CHECK(nymidiag_abi_version() == NYMIDIAG_ABI_VERSION);
+
+    const char *version = nymidiag_version();
+    CHECK(version != NULL);
+    CHECK(strcmp(version, NYMIDIAG_VERSION) == 0);
+
+    nymidiag_buffer_free(NULL, 0);
+
+    describe_case("{\"caller\":\"smoke.c\"}", NYMIDIAG_STATUS_OK, "\"caller\":\"smoke.c\"");
+    describe_case("", NYMIDIAG_STATUS_OK, "\"capability\":\"describe\"");
+    describe_case("{", NYMIDIAG_STATUS_REQUEST_NOT_JSON, "\"REQUEST_NOT_JSON\"");
+    describe_case("{\"nope\":1}", NYMIDIAG_STATUS_REQUEST_INVALID, "\"REQUEST_INVALID\"");
+    describe_case("{\"caller\":\"\xff\"}", NYMIDIAG_STATUS_REQUEST_NOT_UTF8, "\"REQUEST_NOT_UTF8\"");
+
+    /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
+    size_t out_len = 7;
+    CHECK(nymidiag_describe(NULL, 0, NULL, &out_len) == NYMIDIAG_STATUS_NULL_ARGUMENT);
+    CHECK(out_len == 0);
+
+    /* NULL request with a length: error document, freed like any other. */
+    uint8_t *out = NULL;
+    CHECK(nymidiag_describe(NULL, 3, &out, &out_len) == NYMIDIAG_STATUS_NULL_ARGUMENT);
+    CHECK(out != NULL);
+    nymidiag_buffer_free(out, out_len);
+
+    if (failures == 0) {
+        printf("smoke.c: all checks passed\n");
+    }
+    return failures == 0 ? 0 : 1;
+}
