@@ -15,6 +15,9 @@ Tasks:
            the C program compiled against include/nymidiag.h, run under
            valgrind when installed, and the header/schema freshness tests),
            cargo doc, then the Pester tests in tests/powershell.
+  Pester   Only the Pester tests, in this edition of PowerShell (run it
+           from powershell.exe to test Windows PowerShell 5.1); expects a
+           previous Build.
   Package  Build, then a versioned module folder and zip under out/.
   Demo     Build, then import the module and run it on this machine.
   Bless    Regenerate the committed contract files (include/nymidiag.h and
@@ -22,7 +25,7 @@ Tasks:
   Clean    Remove target/, out/ and the module's bin/ folder.
 
 .PARAMETER Task
-What to do: Build, Test, Package, Demo, Bless or Clean.
+What to do: Build, Test, Pester, Package, Demo, Bless or Clean.
 
 .PARAMETER Target
 A Rust target triple to cross-build for, for example x86_64-pc-windows-msvc,
@@ -41,7 +44,7 @@ Builds the 32-bit Windows library and packages the module with it.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bless', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'Demo', 'Bless', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('', 'x86_64-pc-windows-msvc', 'i686-pc-windows-msvc', 'aarch64-pc-windows-msvc',
@@ -174,6 +177,7 @@ switch ($Task) {
         Invoke-PesterTests
         Write-Host '==> all tests passed'
     }
+    'Pester' { Invoke-PesterTests }
     'Package' { Invoke-Build; Invoke-Package }
     'Demo' {
         Invoke-Build

@@ -60,13 +60,20 @@ Describe 'Get-NymiDiagEnvironment' {
 }
 
 Describe 'errors from the library' {
-    It 'an invalid request becomes an ErrorRecord with a stable ErrorId' {
+    BeforeAll {
+        # A stand-in for a public command: an advanced function inside the
+        # module that calls an export with whatever request it is given.
         InModuleScope NymiDiag {
-            function Invoke-BadRequest {
+            function script:Invoke-BadRequest {
                 [CmdletBinding()]
                 param([hashtable] $Request)
                 InvokeNymiExport -Export 'nymidiag_describe' -Request $Request -Cmdlet $PSCmdlet
             }
+        }
+    }
+
+    It 'an invalid request becomes an ErrorRecord with a stable ErrorId' {
+        InModuleScope NymiDiag {
             $record = $null
             try { Invoke-BadRequest -Request @{ unexpected = 1 } } catch { $record = $_ }
             $record | Should -Not -BeNullOrEmpty
@@ -80,11 +87,6 @@ Describe 'errors from the library' {
 
     It 'names the request field that has the wrong type' {
         InModuleScope NymiDiag {
-            function Invoke-BadRequest {
-                [CmdletBinding()]
-                param([hashtable] $Request)
-                InvokeNymiExport -Export 'nymidiag_describe' -Request $Request -Cmdlet $PSCmdlet
-            }
             $record = $null
             try { Invoke-BadRequest -Request @{ caller = 42 } } catch { $record = $_ }
             $record.FullyQualifiedErrorId | Should -BeLike 'NymiDiag.RequestInvalid*'
@@ -94,14 +96,9 @@ Describe 'errors from the library' {
 
     It 'respects -ErrorAction SilentlyContinue on the public command path' {
         InModuleScope NymiDiag {
-            function Invoke-BadRequest {
-                [CmdletBinding()]
-                param()
-                InvokeNymiExport -Export 'nymidiag_describe' -Request @{ nope = $true } -Cmdlet $PSCmdlet
-            }
             # A terminating error from ThrowTerminatingError still stops the
             # command; callers catch it like any cmdlet's.
-            { Invoke-BadRequest -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'NymiDiag.RequestInvalid*'
+            { Invoke-BadRequest -Request @{ nope = $true } -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'NymiDiag.RequestInvalid*'
         }
     }
 
