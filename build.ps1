@@ -98,6 +98,34 @@ function Get-CrateVersion {
     $Matches[1]
 }
 
+function Invoke-ShimBuild {
+    # Precompiles the P/Invoke shim into bin/NymiDiag.Native.dll as C# 5
+    # against .NET Framework 4.7.2, the one assembly both Windows PowerShell
+    # 5.1 and PowerShell 7 load; without it the module compiles the source at
+    # import, which costs a second or more.
+    $source = Join-Path $moduleRoot 'Private/NativeMethods.cs'
+    $output = Join-Path $moduleRoot 'bin/NymiDiag.Native.dll'
+    New-Item -ItemType Directory -Force -Path (Split-Path $output) | Out-Null
+    $versions = Get-ToolVersion
+    $packages = Get-NuGetPackageRoot
+    $csc = Join-Path $packages "microsoft.net.compilers.toolset/$($versions.ROSLYN_TOOLSET_VERSION)/tasks/netcore/bincore/csc.dll"
+    $refs = Join-Path $packages "microsoft.netframework.referenceassemblies.net472/$($versions.NETFX_REFERENCE_ASSEMBLIES_VERSION)/build/.NETFramework/v4.7.2"
+    $common = @('-nologo', '-langversion:5', '-target:library', '-optimize+', '-deterministic', "-out:$output", $source)
+    if ((Test-Path $csc) -and (Test-Path $refs)) {
+        Invoke-Step 'csc NativeMethods.cs (C# 5, net472)' {
+            dotnet exec $csc -noconfig -nostdlib+ "-r:$refs/mscorlib.dll" "-r:$refs/System.dll" "-r:$refs/System.Core.dll" @common
+        }
+        return
+    }
+    $frameworkCsc = Join-Path ([System.Environment]::GetFolderPath('Windows')) 'Microsoft.NET/Framework64/v4.0.30319/csc.exe'
+    if ((GetNymiPlatform) -eq 'Windows' -and (Test-Path $frameworkCsc)) {
+        # The compiler Windows PowerShell 5.1's Add-Type uses: C# 5 by nature.
+        Invoke-Step 'csc NativeMethods.cs (.NET Framework compiler)' { & $frameworkCsc @($common | Where-Object { $_ -ne '-langversion:5' -and $_ -ne '-deterministic' }) }
+        return
+    }
+    Write-Warning "build.ps1: no C# compiler for the shim (run tools/bootstrap.sh); the module will compile it at import."
+}
+
 function Invoke-Build {
     $cargoArgs = @('build', '--release', '--locked')
     if ($Target) { $cargoArgs += @('--target', $Target) }
@@ -113,6 +141,7 @@ function Invoke-Build {
     New-Item -ItemType Directory -Force -Path $bin | Out-Null
     Copy-Item -Force $built (Join-Path $bin $fileName)
     Write-Host "==> $fileName -> powershell/NymiDiag/bin/$rid/ ($((Get-Item $built).Length) bytes)"
+    Invoke-ShimBuild
 }
 
 function Invoke-RustTests {

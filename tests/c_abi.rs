@@ -12,7 +12,20 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// The cdylib cargo built next to this test's own deps folder.
+/// Builds the cdylib: `cargo test` links the tests against the rlib only,
+/// so the shared library a C caller loads must be built on purpose. The
+/// nested cargo shares the target folder (and so the compiled
+/// dependencies) of the outer one.
+fn build_cdylib() {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--lib", "--locked", "--all-features"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --lib failed");
+}
+
+/// The folder cargo puts the cdylib in: the parent of this test's `deps`.
 fn cdylib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/c_abi-xxxx -> target/<profile>
@@ -26,6 +39,7 @@ fn cdylib_dir() -> PathBuf {
 #[cfg(unix)]
 fn c_program_calls_every_export_without_leaks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    build_cdylib();
     let lib_dir = cdylib_dir();
     let lib_name = if cfg!(target_os = "macos") {
         "libnymidiag.dylib"

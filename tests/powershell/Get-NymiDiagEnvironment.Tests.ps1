@@ -117,10 +117,37 @@ Describe 'errors from the library' {
         }
     }
 
-    It 'the shim frees the buffer even for an unknown export name' {
+    It 'the shim refuses names that are not nymidiag exports' {
         InModuleScope NymiDiag {
             $response = $null
-            { $script:NymiNative.Type::Call('nymidiag_nothing', [byte[]]@(), [ref]$response) } | Should -Throw '*Unknown nymidiag export*'
+            { $script:NymiNative.Library.Call('nymidiag_nothing', [byte[]]@(), [ref]$response) } | Should -Throw '*Unknown nymidiag export: nymidiag_nothing*'
+            { $script:NymiNative.Library.Call('free', [byte[]]@(), [ref]$response) } | Should -Throw '*Not a nymidiag export*'
         }
+    }
+
+    It 'the shim serves calls from several runspaces at once' {
+        $results = InModuleScope NymiDiag {
+            $library = $script:NymiNative.Library
+            $pool = [runspacefactory]::CreateRunspacePool(1, 4)
+            $pool.Open()
+            try {
+                $jobs = foreach ($i in 1..8) {
+                    $ps = [powershell]::Create()
+                    $ps.RunspacePool = $pool
+                    [void]$ps.AddScript({
+                            param($Library, $I)
+                            $response = $null
+                            $request = [System.Text.Encoding]::UTF8.GetBytes('{"caller":"runspace ' + $I + '"}')
+                            $status = $Library.Call('nymidiag_describe', $request, [ref]$response)
+                            '{0}|{1}' -f $status, ([System.Text.Encoding]::UTF8.GetString($response) | ConvertFrom-Json).context.caller
+                        }).AddArgument($library).AddArgument($i)
+                    [PSCustomObject]@{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+                }
+                foreach ($job in $jobs) { $job.PowerShell.EndInvoke($job.Handle); $job.PowerShell.Dispose() }
+            }
+            finally { $pool.Dispose() }
+        }
+        @($results).Count | Should -Be 8
+        foreach ($i in 1..8) { $results | Should -Contain "0|runspace $i" }
     }
 }

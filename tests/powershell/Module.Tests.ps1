@@ -43,7 +43,7 @@ Describe 'native library loading' {
             $script:NymiNative.RuntimeId | Should -Be $rid
             [System.IO.Path]::IsPathRooted($script:NymiNative.Path) | Should -BeTrue
             $script:NymiNative.Path | Should -BeLike "*bin*$rid*nymidiag*"
-            $script:NymiNative.Type::Path | Should -Be $script:NymiNative.Path
+            $script:NymiNative.Library.Path | Should -Be $script:NymiNative.Path
         }
     }
 
@@ -54,7 +54,7 @@ Describe 'native library loading' {
         InModuleScope NymiDiag -Parameters @{ HeaderAbi = $headerAbi } {
             param($HeaderAbi)
             [int]$script:NymiAbiVersion | Should -Be $HeaderAbi
-            [int]$script:NymiNative.Type::AbiVersion() | Should -Be $HeaderAbi
+            [int]$script:NymiNative.Library.AbiVersion() | Should -Be $HeaderAbi
         }
     }
 
@@ -62,7 +62,7 @@ Describe 'native library loading' {
         $crate = Get-CrateVersion
         InModuleScope NymiDiag -Parameters @{ Crate = $crate } {
             param($Crate)
-            $script:NymiNative.Type::Version() | Should -Be $Crate
+            $script:NymiNative.Library.Version() | Should -Be $Crate
         }
     }
 
@@ -122,11 +122,41 @@ Describe 'native library loading' {
         $line | Should -Not -Match "`n"
     }
 
-    It 'reuses the compiled shim when the module is imported again' {
-        $before = InModuleScope NymiDiag { $script:NymiNative.Type }
+    It 'reuses the loaded shim when the module is imported again' {
+        $before = [NymiDiag.Native.Library].Assembly
         Import-Module $ManifestPath -Force
-        $after = InModuleScope NymiDiag { $script:NymiNative.Type }
-        $after | Should -Be $before
+        [NymiDiag.Native.Library].Assembly | Should -Be $before
         (Get-NymiDiagEnvironment).AbiVersion | Should -Be 1
+    }
+
+    It 'loads the shim the build precompiled' {
+        $compiled = Join-Path $ModuleRoot 'bin/NymiDiag.Native.dll'
+        Test-Path $compiled | Should -BeTrue -Because 'build.ps1 -Task Build compiles it'
+        [NymiDiag.Native.Library].Assembly.Location | Should -Be (Resolve-Path $compiled).Path
+    }
+
+    It 'compiles the shim from source when the precompiled one is missing' {
+        $copy = Join-Path $TestDrive 'FromSource/NymiDiag'
+        New-Item -ItemType Directory -Force (Split-Path $copy) | Out-Null
+        Copy-Item -Recurse $ModuleRoot $copy
+        Remove-Item -Force (Join-Path $copy 'bin/NymiDiag.Native.dll')
+        $command = "Import-Module '$copy/NymiDiag.psd1' -ErrorAction Stop; " +
+            "[NymiDiag.Native.Library].Assembly.Location; (Get-NymiDiagEnvironment).AbiVersion"
+        $output = @(& $PwshPath -NoProfile -NonInteractive -Command $command)
+        $output[0] | Should -BeNullOrEmpty -Because 'an in-memory assembly has no location'
+        $output[1] | Should -Be '1'
+    }
+
+    It 'names the loader error when the file is not a loadable library' {
+        $copy = Join-Path $TestDrive 'Broken/NymiDiag'
+        New-Item -ItemType Directory -Force (Split-Path $copy) | Out-Null
+        Copy-Item -Recurse $ModuleRoot $copy
+        $rid = InModuleScope NymiDiag { GetNymiRuntimeId }
+        $file = InModuleScope NymiDiag -Parameters @{ Rid = $rid } { param($Rid) GetNymiLibraryName -RuntimeId $Rid }
+        Set-Content -Path (Join-Path $copy "bin/$rid/$file") -Value 'not a library'
+        $output = & $PwshPath -NoProfile -NonInteractive -Command "try { Import-Module '$copy/NymiDiag.psd1' -ErrorAction Stop; 'imported' } catch { 'ERROR:' + `$_.Exception.Message }"
+        $line = @($output) -join "`n"
+        $line | Should -BeLike "ERROR:NymiDiag: '*$file' could not be loaded into this *-bit process (*). Use the library built for $rid."
+        $line | Should -Not -Match "`n"
     }
 }

@@ -40,7 +40,7 @@ Describe 'error schema' -Skip:(-not (Get-Command Test-Json -ErrorAction Silently
     It 'accepts the error document of a failed call' {
         $json = InModuleScope NymiDiag {
             $response = $null
-            $status = $script:NymiNative.Type::Call('nymidiag_describe', [System.Text.Encoding]::UTF8.GetBytes('{"unknown":1}'), [ref]$response)
+            $status = $script:NymiNative.Library.Call('nymidiag_describe', [System.Text.Encoding]::UTF8.GetBytes('{"unknown":1}'), [ref]$response)
             $status | Should -Be 202
             [System.Text.Encoding]::UTF8.GetString($response)
         }

@@ -23,7 +23,7 @@ function InvokeNymiExport {
     Write-Verbose "NymiDiag: $Export $json"
 
     $response = $null
-    $status = $script:NymiNative.Type::Call($Export, [System.Text.Encoding]::UTF8.GetBytes($json), [ref]$response)
+    $status = $script:NymiNative.Library.Call($Export, [System.Text.Encoding]::UTF8.GetBytes($json), [ref]$response)
     $text = [System.Text.Encoding]::UTF8.GetString($response)
     if ($status -ne 0) {
         $Cmdlet.ThrowTerminatingError((NewNymiErrorRecord -Status $status -Document $text -Export $Export -Target $body))

@@ -1,6 +1,6 @@
-# Loads the native library once per process: resolves bin/<rid>/<file>,
-# compiles the P/Invoke shim for that absolute path and checks the C ABI
-# version before anything else is called.
+# Loads the native library once per import: resolves bin/<rid>/<file>, loads
+# it through the P/Invoke shim and checks the C ABI version before anything
+# else is called.
 
 function ImportNymiNative {
     [CmdletBinding()]
@@ -10,57 +10,61 @@ function ImportNymiNative {
         # The C ABI version this module was written for.
         [Parameter(Mandatory = $true)][uint32] $ExpectedAbiVersion
     )
-    $rid = GetNymiRuntimeId
+    $platform = GetNymiPlatform
+    $rid = GetNymiRuntimeId -Platform $platform
     $fileName = GetNymiLibraryName -RuntimeId $rid
     $path = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($ModuleRoot, 'bin', $rid, $fileName))
+    $bits = [IntPtr]::Size * 8
     if (-not [System.IO.File]::Exists($path)) {
         throw ("NymiDiag: native library not found: '{0}' (this {1}-bit process needs bin/{2}/{3}). " +
             "Build it with 'build.ps1 -Task Build' or install a NymiDiag package that contains bin/{2}/{3}.") -f
-            $path, ([IntPtr]::Size * 8), $rid, $fileName
+            $path, $bits, $rid, $fileName
     }
 
-    $type = GetNymiNativeType -LibraryPath $path
+    $shim = GetNymiShimType -ModuleRoot $ModuleRoot
     try {
-        $abi = $type::AbiVersion()
+        $library = $shim::Load($path, $platform)
+        $abi = $library.AbiVersion()
     }
     catch {
+        $reason = $_.Exception.Message
+        if ($_.Exception.InnerException) { $reason = $_.Exception.InnerException.Message }
         throw ("NymiDiag: '{0}' could not be loaded into this {1}-bit process ({2}). " +
-            "Use the library built for {3}.") -f $path, ([IntPtr]::Size * 8), $_.Exception.InnerException.Message, $rid
+            "Use the library built for {3}.") -f $path, $bits, $reason.Trim(), $rid
     }
     if ($abi -ne $ExpectedAbiVersion) {
         throw ("NymiDiag: '{0}' has C ABI version {1} but this module needs version {2}; " +
             "install the library and module from the same NymiDiag build.") -f $path, $abi, $ExpectedAbiVersion
     }
     [PSCustomObject]@{
-        Type = $type
+        Library = $library
         Path = $path
         RuntimeId = $rid
-        Version = $type::Version()
+        Version = $library.Version()
         AbiVersion = $abi
     }
 }
 
-function GetNymiNativeType {
+function GetNymiShimType {
     [CmdletBinding()]
     [OutputType([type])]
-    param([Parameter(Mandatory = $true)][string] $LibraryPath)
-    # Types added with Add-Type live as long as the process, so a re-import
-    # reuses the class compiled for the same path; another path gets its own
-    # class name.
-    $sha = [System.Security.Cryptography.SHA256]::Create()
-    try {
-        $hash = $sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($LibraryPath.ToUpperInvariant()))
-    }
-    finally {
-        $sha.Dispose()
-    }
-    $suffix = ([System.BitConverter]::ToString($hash, 0, 8)).Replace('-', '')
-    $className = "Lib$suffix"
-    $existing = "NymiDiag.Native.$className" -as [type]
+    param([Parameter(Mandatory = $true)][string] $ModuleRoot)
+    # Types live as long as the process: a re-import reuses the loaded shim.
+    $existing = 'NymiDiag.Native.Library' -as [type]
     if ($existing) { return $existing }
 
-    $template = [System.IO.File]::ReadAllText((Join-Path $PSScriptRoot 'NativeMethods.cs'))
-    $source = $template.Replace('NATIVE_CLASS_NAME', $className).Replace('NATIVE_LIBRARY_PATH', $LibraryPath.Replace('"', '""'))
-    Add-Type -TypeDefinition $source -Language CSharp -ErrorAction Stop
-    "NymiDiag.Native.$className" -as [type]
+    # The build precompiles the shim (fast to load in 5.1 and 7); a source
+    # checkout without it compiles the same code now.
+    $compiled = Join-Path $ModuleRoot 'bin/NymiDiag.Native.dll'
+    if (Test-Path -LiteralPath $compiled) {
+        # Assembly.LoadFrom, not Add-Type -Path: Add-Type loads the C# compiler
+        # machinery first, which alone costs half a second.
+        [void][System.Reflection.Assembly]::LoadFrom($compiled)
+    }
+    else {
+        Write-Verbose "NymiDiag: $compiled not found; compiling the P/Invoke shim from source."
+        $source = [System.IO.File]::ReadAllText((Join-Path $PSScriptRoot 'NativeMethods.cs'))
+        Add-Type -TypeDefinition $source -Language CSharp -ErrorAction Stop
+    }
+    'NymiDiag.Native.Library' -as [type]
 }
