@@ -1,0 +1,1 @@
+//! In-crate tests of the inventory over a simulated file system.
