@@ -3,7 +3,8 @@
 //! x509-parser's `Display` keeps the encoded order (`CN=a, O=b` becomes
 //! `O=b, CN=a` for most certificates) and does not escape. Windows and
 //! OpenSSL's `-nameopt RFC2253` print the RFC 4514 form: last RDN first,
-//! `+` inside a multi-valued RDN, special characters escaped. Types outside
+//! `+` inside a multi-valued RDN (its values also in reverse encoded order,
+//! as OpenSSL prints them), special characters escaped. Types outside
 //! the RFC 4514/4519 short-name table are written as a dotted OID with the
 //! value's DER in `#`-hex, as RFC 4514 section 2.4 asks.
 
@@ -56,7 +57,10 @@ pub(crate) fn rfc4514(name: &X509Name<'_>) -> String {
         if i > 0 {
             out.push(',');
         }
-        for (j, attr) in rdn.iter().enumerate() {
+        // RFC 4514 allows any order inside a multi-valued RDN; reversing it
+        // too matches OpenSSL's RFC2253 output (the cross-check test).
+        let attrs: Vec<_> = rdn.iter().collect();
+        for (j, attr) in attrs.iter().rev().enumerate() {
             if j > 0 {
                 out.push('+');
             }
