@@ -52,13 +52,22 @@ pub(crate) struct Family {
 pub(crate) fn link(certs: &[X509Certificate<'_>], keys: &[LinkKeys]) -> (Vec<Link>, Vec<Family>) {
     let mut by_raw: HashMap<&[u8], Vec<usize>> = HashMap::new();
     let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_ski: HashMap<&[u8], Vec<usize>> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         by_raw.entry(&k.subject_raw).or_default().push(i);
         by_text.entry(&k.subject_text).or_default().push(i);
+        if let Some(ski) = &k.ski {
+            by_ski.entry(ski).or_default().push(i);
+        }
     }
+    let index = Index {
+        by_raw,
+        by_text,
+        by_ski,
+    };
 
     let mut links: Vec<Link> = (0..certs.len())
-        .map(|i| direct_link(i, certs, keys, &by_raw, &by_text))
+        .map(|i| direct_link(i, certs, keys, &index))
         .collect();
 
     // Walk up verified links to a root.
@@ -94,28 +103,62 @@ pub(crate) fn link(certs: &[X509Certificate<'_>], keys: &[LinkKeys]) -> (Vec<Lin
     (links, families)
 }
 
+/// Lookups from a name or key identifier to the certificates that have it.
+#[derive(Debug)]
+struct Index<'a> {
+    by_raw: HashMap<&'a [u8], Vec<usize>>,
+    by_text: HashMap<&'a str, Vec<usize>>,
+    by_ski: HashMap<&'a [u8], Vec<usize>>,
+}
+
+/// Up to [`MAX_CANDIDATES`] possible issuers of certificate `i`, best first:
+/// those whose subjectKeyIdentifier matches its authorityKeyIdentifier (they
+/// pick the right key when a CA was renewed under the same name), then the
+/// certificate itself (for roots), then the other same-named ones. Every
+/// step is bounded, so thousands of same-named certificates stay cheap.
+fn candidates(i: usize, keys: &[LinkKeys], index: &Index<'_>) -> Vec<usize> {
+    let k = &keys[i];
+    let pool: &[usize] = index
+        .by_raw
+        .get(k.issuer_raw.as_slice())
+        .or_else(|| index.by_text.get(k.issuer_text.as_str()))
+        .map_or(&[], Vec::as_slice);
+    // Pools are in index order, so membership is a binary search.
+    let named = |c: &usize| pool.binary_search(c).is_ok();
+    let by_id: Vec<usize> = k
+        .aki
+        .as_deref()
+        .and_then(|aki| index.by_ski.get(aki))
+        .map(|v| {
+            v.iter()
+                .copied()
+                .filter(named)
+                .take(MAX_CANDIDATES)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = by_id.clone();
+    if named(&i) && !out.contains(&i) {
+        out.push(i);
+    }
+    out.extend(
+        pool.iter()
+            .copied()
+            .filter(|c| *c != i && !by_id.contains(c))
+            .take(MAX_CANDIDATES),
+    );
+    out.truncate(MAX_CANDIDATES);
+    out
+}
+
 /// Issuer, signature and direct status of one certificate.
 fn direct_link(
     i: usize,
     certs: &[X509Certificate<'_>],
     keys: &[LinkKeys],
-    by_raw: &HashMap<&[u8], Vec<usize>>,
-    by_text: &HashMap<&str, Vec<usize>>,
+    index: &Index<'_>,
 ) -> Link {
-    let k = &keys[i];
-    let mut candidates: Vec<usize> = by_raw
-        .get(k.issuer_raw.as_slice())
-        .or_else(|| by_text.get(k.issuer_text.as_str()))
-        .cloned()
-        .unwrap_or_default();
-    // Key identifiers first: they pick the right key when a CA was renewed
-    // under the same name. Then the certificate itself, for roots.
-    candidates.sort_by_key(|&c| {
-        let id_match = k.aki.is_some() && keys[c].ski == k.aki;
-        (!id_match, c != i)
-    });
-    candidates.truncate(MAX_CANDIDATES);
-
+    let candidates = candidates(i, keys, index);
     let mut link = Link {
         issuer_present: !candidates.is_empty(),
         issuer: candidates.first().copied(),
@@ -199,4 +242,79 @@ fn families(links: &[Link], keys: &[LinkKeys]) -> Vec<Family> {
             members,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(subject: &str, issuer: &str, ski: Option<u8>, aki: Option<u8>) -> LinkKeys {
+        LinkKeys {
+            subject_raw: subject.as_bytes().to_vec(),
+            issuer_raw: issuer.as_bytes().to_vec(),
+            subject_text: subject.to_lowercase(),
+            issuer_text: issuer.to_lowercase(),
+            ski: ski.map(|b| vec![b]),
+            aki: aki.map(|b| vec![b]),
+            is_ca: false,
+        }
+    }
+
+    fn index(keys: &[LinkKeys]) -> Index<'_> {
+        let mut index = Index {
+            by_raw: HashMap::new(),
+            by_text: HashMap::new(),
+            by_ski: HashMap::new(),
+        };
+        for (i, k) in keys.iter().enumerate() {
+            index.by_raw.entry(&k.subject_raw[..]).or_default().push(i);
+            index
+                .by_text
+                .entry(&k.subject_text[..])
+                .or_default()
+                .push(i);
+            if let Some(ski) = &k.ski {
+                index.by_ski.entry(&ski[..]).or_default().push(i);
+            }
+        }
+        index
+    }
+
+    #[test]
+    fn key_identifiers_come_first_then_self_then_names() {
+        let ks = vec![
+            keys("CA", "CA", Some(1), None),
+            keys("CA", "CA", Some(2), None),
+            keys("leaf", "CA", None, Some(2)),
+            keys("CA", "CA", Some(3), Some(3)),
+        ];
+        let ix = index(&ks);
+        assert_eq!(candidates(2, &ks, &ix), [1, 0, 3]);
+        assert_eq!(candidates(3, &ks, &ix), [3, 0, 1]);
+        assert_eq!(candidates(0, &ks, &ix), [0, 1, 3]);
+    }
+
+    #[test]
+    fn a_key_identifier_match_under_another_name_is_not_an_issuer() {
+        let ks = vec![
+            keys("Other", "Other", Some(7), None),
+            keys("leaf", "CA", None, Some(7)),
+        ];
+        let ix = index(&ks);
+        assert!(candidates(1, &ks, &ix).is_empty());
+    }
+
+    #[test]
+    fn thousands_of_same_named_certificates_stay_bounded() {
+        let ks: Vec<_> = (0..10_000)
+            .map(|i| keys("Same", "Same", Some((i % 200) as u8), Some(5)))
+            .collect();
+        let ix = index(&ks);
+        for i in (0..ks.len()).step_by(97) {
+            let c = candidates(i, &ks, &ix);
+            assert!(c.len() <= MAX_CANDIDATES);
+            // The ones whose SKI matches the AKI (5) come first.
+            assert_eq!(ks[c[0]].ski, Some(vec![5]));
+        }
+    }
 }

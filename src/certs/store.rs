@@ -325,6 +325,12 @@ fn analyse(
             classification,
         })
         .collect();
+    let mut below: HashMap<usize, u64> = HashMap::new();
+    for (j, l) in links.iter().enumerate() {
+        if let Some(r) = l.root.filter(|r| *r != j) {
+            *below.entry(r).or_default() += 1;
+        }
+    }
     store.roots = links
         .iter()
         .enumerate()
@@ -333,11 +339,7 @@ fn analyse(
             thumbprint: thumb(i),
             subject: infos[i].subject.rfc4514.clone(),
             ca: keys[i].is_ca,
-            issued_below: links
-                .iter()
-                .enumerate()
-                .filter(|(j, l)| *j != i && l.root == Some(i))
-                .count() as u64,
+            issued_below: below.get(&i).copied().unwrap_or(0),
         })
         .collect();
 
