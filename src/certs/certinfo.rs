@@ -119,13 +119,13 @@ pub(crate) fn describe(
     }
     notes.truncate(MAX_LIST_ITEMS);
 
-    let subject = name_info(&tbs.subject);
-    let issuer = name_info(&tbs.issuer);
+    let (subject, subject_text) = name_info(&tbs.subject);
+    let (issuer, issuer_text) = name_info(&tbs.issuer);
     let keys = LinkKeys {
         subject_raw: tbs.subject.as_raw().to_vec(),
         issuer_raw: tbs.issuer.as_raw().to_vec(),
-        subject_text: super::names::rfc4514(&tbs.subject).to_lowercase(),
-        issuer_text: super::names::rfc4514(&tbs.issuer).to_lowercase(),
+        subject_text,
+        issuer_text,
         ski: subject_key_id.clone(),
         aki: authority_key_id.clone(),
         is_ca: basic_constraints.as_ref().is_some_and(|b| b.ca),

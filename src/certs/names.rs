@@ -35,18 +35,21 @@ const SHORT_NAMES: &[(&str, &str)] = &[
 
 const CN_OID: &str = "2.5.4.3";
 
-/// The RFC 4514 string and first CN of a name, both clipped.
-pub(crate) fn name_info(name: &X509Name<'_>) -> NameInfo {
+/// The RFC 4514 string and first CN of a name, both clipped, and the full
+/// string lower-cased for matching names.
+pub(crate) fn name_info(name: &X509Name<'_>) -> (NameInfo, String) {
     let cn = name.iter_attributes().find_map(|a| {
         (a.attr_type().to_id_string() == CN_OID)
             .then(|| value_text(a.attr_value()))
             .flatten()
             .map(|s| clip(&s, MAX_TEXT_CHARS))
     });
-    NameInfo {
-        rfc4514: clip(&rfc4514(name), MAX_TEXT_CHARS),
+    let full = rfc4514(name);
+    let info = NameInfo {
+        rfc4514: clip(&full, MAX_TEXT_CHARS),
         cn,
-    }
+    };
+    (info, full.to_lowercase())
 }
 
 /// The full RFC 4514 string (not clipped).
