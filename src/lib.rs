@@ -16,6 +16,7 @@
 //! assert_eq!(report.context.abi_version, nymidiag::ABI_VERSION);
 //! ```
 
+pub mod certs;
 pub mod context;
 pub mod describe;
 mod error;

@@ -8,7 +8,7 @@ mod common;
 
 use std::ffi::CStr;
 
-use common::call;
+use common::ffi::call;
 use nymidiag::ffi::{
     Status, nymidiag_abi_version, nymidiag_buffer_free, nymidiag_describe, nymidiag_version,
 };
