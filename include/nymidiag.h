@@ -155,6 +155,33 @@ int32_t nymidiag_describe(const uint8_t *request,
                           uint8_t **out,
                           size_t *out_len);
 
+/**
+ * Inventories the NEA key stores (`ksp` folders): every certificate with
+ * its names, thumbprints, validity, key, extensions, chain and
+ * local/NES classification, per store the counts against the expected
+ * 8 local + 12 NES-issued, and findings such as `NEA_CERTS_MISSING`,
+ * `NEA_CERT_EXPIRED` or `KSP_ACCESS_DENIED`. Never writes to the files it
+ * reads.
+ *
+ * Request: UTF-8 JSON, every field optional: `paths` (folders or files;
+ * empty = the LocalSystem profile's `Nymi\NSL\*\ksp` folders),
+ * `expected_local` (8), `expected_nes` (12), `expiring_days` (3),
+ * `max_file_bytes` (1048576), `now` (RFC 3339, default the clock),
+ * `caller`. Unknown fields are rejected.
+ *
+ * Same calling contract as `nymidiag_describe`: status 0 and the report in
+ * `*out`, or a non-zero status and an error document; the caller frees
+ * `*out` with `nymidiag_buffer_free`. Safe to call from several threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_cert_inventory(const uint8_t *request,
+                                size_t request_len,
+                                uint8_t **out,
+                                size_t *out_len);
+
 #if defined(NYMIDIAG_TEST_EXPORTS)
 /**
  * TEST BUILDS ONLY (cargo feature `test-exports`): parses the request like

@@ -273,6 +273,20 @@ pub fn report_schema() -> schemars::Schema {
     schema
 }
 
+/// JSON Schema of one capability's whole report, `data` included.
+pub fn capability_schema<D: JsonSchema>(capability: &str) -> schemars::Schema {
+    let mut schema = schemars::schema_for!(Report<D>);
+    schema.insert(
+        "$id".into(),
+        format!("https://nymidiag.invalid/schema/{capability}-v1.json").into(),
+    );
+    schema.insert(
+        "title".into(),
+        format!("nymidiag {capability} report").into(),
+    );
+    schema
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

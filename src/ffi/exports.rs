@@ -4,6 +4,7 @@
 use std::ffi::c_char;
 
 use super::boundary::{free_raw_buffer, json_call};
+use crate::certs::{CertInventoryRequest, cert_inventory};
 use crate::describe::{DescribeRequest, describe};
 
 /// NUL-terminated copy of the crate version, for `nymidiag_version`.
@@ -85,6 +86,46 @@ pub unsafe extern "C" fn nymidiag_describe(
             out,
             out_len,
             |req: DescribeRequest| Ok(describe(&req)),
+        )
+    }
+}
+
+/// Inventories the NEA key stores (`ksp` folders): every certificate with
+/// its names, thumbprints, validity, key, extensions, chain and
+/// local/NES classification, per store the counts against the expected
+/// 8 local + 12 NES-issued, and findings such as `NEA_CERTS_MISSING`,
+/// `NEA_CERT_EXPIRED` or `KSP_ACCESS_DENIED`. Never writes to the files it
+/// reads.
+///
+/// Request: UTF-8 JSON, every field optional: `paths` (folders or files;
+/// empty = the LocalSystem profile's `Nymi\NSL\*\ksp` folders),
+/// `expected_local` (8), `expected_nes` (12), `expiring_days` (3),
+/// `max_file_bytes` (1048576), `now` (RFC 3339, default the clock),
+/// `caller`. Unknown fields are rejected.
+///
+/// Same calling contract as `nymidiag_describe`: status 0 and the report in
+/// `*out`, or a non-zero status and an error document; the caller frees
+/// `*out` with `nymidiag_buffer_free`. Safe to call from several threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_cert_inventory(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "cert_inventory",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: CertInventoryRequest| Ok(cert_inventory(&req)),
         )
     }
 }

@@ -18,13 +18,16 @@ static int failures = 0;
         }                                                                  \
     } while (0)
 
-/* Calls describe with `request` and checks the status and that the out
- * buffer holds `expect` somewhere in its JSON. */
-static void describe_case(const char *request, int32_t expected_status, const char *expect)
+typedef int32_t (*capability_fn)(const uint8_t *, size_t, uint8_t **, size_t *);
+
+/* Calls a capability export with `request` and checks the status and that
+ * the out buffer holds `expect` somewhere in its JSON. */
+static void capability_case(capability_fn export_fn, const char *request, int32_t expected_status,
+                            const char *expect)
 {
     uint8_t *out = NULL;
     size_t out_len = 0;
-    int32_t status = nymidiag_describe((const uint8_t *)request, strlen(request), &out, &out_len);
+    int32_t status = export_fn((const uint8_t *)request, strlen(request), &out, &out_len);
     CHECK(status == expected_status);
     CHECK(out != NULL);
     CHECK(out_len > 0);
@@ -56,11 +59,20 @@ int main(void)
 
     nymidiag_buffer_free(NULL, 0);
 
-    describe_case("{\"caller\":\"smoke.c\"}", NYMIDIAG_STATUS_OK, "\"caller\":\"smoke.c\"");
-    describe_case("", NYMIDIAG_STATUS_OK, "\"capability\":\"describe\"");
-    describe_case("{", NYMIDIAG_STATUS_REQUEST_NOT_JSON, "\"REQUEST_NOT_JSON\"");
-    describe_case("{\"nope\":1}", NYMIDIAG_STATUS_REQUEST_INVALID, "\"REQUEST_INVALID\"");
-    describe_case("{\"caller\":\"\xff\"}", NYMIDIAG_STATUS_REQUEST_NOT_UTF8, "\"REQUEST_NOT_UTF8\"");
+    capability_case(nymidiag_describe, "{\"caller\":\"smoke.c\"}", NYMIDIAG_STATUS_OK,
+                    "\"caller\":\"smoke.c\"");
+    capability_case(nymidiag_describe, "", NYMIDIAG_STATUS_OK, "\"capability\":\"describe\"");
+    capability_case(nymidiag_describe, "{", NYMIDIAG_STATUS_REQUEST_NOT_JSON, "\"REQUEST_NOT_JSON\"");
+    capability_case(nymidiag_describe, "{\"nope\":1}", NYMIDIAG_STATUS_REQUEST_INVALID,
+                    "\"REQUEST_INVALID\"");
+    capability_case(nymidiag_describe, "{\"caller\":\"\xff\"}", NYMIDIAG_STATUS_REQUEST_NOT_UTF8,
+                    "\"REQUEST_NOT_UTF8\"");
+
+    /* A folder that does not exist is a finding, not a failure. */
+    capability_case(nymidiag_cert_inventory, "{\"paths\":[\"/nonexistent/nymidiag-smoke/ksp\"]}",
+                    NYMIDIAG_STATUS_OK, "\"capability\":\"cert_inventory\"");
+    capability_case(nymidiag_cert_inventory, "{\"expected_local\":-1}", NYMIDIAG_STATUS_REQUEST_INVALID,
+                    "\"path\":\"expected_local\"");
 
     /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
     size_t out_len = 7;

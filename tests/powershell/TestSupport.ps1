@@ -32,3 +32,42 @@ function Get-PowerShellSourceFile {
             Where-Object { $_.FullName -notmatch '[\\/]bin[\\/]' }) +
     @(Get-Item (Join-Path $script:RepoRoot 'build.ps1'))
 }
+
+function New-NeaFixtureSet {
+    # Writes the generated NEA key stores (tests/fixture_stores.rs) into a
+    # new temporary folder and returns its manifest; the caller removes
+    # $manifest.root when done. Needs cargo: the certificates are made fresh
+    # for each run, nothing secret is committed.
+    $root = Join-Path ([System.IO.Path]::GetTempPath()) ('nymidiag-nea-' + [guid]::NewGuid().ToString('N'))
+    $env:NYMIDIAG_FIXTURE_DIR = $root
+    try {
+        Push-Location $script:RepoRoot
+        $output = & cargo test --quiet --locked --all-features --test fixture_stores -- --ignored 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "fixture generation failed: $($output | Out-String)" }
+    }
+    finally {
+        Pop-Location
+        Remove-Item Env:NYMIDIAG_FIXTURE_DIR
+    }
+    Get-Content -Raw (Join-Path $root 'manifest.json') | ConvertFrom-Json
+}
+
+function Get-TreeSnapshot {
+    # Size, write time and hash of every file below $Path, to prove that a
+    # command changed nothing. Links are left out (the bad-input fixture has
+    # a link loop) and empty files are not opened: a FIFO also reports
+    # length 0, and opening one would block.
+    param([string] $Path)
+    $root = New-Object System.IO.DirectoryInfo $Path
+    foreach ($file in @($root.EnumerateFiles('*', [System.IO.SearchOption]::AllDirectories) | Sort-Object FullName)) {
+        if ($file.Attributes -band [System.IO.FileAttributes]::ReparsePoint) { continue }
+        $hash = ''
+        if ($file.Length -gt 0) {
+            $sha = [System.Security.Cryptography.SHA256]::Create()
+            $stream = [System.IO.File]::Open($file.FullName, 'Open', 'Read', 'ReadWrite')
+            try { $hash = [System.BitConverter]::ToString($sha.ComputeHash($stream)) }
+            finally { $stream.Dispose(); $sha.Dispose() }
+        }
+        '{0}|{1}|{2}|{3}' -f $file.FullName, $file.Length, $file.LastWriteTimeUtc.Ticks, $hash
+    }
+}

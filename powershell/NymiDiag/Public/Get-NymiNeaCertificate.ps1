@@ -1,0 +1,160 @@
+function Get-NymiNeaCertificate {
+    <#
+    .SYNOPSIS
+    Lists the NEA certificates in the terminal's key stores and says whether each store holds the healthy set.
+
+    .DESCRIPTION
+    Reads every file in the NEA key stores (the ksp folders under
+    %SystemRoot%\System32\config\systemprofile\AppData\Roaming\Nymi\NSL\<id>\ksp
+    by default, or the folders and files given with -Path) without changing,
+    locking or moving them, and returns one object per certificate: names,
+    thumbprints, validity in UTC with whole days left, key, signature
+    algorithm, extensions, whether its issuer is in the store and its
+    signature verifies, and whether it looks locally generated or issued by
+    NES (inferred from the certificates only, with the rule used;
+    'unclassified' when the evidence does not decide).
+
+    A healthy NEA holds 8 locally generated and 12 NES-issued certificates.
+    A store with only the 8 local ones means the NES-issued certificates were
+    never retrieved: check the path to NES (Test-NymiNesConnection), then
+    restart the EAM Security Service. Certificates are counted distinct, by
+    thumbprint.
+
+    Problems are findings with stable ids (NEA_CERTS_MISSING,
+    NEA_CERT_EXPIRED, NEA_CERT_EXPIRING, NEA_CERT_NOT_YET_VALID,
+    NEA_CERT_CHAIN_BROKEN, NEA_CERT_UNREADABLE, KSP_NOT_FOUND,
+    KSP_ACCESS_DENIED). Warnings and errors among them are also written to
+    the warning stream; -Summary returns them as objects. The default
+    location needs an elevated session or SYSTEM.
+
+    .PARAMETER Path
+    Key store folders (ksp), NSL folders (each *\ksp below is a store), or
+    single certificate files (grouped by folder). Accepts pipeline input from
+    Get-ChildItem. Default: the LocalSystem profile's NSL\*\ksp folders.
+
+    .PARAMETER ExpectedLocal
+    Locally generated certificates a healthy NEA holds. Default 8.
+
+    .PARAMETER ExpectedNes
+    NES-issued certificates a healthy NEA holds. Default 12.
+
+    .PARAMETER ExpiringDays
+    Certificates that expire within this many days are reported as
+    expiring (NEA certificates live 14 days by default). Default 3.
+
+    .PARAMETER Summary
+    Return one NymiDiag.NeaInventory object (status, stores with counts,
+    renewal and expiry, findings, certificates) instead of the certificates.
+
+    .PARAMETER Raw
+    Return the library's JSON report unchanged (a string).
+
+    .EXAMPLE
+    Get-NymiNeaCertificate
+
+    Lists every certificate of every NEA key store on this terminal, grouped
+    by store, with kind (local or NES), days left and expiry.
+
+    .EXAMPLE
+    Get-NymiNeaCertificate -Summary
+
+    One line per store: certificates present against expected (for example
+    8/20), how many local and NES-issued, when the store was last renewed and
+    when it expires first, and the finding ids.
+
+    .EXAMPLE
+    Get-ChildItem 'D:\Case-4711\ksp' -File | Get-NymiNeaCertificate | Where-Object DaysLeft -lt 3
+
+    Examines a copy of a key store from a support case and shows the
+    certificates that expire within three days.
+
+    .EXAMPLE
+    # Intune detection script (runs as SYSTEM): exit 1 only when the issue is present.
+    Import-Module "$env:ProgramFiles\WindowsPowerShell\Modules\NymiDiag\0.1.0\NymiDiag.psd1" -ErrorAction Stop
+    $inventory = Get-NymiNeaCertificate -Summary -WarningAction SilentlyContinue
+    $issue = @($inventory.Findings | Where-Object { $_.Severity -eq 'error' })
+    $store = @($inventory.Stores)[0]
+    $ksp = if ($store) { '{0}/{1}' -f $store.Certificates, $inventory.ExpectedTotal } else { 'none' }
+    if ($issue) { "STATUS=ISSUE code=$($issue[0].Id) ksp=$ksp"; exit 1 }
+    "STATUS=OK ksp=$ksp"; exit 0
+
+    Ends with exactly one status line, which is what the Intune portal keeps.
+    A store that could not be read (KSP_ACCESS_DENIED) is a warning, not an
+    error, so "could not check" does not count as the issue.
+
+    .OUTPUTS
+    NymiDiag.NeaCertificate; NymiDiag.NeaInventory with -Summary; System.String with -Raw.
+
+    .LINK
+    Get-NymiDiagEnvironment
+
+    .LINK
+    about_NymiDiag
+    #>
+    [CmdletBinding()]
+    [OutputType('NymiDiag.NeaCertificate')]
+    [OutputType('NymiDiag.NeaInventory')]
+    [OutputType([string])]
+    param(
+        [Parameter(Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+        [Alias('FullName')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Path,
+
+        [ValidateRange(0, 10000)]
+        [int] $ExpectedLocal = 8,
+
+        [ValidateRange(0, 10000)]
+        [int] $ExpectedNes = 12,
+
+        [ValidateRange(0, 36500)]
+        [int] $ExpiringDays = 3,
+
+        [switch] $Summary,
+
+        [switch] $Raw
+    )
+    begin {
+        $paths = New-Object System.Collections.Generic.List[string]
+    }
+    process {
+        foreach ($item in @($Path)) {
+            if ($item) {
+                # Relative to the PowerShell location, not the process's.
+                $paths.Add($PSCmdlet.GetUnresolvedProviderPathFromPSPath($item))
+            }
+        }
+    }
+    end {
+        # One call for all paths, so pipeline input makes one report.
+        $request = @{
+            paths = [string[]]$paths.ToArray()
+            expected_local = $ExpectedLocal
+            expected_nes = $ExpectedNes
+            expiring_days = $ExpiringDays
+        }
+        $report = InvokeNymiExport -Export 'nymidiag_cert_inventory' -Request $request -Cmdlet $PSCmdlet -Raw:$Raw
+        if ($Raw) { return $report }
+
+        $findings = @($report.findings | ConvertToNymiFinding)
+        $stores = @(foreach ($store in @($report.data.stores)) { ConvertToNymiNeaStore -Store $store -Expected ([int]$report.data.expected.total) -Findings $findings })
+        $certificates = @(foreach ($store in $stores) { $store.CertificateObjects })
+
+        if ($Summary) {
+            [PSCustomObject]@{
+                PSTypeName = 'NymiDiag.NeaInventory'
+                Status = [string]$report.status
+                Evaluated = ConvertToNymiDateTime $report.data.evaluated_utc
+                ExpectedTotal = [int]$report.data.expected.total
+                Stores = $stores
+                Findings = $findings
+                Certificates = $certificates
+                Warnings = [string[]]@($report.warnings)
+                Report = $report
+            }
+            return
+        }
+        WriteNymiFindingWarning -Finding $findings
+        $certificates
+    }
+}
