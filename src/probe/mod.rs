@@ -211,7 +211,7 @@ struct Hop {
     host: String,
     kind: HostKind,
     port: u16,
-    /// How findings name it: `NES (nes.corp.example)`, `the proxy p:8080`.
+    /// How findings name it: `NES host nes.corp.example`, `proxy p:8080`.
     label: String,
 }
 
@@ -279,13 +279,13 @@ impl Job {
                 host: p.host.clone(),
                 kind: p.host_kind,
                 port: p.port,
-                label: format!("the proxy {}", proxy::host_port(&p.host, p.port)),
+                label: format!("proxy {}", proxy::host_port(&p.host, p.port)),
             },
             None => Hop {
                 host: target.host.clone(),
                 kind: target.host_kind,
                 port: target.port,
-                label: format!("NES ({})", target.host),
+                label: format!("NES host {}", target.host),
             },
         };
 
@@ -320,7 +320,7 @@ impl Job {
             .filter(|a| a.outcome == model::TcpOutcome::Connected)
             .count();
         let mut detail = format!(
-            "connected to {} ({connected_addr}); {answered} of {} address(es) tried answered",
+            "connected to {connected_addr} ({}); {answered} of {} address(es) tried answered",
             hop.label,
             addrs.len()
         );

@@ -80,6 +80,9 @@ impl Recorder {
         let id = finding.id.clone();
         let mut p = self.lock();
         p.findings.push(finding);
+        if p.data.stages.iter().any(|s| s.name == name) {
+            return;
+        }
         p.data.stages.push(Stage {
             name,
             status: StageStatus::Ok,
@@ -153,7 +156,12 @@ impl Recorder {
         finding: Option<String>,
         detail: String,
     ) {
-        self.lock().data.stages.push(Stage {
+        let mut p = self.lock();
+        // Each stage is recorded once; the first record stands.
+        if p.data.stages.iter().any(|s| s.name == name) {
+            return;
+        }
+        p.data.stages.push(Stage {
             name,
             status,
             duration_ms: started.map_or(0, |s| millis(s.elapsed())),
@@ -252,5 +260,16 @@ mod tests {
             verdict(&p.data.stages, &p.findings).status,
             VerdictStatus::Ok
         );
+    }
+
+    #[test]
+    fn a_stage_is_recorded_once() {
+        let r = recorder();
+        r.skip_rest("x");
+        r.not_applicable(StageName::WindowsAuth, "again");
+        r.ok(StageName::Url, Instant::now(), "late");
+        let p = r.lock();
+        assert_eq!(p.data.stages.len(), StageName::ALL.len());
+        assert_eq!(p.data.stages[0].status, StageStatus::Skipped);
     }
 }
