@@ -111,9 +111,13 @@ pub(crate) fn resolve_bounded(
     }
     let result = match rx.recv_timeout(limit) {
         Ok(result) => result,
-        Err(_) => Err(ResolveError {
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(ResolveError {
             kind: DnsFailureKind::Timeout,
             message: format!("no answer within {} ms", limit.as_millis()),
+        }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(ResolveError {
+            kind: DnsFailureKind::Other,
+            message: "the resolver stopped without an answer".to_owned(),
         }),
     }?;
     let mut unique: Vec<IpAddr> = Vec::with_capacity(result.len());
@@ -176,6 +180,20 @@ mod tests {
         let e = resolve_bounded(Arc::new(Slow), "x", Duration::from_millis(50)).unwrap_err();
         assert_eq!(e.kind, DnsFailureKind::Timeout);
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[derive(Debug)]
+    struct Broken;
+    impl Resolve for Broken {
+        fn resolve(&self, _: &str) -> Result<Vec<IpAddr>, ResolveError> {
+            panic!("resolver bug")
+        }
+    }
+
+    #[test]
+    fn a_panicking_resolver_is_a_failure_not_a_timeout() {
+        let e = resolve_bounded(Arc::new(Broken), "x", Duration::from_secs(5)).unwrap_err();
+        assert_eq!(e.kind, DnsFailureKind::Other);
     }
 
     #[test]
