@@ -1,0 +1,499 @@
+//! HTTP stage: one anonymous GET of the NES URL through reqwest, with the
+//! same trust decision as the TLS stage, the first hop pinned to the
+//! address the TCP stage reached, and redirects followed within a bound.
+//! No credentials are ever sent; the authenticated request is the
+//! PowerShell layer's.
+
+use std::error::Error as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::report::{Finding, Severity};
+
+use super::ids;
+use super::model::{HttpInfo, MAX_TEXT, Redirect, StageStatus, cap_text, millis};
+use super::proxy::ProxyEndpoint;
+use super::trust::TrustSources;
+
+/// Most `WWW-Authenticate` schemes kept.
+const MAX_SCHEMES: usize = 10;
+
+/// Why redirects stopped being followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RedirectStop {
+    /// A URL came back.
+    Loop,
+    /// More than the allowed number.
+    Limit,
+}
+
+/// How the GET ended, before classification.
+#[derive(Debug)]
+pub(crate) enum HttpError {
+    Timeout(String),
+    RedirectLoop,
+    RedirectLimit,
+    Failed(String),
+}
+
+/// What the HTTP stage saw.
+#[derive(Debug)]
+pub(crate) struct HttpOutcome {
+    pub(crate) info: HttpInfo,
+    pub(crate) error: Option<HttpError>,
+}
+
+/// Inputs of the HTTP stage.
+#[derive(Debug)]
+pub(crate) struct HttpPlan<'a> {
+    pub(crate) url: &'a str,
+    /// Host and address the client must use for the first hop (the one the
+    /// TCP stage reached), so that the GET goes where the probe looked.
+    pub(crate) pin: Option<(&'a str, SocketAddr)>,
+    pub(crate) proxy: Option<&'a ProxyEndpoint>,
+    pub(crate) limit: Duration,
+    pub(crate) max_redirects: u32,
+}
+
+/// Sends the GET.
+pub(crate) fn get(plan: &HttpPlan<'_>, sources: &Arc<TrustSources>) -> HttpOutcome {
+    let mut info = HttpInfo {
+        url: plan.url.to_owned(),
+        final_url: None,
+        status: None,
+        server: None,
+        www_authenticate: Vec::new(),
+        redirects: Vec::new(),
+        time_to_first_byte_ms: None,
+        via_proxy: plan.proxy.is_some(),
+    };
+    let redirects: Arc<Mutex<Vec<Redirect>>> = Arc::default();
+    let stop: Arc<Mutex<Option<RedirectStop>>> = Arc::default();
+    let client = match build_client(plan, sources, &redirects, &stop) {
+        Ok(c) => c,
+        Err(e) => {
+            return HttpOutcome {
+                info,
+                error: Some(HttpError::Failed(e)),
+            };
+        }
+    };
+    let started = Instant::now();
+    let result = client
+        .get(plan.url)
+        .header(reqwest::header::ACCEPT, "*/*")
+        .send();
+    info.redirects = std::mem::take(&mut *redirects.lock().unwrap_or_else(PoisonError::into_inner));
+    let error = match result {
+        Ok(response) => {
+            info.time_to_first_byte_ms = Some(millis(started.elapsed()));
+            info.final_url = Some(cap_text(response.url().as_str(), MAX_TEXT));
+            info.status = Some(response.status().as_u16());
+            info.server = response
+                .headers()
+                .get(reqwest::header::SERVER)
+                .map(|v| cap_text(&String::from_utf8_lossy(v.as_bytes()), 256));
+            info.www_authenticate = auth_schemes(
+                response
+                    .headers()
+                    .get_all(reqwest::header::WWW_AUTHENTICATE)
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            );
+            // The body is not needed; dropping the response closes the
+            // connection without reading it.
+            drop(response);
+            None
+        }
+        Err(e) => {
+            let text = error_text(&e);
+            let stopped = *stop.lock().unwrap_or_else(PoisonError::into_inner);
+            Some(if e.is_redirect() && stopped == Some(RedirectStop::Loop) {
+                HttpError::RedirectLoop
+            } else if e.is_redirect() {
+                HttpError::RedirectLimit
+            } else if e.is_timeout() {
+                HttpError::Timeout(text)
+            } else {
+                HttpError::Failed(text)
+            })
+        }
+    };
+    // Dropping the client joins its runtime thread; nothing is in flight.
+    drop(client);
+    HttpOutcome { info, error }
+}
+
+fn build_client(
+    plan: &HttpPlan<'_>,
+    sources: &Arc<TrustSources>,
+    redirects: &Arc<Mutex<Vec<Redirect>>>,
+    stop: &Arc<Mutex<Option<RedirectStop>>>,
+) -> Result<reqwest::blocking::Client, String> {
+    let (tls, _record) = sources
+        .client_config(&["http/1.1"])
+        .map_err(|e| e.to_string())?;
+    let max = usize::try_from(plan.max_redirects).unwrap_or(usize::MAX);
+    let seen = Arc::clone(redirects);
+    let stopped = Arc::clone(stop);
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        let from = attempt
+            .previous()
+            .last()
+            .map(|u| cap_text(u.as_str(), MAX_TEXT))
+            .unwrap_or_default();
+        let to = attempt.url().clone();
+        let looped = attempt.previous().contains(&to);
+        let over = attempt.previous().len() > max;
+        {
+            let mut list = seen.lock().unwrap_or_else(PoisonError::into_inner);
+            if list.len() <= max {
+                list.push(Redirect {
+                    status: attempt.status().as_u16(),
+                    from,
+                    to: cap_text(to.as_str(), MAX_TEXT),
+                });
+            }
+        }
+        let why = if looped {
+            Some(RedirectStop::Loop)
+        } else if over {
+            Some(RedirectStop::Limit)
+        } else {
+            None
+        };
+        match why {
+            Some(why) => {
+                *stopped.lock().unwrap_or_else(PoisonError::into_inner) = Some(why);
+                attempt.error(match why {
+                    RedirectStop::Loop => "redirect loop",
+                    RedirectStop::Limit => "too many redirects",
+                })
+            }
+            None => attempt.follow(),
+        }
+    });
+    let limit = plan.limit.max(Duration::from_millis(1));
+    let mut builder = reqwest::blocking::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .timeout(limit)
+        .connect_timeout(limit)
+        .redirect(policy)
+        .referer(false)
+        .pool_max_idle_per_host(0)
+        .user_agent(format!("nymidiag/{} (NES probe)", crate::TOOL_VERSION));
+    builder = match plan.proxy {
+        Some(p) => builder.proxy(reqwest::Proxy::all(p.url.as_str()).map_err(|e| e.to_string())?),
+        None => builder.no_proxy(),
+    };
+    if let Some((host, addr)) = plan.pin {
+        builder = builder.resolve(host, addr);
+    }
+    builder.build().map_err(|e| error_text(&e))
+}
+
+/// The error and its causes in one line (reqwest's own message is terse).
+fn error_text(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    let mut depth = 0;
+    while let Some(s) = source {
+        depth += 1;
+        if depth > 6 {
+            break;
+        }
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    cap_text(&text, MAX_TEXT)
+}
+
+/// The scheme names offered in `WWW-Authenticate` values; tokens and
+/// parameters are dropped.
+pub(crate) fn auth_schemes(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut schemes: Vec<String> = Vec::new();
+    for value in values {
+        for part in value.split(',') {
+            let Some(first) = part.split_whitespace().next() else {
+                continue;
+            };
+            // `realm="x"` or a token68 continuation is not a scheme name.
+            if first.contains('=')
+                || !first
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.!#$%&'*+^`|~".contains(c))
+            {
+                continue;
+            }
+            let name = cap_text(first, 32);
+            if schemes.len() < MAX_SCHEMES && !schemes.iter().any(|s| s.eq_ignore_ascii_case(&name))
+            {
+                schemes.push(name);
+            }
+        }
+    }
+    schemes
+}
+
+/// The classification of a final status.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct HttpClass {
+    pub(crate) status: StageStatus,
+    pub(crate) finding: Option<(&'static str, Severity)>,
+}
+
+/// Classifies the final status and offered schemes.
+pub(crate) fn classify(status: u16, schemes: &[String]) -> HttpClass {
+    let windows_auth = schemes
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case("negotiate") || s.eq_ignore_ascii_case("ntlm"));
+    let (status, finding) = match status {
+        200..=299 => (StageStatus::Ok, None),
+        401 if windows_auth => (
+            StageStatus::Ok,
+            Some((ids::NES_HTTP_AUTH_REQUIRED, Severity::Info)),
+        ),
+        401 => (
+            StageStatus::Failed,
+            Some((ids::NES_HTTP_NO_WINDOWS_AUTH, Severity::Error)),
+        ),
+        403 => (
+            StageStatus::Failed,
+            Some((ids::NES_HTTP_FORBIDDEN, Severity::Error)),
+        ),
+        404 => (
+            StageStatus::Failed,
+            Some((ids::NES_HTTP_NOT_FOUND, Severity::Error)),
+        ),
+        500..=599 => (
+            StageStatus::Failed,
+            Some((ids::NES_HTTP_SERVER_ERROR, Severity::Error)),
+        ),
+        _ => (
+            StageStatus::Failed,
+            Some((ids::NES_HTTP_UNEXPECTED_STATUS, Severity::Warning)),
+        ),
+    };
+    HttpClass { status, finding }
+}
+
+/// The finding for a classified answer.
+pub(crate) fn answer_finding(id: &'static str, severity: Severity, info: &HttpInfo) -> Finding {
+    let status = info.status.unwrap_or(0);
+    let url = info.final_url.as_deref().unwrap_or(&info.url);
+    let schemes = if info.www_authenticate.is_empty() {
+        "none".to_owned()
+    } else {
+        info.www_authenticate.join(", ")
+    };
+    let server = info.server.as_deref().unwrap_or("not stated");
+    let (title, detail, remediation) = match id {
+        ids::NES_HTTP_AUTH_REQUIRED => (
+            "NES answered and asks for Windows authentication",
+            format!(
+                "{url} answered 401 offering {schemes} (server: {server}): IIS is reached and \
+                 Windows authentication is in place. Whether this terminal's identity is \
+                 accepted is checked with an authenticated request."
+            ),
+            "None needed here; if taps still fail, check Kerberos (SPN HTTP/<nes-fqdn>) \
+             and the authenticated request.",
+        ),
+        ids::NES_HTTP_NO_WINDOWS_AUTH => (
+            "NES asks for authentication without Windows authentication",
+            format!(
+                "{url} answered 401 offering {schemes} (server: {server}), but neither \
+                 Negotiate nor NTLM: the NEA cannot authenticate with Windows credentials."
+            ),
+            "Enable Windows Authentication (Negotiate, NTLM) for the NES application in IIS.",
+        ),
+        ids::NES_HTTP_FORBIDDEN => (
+            "NES answered 403 Forbidden",
+            format!(
+                "{url} answered 403 (server: {server}). IIS uses 403.4 for 'SSL required', \
+                 403.7 and 403.16 for client certificate problems, and 403.6 for a blocked \
+                 client address; the sub-status is in the IIS log on NES."
+            ),
+            "Read the sc-substatus for this terminal's address in the NES IIS log, and \
+             compare the URL scheme and client certificate settings of the NES site.",
+        ),
+        ids::NES_HTTP_NOT_FOUND => (
+            "NES answered 404: wrong service path?",
+            format!(
+                "{url} answered 404 (server: {server}): the service path is probably wrong \
+                 (the default service mapping name is 'nes')."
+            ),
+            "Check the NES URL against https://<nes-fqdn>/<service-mapping-name> as shown \
+             in the NES Administrator Console.",
+        ),
+        ids::NES_HTTP_SERVER_ERROR => (
+            "NES answered with a server error",
+            format!(
+                "{url} answered {status} (server: {server}): NES or IIS failed \
+                 ({}).",
+                if status == 503 {
+                    "503 usually means the application pool is stopped"
+                } else {
+                    "an application error"
+                }
+            ),
+            "Check the NES application pool and the Application event log on the NES server.",
+        ),
+        _ => (
+            "NES answered with an unexpected status",
+            format!(
+                "{url} answered {status} (server: {server}), which NES does not normally send."
+            ),
+            "Check the URL, and any proxy or load balancer in front of NES.",
+        ),
+    };
+    Finding::new(id, severity, title, detail)
+        .with_evidence("status", status)
+        .with_evidence("url", url)
+        .with_evidence("server", &info.server)
+        .with_evidence("www_authenticate", &info.www_authenticate)
+        .with_remediation(remediation)
+        .with_ref("nymi-domain.md §5 check I")
+}
+
+/// The finding for a GET that got no final answer.
+pub(crate) fn error_finding(
+    error: &HttpError,
+    info: &HttpInfo,
+    limit_ms: u64,
+    by_deadline: bool,
+) -> Finding {
+    let url = &info.url;
+    match error {
+        HttpError::Timeout(text) => Finding::new(
+            ids::NES_HTTP_TIMEOUT,
+            Severity::Error,
+            "NES did not answer the HTTP request in time",
+            format!(
+                "{url} did not answer within {limit_ms} ms{} after the TLS handshake \
+                 succeeded: the application is hanging or very slow.",
+                if by_deadline {
+                    " (cut short by the overall deadline)"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .with_evidence("error", text)
+        .with_evidence(
+            "limited_by",
+            if by_deadline {
+                "deadline"
+            } else {
+                "http_timeout"
+            },
+        )
+        .with_remediation("Check the NES application pool and server load.")
+        .with_ref("nymi-domain.md §5 check I"),
+        HttpError::RedirectLoop | HttpError::RedirectLimit => {
+            let chain: Vec<String> = info
+                .redirects
+                .iter()
+                .map(|r| format!("{} {} -> {}", r.status, r.from, r.to))
+                .collect();
+            Finding::new(
+                ids::NES_HTTP_REDIRECT_LOOP,
+                Severity::Error,
+                "NES redirects in a loop",
+                if matches!(error, HttpError::RedirectLoop) {
+                    format!(
+                        "{url} redirects back to a URL already visited: {}.",
+                        chain.join("; ")
+                    )
+                } else {
+                    format!(
+                        "{url} redirected more than {} times: {}.",
+                        info.redirects.len().saturating_sub(1),
+                        chain.join("; ")
+                    )
+                },
+            )
+            .with_evidence("redirects", &info.redirects)
+            .with_evidence(
+                "kind",
+                if matches!(error, HttpError::RedirectLoop) {
+                    "loop"
+                } else {
+                    "limit"
+                },
+            )
+            .with_remediation(
+                "Check the IIS HTTP Redirect and URL Rewrite rules of the NES site, and any \
+                 load balancer that redirects.",
+            )
+            .with_ref("nymi-domain.md §5 check I")
+        }
+        HttpError::Failed(text) => Finding::new(
+            ids::NES_HTTP_FAILED,
+            Severity::Error,
+            "The HTTP request to NES failed",
+            format!("The GET of {url} failed without an answer: {text}."),
+        )
+        .with_evidence("error", text)
+        .with_remediation("Check the connection to NES; the earlier stages show what worked.")
+        .with_ref("nymi-domain.md §5 check I"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schemes(values: &[&str]) -> Vec<String> {
+        auth_schemes(values.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn keeps_scheme_names_only() {
+        assert_eq!(schemes(&["Negotiate", "NTLM"]), ["Negotiate", "NTLM"]);
+        assert_eq!(schemes(&["Negotiate, NTLM"]), ["Negotiate", "NTLM"]);
+        assert_eq!(
+            schemes(&[r#"Basic realm="nes", charset="UTF-8""#]),
+            ["Basic"]
+        );
+        assert_eq!(schemes(&["Negotiate oYGCMIGfoAMKAQ=="]), ["Negotiate"]);
+        assert!(schemes(&["", " , "]).is_empty());
+    }
+
+    #[test]
+    fn classifies_statuses() {
+        let neg = vec!["Negotiate".to_owned()];
+        assert_eq!(classify(200, &[]).finding, None);
+        assert_eq!(
+            classify(401, &neg),
+            HttpClass {
+                status: StageStatus::Ok,
+                finding: Some((ids::NES_HTTP_AUTH_REQUIRED, Severity::Info))
+            }
+        );
+        assert_eq!(
+            classify(401, &["Basic".to_owned()]).finding.unwrap().0,
+            ids::NES_HTTP_NO_WINDOWS_AUTH
+        );
+        assert_eq!(
+            classify(403, &[]).finding.unwrap().0,
+            ids::NES_HTTP_FORBIDDEN
+        );
+        assert_eq!(
+            classify(404, &[]).finding.unwrap().0,
+            ids::NES_HTTP_NOT_FOUND
+        );
+        assert_eq!(
+            classify(503, &[]).finding.unwrap().0,
+            ids::NES_HTTP_SERVER_ERROR
+        );
+        assert_eq!(
+            classify(302, &[]).finding.unwrap(),
+            (ids::NES_HTTP_UNEXPECTED_STATUS, Severity::Warning)
+        );
+    }
+}
