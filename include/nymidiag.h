@@ -182,6 +182,33 @@ int32_t nymidiag_cert_inventory(const uint8_t *request,
                                 uint8_t **out,
                                 size_t *out_len);
 
+/**
+ * Probes the path from this machine to the Nymi Enterprise Server, stage
+ * by stage: URL, proxy, DNS, TCP, proxy CONNECT, TLS (recording the chain
+ * the server presents even when it is not trusted) and one HTTP GET
+ * without credentials. The first failing stage is the verdict, with a
+ * finding such as `NES_DNS_FAILED`, `NES_TCP_TIMEOUT`, `NES_TLS_UNTRUSTED`
+ * or `NES_HTTP_NOT_FOUND`; later stages are skipped.
+ *
+ * Request: UTF-8 JSON with `url` (required; a bare host means
+ * `https://host/nes`) and optional `deadline_ms` (20000), `dns_timeout_ms`
+ * (5000), `tcp_timeout_ms` (5000), `tls_timeout_ms` (10000),
+ * `http_timeout_ms` (10000), `proxy`, `use_env_proxy` (true),
+ * `trusted_root_path`, `expected_issuer`, `use_platform_roots` (true),
+ * `max_redirects` (5), `caller`. Unknown fields are rejected.
+ *
+ * Blocks the calling thread for at most about `deadline_ms`. Same calling
+ * contract as `nymidiag_describe`; safe to call from several threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_nes_probe(const uint8_t *request,
+                           size_t request_len,
+                           uint8_t **out,
+                           size_t *out_len);
+
 #if defined(NYMIDIAG_TEST_EXPORTS)
 /**
  * TEST BUILDS ONLY (cargo feature `test-exports`): parses the request like

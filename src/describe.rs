@@ -34,7 +34,11 @@ pub struct DescribeData {
 
 /// Capability exports of this build (the version and free functions are
 /// always there and not listed).
-pub const EXPORTS: &[&str] = &["nymidiag_describe", "nymidiag_cert_inventory"];
+pub const EXPORTS: &[&str] = &[
+    "nymidiag_describe",
+    "nymidiag_cert_inventory",
+    "nymidiag_nes_probe",
+];
 
 /// Longest caller text kept, so a hostile caller cannot bloat every report.
 const MAX_CALLER_CHARS: usize = 256;

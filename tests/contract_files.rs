@@ -66,6 +66,13 @@ fn cert_inventory_schema_is_fresh() {
 }
 
 #[test]
+fn nes_probe_schema_is_fresh() {
+    let schema = nymidiag::report::capability_schema::<nymidiag::probe::NesProbeData>("nes_probe");
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    check(&include("nymidiag.nes_probe.schema.json"), &text);
+}
+
+#[test]
 fn header_declares_every_export_and_status() {
     let header = std::fs::read_to_string(include("nymidiag.h")).unwrap();
     for symbol in [
@@ -74,6 +81,7 @@ fn header_declares_every_export_and_status() {
         "void nymidiag_buffer_free(uint8_t *ptr, size_t len);",
         "int32_t nymidiag_describe(const uint8_t *request,",
         "int32_t nymidiag_cert_inventory(const uint8_t *request,",
+        "int32_t nymidiag_nes_probe(const uint8_t *request,",
         "NYMIDIAG_STATUS_PANIC = 901",
         "#define NYMIDIAG_ABI_VERSION 1",
     ] {

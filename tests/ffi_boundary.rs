@@ -208,3 +208,21 @@ fn panics_in_parallel_do_not_poison_other_calls() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn nes_probe_export_reports_a_refused_port_and_rejects_a_missing_url() {
+    use nymidiag::ffi::nymidiag_nes_probe;
+    // Port 1 on loopback: nothing listens there.
+    let request = br#"{"url":"https://127.0.0.1:1/nes","use_env_proxy":false,"use_platform_roots":false,"tcp_timeout_ms":2000,"deadline_ms":5000}"#;
+    let (status, doc) = call(nymidiag_nes_probe, request);
+    assert_eq!(status, 0, "{doc}");
+    assert_eq!(doc["capability"], "nes_probe");
+    assert_eq!(doc["data"]["verdict"]["finding"], "NES_TCP_REFUSED");
+
+    let (status, doc) = call(nymidiag_nes_probe, b"{}");
+    assert_eq!(status, Status::RequestInvalid as i32);
+    assert!(
+        doc["error"]["message"].as_str().unwrap().contains("url"),
+        "{doc}"
+    );
+}

@@ -13,6 +13,7 @@
     FunctionsToExport = @(
         'Get-NymiDiagEnvironment'
         'Get-NymiNeaCertificate'
+        'Test-NymiNesConnection'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

@@ -28,4 +28,5 @@ $script:NymiCaller = 'NymiDiag {0}; PowerShell {1} {2}; {3}-bit' -f $moduleVersi
 Export-ModuleMember -Function @(
     'Get-NymiDiagEnvironment'
     'Get-NymiNeaCertificate'
+    'Test-NymiNesConnection'
 )

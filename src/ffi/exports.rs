@@ -6,6 +6,7 @@ use std::ffi::c_char;
 use super::boundary::{free_raw_buffer, json_call};
 use crate::certs::{CertInventoryRequest, cert_inventory};
 use crate::describe::{DescribeRequest, describe};
+use crate::probe::{NesProbeRequest, nes_probe};
 
 /// NUL-terminated copy of the crate version, for `nymidiag_version`.
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -126,6 +127,46 @@ pub unsafe extern "C" fn nymidiag_cert_inventory(
             out,
             out_len,
             |req: CertInventoryRequest| Ok(cert_inventory(&req)),
+        )
+    }
+}
+
+/// Probes the path from this machine to the Nymi Enterprise Server, stage
+/// by stage: URL, proxy, DNS, TCP, proxy CONNECT, TLS (recording the chain
+/// the server presents even when it is not trusted) and one HTTP GET
+/// without credentials. The first failing stage is the verdict, with a
+/// finding such as `NES_DNS_FAILED`, `NES_TCP_TIMEOUT`, `NES_TLS_UNTRUSTED`
+/// or `NES_HTTP_NOT_FOUND`; later stages are skipped.
+///
+/// Request: UTF-8 JSON with `url` (required; a bare host means
+/// `https://host/nes`) and optional `deadline_ms` (20000), `dns_timeout_ms`
+/// (5000), `tcp_timeout_ms` (5000), `tls_timeout_ms` (10000),
+/// `http_timeout_ms` (10000), `proxy`, `use_env_proxy` (true),
+/// `trusted_root_path`, `expected_issuer`, `use_platform_roots` (true),
+/// `max_redirects` (5), `caller`. Unknown fields are rejected.
+///
+/// Blocks the calling thread for at most about `deadline_ms`. Same calling
+/// contract as `nymidiag_describe`; safe to call from several threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_nes_probe(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "nes_probe",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: NesProbeRequest| Ok(nes_probe(&req)),
         )
     }
 }

@@ -74,6 +74,13 @@ int main(void)
     capability_case(nymidiag_cert_inventory, "{\"expected_local\":-1}", NYMIDIAG_STATUS_REQUEST_INVALID,
                     "\"path\":\"expected_local\"");
 
+    /* Port 1 on loopback: nothing listens, the probe ends at the TCP stage. */
+    capability_case(nymidiag_nes_probe,
+                    "{\"url\":\"https://127.0.0.1:1/nes\",\"use_env_proxy\":false,"
+                    "\"use_platform_roots\":false,\"tcp_timeout_ms\":2000,\"deadline_ms\":5000}",
+                    NYMIDIAG_STATUS_OK, "\"NES_TCP_REFUSED\"");
+    capability_case(nymidiag_nes_probe, "{}", NYMIDIAG_STATUS_REQUEST_INVALID, "missing field");
+
     /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
     size_t out_len = 7;
     CHECK(nymidiag_describe(NULL, 0, NULL, &out_len) == NYMIDIAG_STATUS_NULL_ARGUMENT);

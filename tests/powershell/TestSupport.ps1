@@ -71,3 +71,40 @@ function Get-TreeSnapshot {
         '{0}|{1}|{2}|{3}' -f $file.FullName, $file.Length, $file.LastWriteTimeUtc.Ticks, $hash
     }
 }
+
+function Start-MockNes {
+    # Starts the loopback mock NES (tests/mock_nes.rs) in the background and
+    # returns its manifest plus the process; Stop-MockNes ends it. It serves
+    # on 127.0.0.1 only and stops by itself after $Seconds.
+    param([int] $Seconds = 300, [int] $SlowMs = 8000)
+    $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('nymidiag-mock-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $out = Join-Path $dir 'mock-nes.json'
+    $info = New-Object System.Diagnostics.ProcessStartInfo
+    $info.FileName = 'cargo'
+    $info.Arguments = 'test --quiet --locked --all-features --test mock_nes -- --ignored --exact serve_mock_nes'
+    $info.WorkingDirectory = $script:RepoRoot
+    $info.UseShellExecute = $false
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.EnvironmentVariables['NYMIDIAG_MOCK_NES_OUT'] = $out
+    $info.EnvironmentVariables['NYMIDIAG_MOCK_NES_SECONDS'] = [string]$Seconds
+    $info.EnvironmentVariables['NYMIDIAG_MOCK_NES_SLOW_MS'] = [string]$SlowMs
+    $process = [System.Diagnostics.Process]::Start($info)
+    # Building the test binary may take a while on a cold target folder.
+    $limit = [datetime]::UtcNow.AddMinutes(5)
+    while (-not (Test-Path $out)) {
+        if ($process.HasExited) { throw "the mock NES exited early: $($process.StandardError.ReadToEnd())" }
+        if ([datetime]::UtcNow -gt $limit) { $process.Kill(); throw 'the mock NES did not start within 5 minutes' }
+        Start-Sleep -Milliseconds 200
+    }
+    [PSCustomObject]@{ Manifest = (Get-Content -Raw $out | ConvertFrom-Json); Process = $process; Folder = $dir }
+}
+
+function Stop-MockNes {
+    param([int] $ProcessId, [string] $Folder)
+    # cargo runs the test binary as a child: end the server (its pid is in
+    # the manifest) and cargo.
+    Stop-Process -Id $ProcessId -Force -ErrorAction SilentlyContinue
+    if ($Folder) { Remove-Item -Recurse -Force -LiteralPath $Folder -ErrorAction SilentlyContinue }
+}

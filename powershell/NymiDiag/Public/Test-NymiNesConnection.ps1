@@ -1,0 +1,132 @@
+function Test-NymiNesConnection {
+    <#
+    .SYNOPSIS
+    Tests the path from this terminal to the Nymi Enterprise Server (NES) stage by stage and says where it breaks.
+
+    .DESCRIPTION
+    Runs the connectivity checks support does by hand, in order: the URL,
+    the proxy, DNS (every address), TCP to each address, TLS (protocol,
+    cipher, the certificate chain the server presents, and whether the
+    platform roots or the CA file given with -TrustedRootPath trust it), and
+    one HTTP GET without credentials (status, Server, the authentication
+    schemes offered). The first failing stage is the verdict, with a stable
+    finding id (NES_DNS_FAILED, NES_TCP_REFUSED, NES_TCP_TIMEOUT,
+    NES_TLS_UNTRUSTED, NES_TLS_NAME_MISMATCH, NES_HTTP_NOT_FOUND, ...) and
+    the next step; later stages are skipped with the reason.
+
+    On Windows it also reads the WinHTTP machine proxy (what services running
+    as SYSTEM use) and the user's WinINET proxy and PAC URL, raises
+    NES_PROXY_INTERCEPTS when the WinHTTP proxy would carry the NES request,
+    and repeats the request with the caller's Windows identity
+    (Invoke-WebRequest -UseDefaultCredentials; the computer account when run
+    as SYSTEM): a 401 there is NES_AUTH_FAILED, a Kerberos/SPN or account
+    problem. Credentials are never sent to a server whose certificate failed
+    validation. Elsewhere those stages are not applicable.
+
+    Only the servers named by -Uri are contacted.
+
+    .PARAMETER Uri
+    NES URL, https://nes.corp.example/nes, or only the host name (then
+    https://<host>/nes). Several URIs, also from the pipeline, are tested one
+    after the other.
+
+    .PARAMETER TimeoutSec
+    Overall deadline per URI, in seconds. Default 20. Stage timeouts (DNS 5 s,
+    TCP 5 s, TLS 10 s, HTTP 10 s) never exceed it.
+
+    .PARAMETER Proxy
+    Proxy to use for the test (http://proxy:8080). Default: none, or
+    HTTPS_PROXY/NO_PROXY from the environment.
+
+    .PARAMETER TrustedRootPath
+    PEM or DER file with the CA certificates the NES certificate should chain
+    to, in addition to the platform's trusted roots.
+
+    .PARAMETER ExpectedIssuer
+    Text the issuer of the NES certificate should contain, for example the
+    name of the enterprise CA. Another issuer suggests TLS inspection.
+
+    .PARAMETER NoPlatformRoots
+    Trust only -TrustedRootPath, not the platform's root store.
+
+    .PARAMETER Raw
+    Return the library's JSON report unchanged (a string), without the
+    Windows-only stages.
+
+    .EXAMPLE
+    Test-NymiNesConnection -Uri https://nes.corp.example/nes
+
+    One line per stage with its time and outcome, then the verdict and the
+    next step.
+
+    .EXAMPLE
+    Test-NymiNesConnection nes.corp.example -TrustedRootPath C:\Certs\corp-root.cer -ExpectedIssuer 'Corp Issuing CA'
+
+    Checks the NES certificate against the company root and flags a chain
+    from another issuer (a proxy inspecting TLS).
+
+    .EXAMPLE
+    $result = Test-NymiNesConnection https://nes.corp.example/nes -TimeoutSec 10
+    if ($result.Verdict -ne 'ok') { "STATUS=ISSUE code=$($result.FindingId) nes=$($result.HostName):$($result.Port)"; exit 1 }
+
+    An Intune detection line: exit 1 with the finding id when NES cannot be
+    reached.
+
+    .OUTPUTS
+    NymiDiag.NesConnection, or System.String with -Raw.
+
+    .LINK
+    Get-NymiNeaCertificate
+
+    .LINK
+    about_NymiDiag
+    #>
+    [CmdletBinding()]
+    [OutputType('NymiDiag.NesConnection')]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+        [Alias('Url', 'NesUri')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Uri,
+
+        [ValidateRange(1, 600)]
+        [int] $TimeoutSec = 20,
+
+        [uri] $Proxy,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $TrustedRootPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ExpectedIssuer,
+
+        [switch] $NoPlatformRoots,
+
+        [switch] $Raw
+    )
+    begin {
+        $windowsProxy = GetNymiWindowsProxy
+    }
+    process {
+        foreach ($target in $Uri) {
+            $deadline = $TimeoutSec * 1000
+            $request = @{
+                url = $target
+                deadline_ms = $deadline
+                dns_timeout_ms = [math]::Min(5000, $deadline)
+                tcp_timeout_ms = [math]::Min(5000, $deadline)
+                tls_timeout_ms = [math]::Min(10000, $deadline)
+                http_timeout_ms = [math]::Min(10000, $deadline)
+                use_platform_roots = -not $NoPlatformRoots
+            }
+            if ($Proxy) { $request['proxy'] = $Proxy.AbsoluteUri }
+            if ($TrustedRootPath) { $request['trusted_root_path'] = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($TrustedRootPath) }
+            if ($ExpectedIssuer) { $request['expected_issuer'] = $ExpectedIssuer }
+
+            $report = InvokeNymiExport -Export 'nymidiag_nes_probe' -Request $request -Cmdlet $PSCmdlet -Raw:$Raw
+            if ($Raw) { $report; continue }
+            ConvertToNymiNesConnection -Report $report -WindowsProxy $windowsProxy -TimeoutSec $TimeoutSec
+        }
+    }
+}
