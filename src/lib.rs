@@ -19,6 +19,7 @@
 pub mod context;
 pub mod describe;
 mod error;
+pub mod logs;
 pub mod report;
 pub mod time_fmt;
 
