@@ -98,8 +98,10 @@ const SIGNATURES: &[(&[u8], &str)] = &[
     (b"\x00\x00\x01\x00", "icon"),
 ];
 
-/// Detects encoding (and binary content) from the start of a file.
-pub(crate) fn sniff(sample: &[u8]) -> Sniff {
+/// Detects encoding (and binary content) from the start of a file;
+/// `whole` says the sample is the entire file (not cut at
+/// [`SAMPLE_BYTES`]).
+pub(crate) fn sniff(sample: &[u8], whole: bool) -> Sniff {
     let text = |encoding, bom_len| Sniff {
         encoding,
         bom_len,
@@ -146,7 +148,7 @@ pub(crate) fn sniff(sample: &[u8]) -> Sniff {
     match std::str::from_utf8(sample) {
         Ok(_) => text(TextEncoding::Utf8, 0),
         // Only a sequence cut by the sample's end: still UTF-8.
-        Err(e) if e.error_len().is_none() => text(TextEncoding::Utf8, 0),
+        Err(e) if e.error_len().is_none() && !whole => text(TextEncoding::Utf8, 0),
         Err(_) => text(TextEncoding::Windows1252, 0),
     }
 }
@@ -183,12 +185,13 @@ pub(crate) fn decode_sample(sample: &[u8], sniff: &Sniff) -> String {
 }
 
 /// Decodes one line of a file searched as UTF-8: invalid UTF-8 falls back
-/// to Windows-1252 (the second value says so). A multi-byte character cut
-/// by the line cap is dropped rather than misread.
-pub(crate) fn decode_line(raw: &[u8]) -> (Cow<'_, str>, bool) {
+/// to Windows-1252 (the second value says so). When the line was `cut` by
+/// the line cap, a multi-byte character cut with it is dropped rather
+/// than misread.
+pub(crate) fn decode_line(raw: &[u8], cut: bool) -> (Cow<'_, str>, bool) {
     match std::str::from_utf8(raw) {
         Ok(s) => (Cow::Borrowed(s), false),
-        Err(e) if e.error_len().is_none() => {
+        Err(e) if cut && e.error_len().is_none() => {
             let valid = &raw[..e.valid_up_to()];
             // The prefix was checked just above.
             (String::from_utf8_lossy(valid), false)
@@ -204,59 +207,77 @@ pub(crate) fn decode_line(raw: &[u8]) -> (Cow<'_, str>, bool) {
 mod tests {
     use super::*;
 
+    fn sniff_(sample: &[u8]) -> Sniff {
+        sniff(sample, false)
+    }
+
     fn utf16le(s: &str) -> Vec<u8> {
         s.encode_utf16().flat_map(u16::to_le_bytes).collect()
     }
 
     #[test]
     fn reads_byte_order_marks() {
-        assert_eq!(sniff(b"\xef\xbb\xbfabc").encoding, TextEncoding::Utf8Bom);
-        assert_eq!(sniff(b"\xef\xbb\xbfabc").bom_len, 3);
-        assert_eq!(sniff(b"\xff\xfea\0").encoding, TextEncoding::Utf16LeBom);
-        assert_eq!(sniff(b"\xfe\xff\0a").encoding, TextEncoding::Utf16BeBom);
+        assert_eq!(sniff_(b"\xef\xbb\xbfabc").encoding, TextEncoding::Utf8Bom);
+        assert_eq!(sniff_(b"\xef\xbb\xbfabc").bom_len, 3);
+        assert_eq!(sniff_(b"\xff\xfea\0").encoding, TextEncoding::Utf16LeBom);
+        assert_eq!(sniff_(b"\xfe\xff\0a").encoding, TextEncoding::Utf16BeBom);
     }
 
     #[test]
     fn detects_utf16le_without_bom() {
-        let s = sniff(&utf16le("704:(22/03/17 06:13:14.149):a.cpp :0001: x\r\n"));
+        let s = sniff_(&utf16le("704:(22/03/17 06:13:14.149):a.cpp :0001: x\r\n"));
         assert_eq!(s.encoding, TextEncoding::Utf16Le);
         assert_eq!(s.binary, None);
         let be: Vec<u8> = "hello world\n"
             .encode_utf16()
             .flat_map(u16::to_be_bytes)
             .collect();
-        assert_eq!(sniff(&be).encoding, TextEncoding::Utf16Be);
+        assert_eq!(sniff_(&be).encoding, TextEncoding::Utf16Be);
     }
 
     #[test]
     fn tells_utf8_from_windows_1252() {
-        assert_eq!(sniff("caf\u{e9}\n".as_bytes()).encoding, TextEncoding::Utf8);
-        assert_eq!(sniff(b"caf\xe9\n").encoding, TextEncoding::Windows1252);
-        // A sequence cut at the end of the sample is still UTF-8.
-        assert_eq!(sniff(b"abc\xc3").encoding, TextEncoding::Utf8);
+        assert_eq!(
+            sniff_("caf\u{e9}\n".as_bytes()).encoding,
+            TextEncoding::Utf8
+        );
+        assert_eq!(sniff_(b"caf\xe9\n").encoding, TextEncoding::Windows1252);
+        // A sequence cut at the end of the sample is still UTF-8, at the
+        // end of the whole file it is not.
+        assert_eq!(sniff_(b"abc\xc3").encoding, TextEncoding::Utf8);
+        assert_eq!(sniff(b"abc\xc3", true).encoding, TextEncoding::Windows1252);
     }
 
     #[test]
     fn recognises_binaries() {
         let mut dll = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
         dll.extend(std::iter::repeat_n(0u8, 100));
-        assert!(sniff(&dll).binary.unwrap().contains("DLL"));
-        assert!(sniff(b"PK\x03\x04\x14\x00").binary.unwrap().contains("zip"));
+        assert!(sniff_(&dll).binary.unwrap().contains("DLL"));
+        assert!(
+            sniff_(b"PK\x03\x04\x14\x00")
+                .binary
+                .unwrap()
+                .contains("zip")
+        );
         let noise: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 32) as u8).collect();
-        assert!(sniff(&noise).binary.is_some());
-        assert!(sniff(&vec![0u8; 4096]).binary.is_some());
+        assert!(sniff_(&noise).binary.is_some());
+        assert!(sniff_(&vec![0u8; 4096]).binary.is_some());
         // A few NULs inside text do not make it binary.
-        assert_eq!(sniff(b"line one\nline\0two\nline three\n").binary, None);
-        assert_eq!(sniff(b"MZ is a text line\n").binary, None);
+        assert_eq!(sniff_(b"line one\nline\0two\nline three\n").binary, None);
+        assert_eq!(sniff_(b"MZ is a text line\n").binary, None);
     }
 
     #[test]
     fn decodes_lines_with_a_fallback() {
-        assert_eq!(decode_line(b"abc"), (Cow::Borrowed("abc"), false));
-        let (s, fallback) = decode_line(b"caf\xe9 \x80");
+        assert_eq!(decode_line(b"abc", false), (Cow::Borrowed("abc"), false));
+        let (s, fallback) = decode_line(b"caf\xe9 \x80", false);
         assert_eq!(s, "caf\u{e9} \u{20ac}");
         assert!(fallback);
-        let (cut, fallback) = decode_line("ab\u{e9}".as_bytes().split_last().unwrap().1);
+        // At the end of a whole line, a lone lead byte is Windows-1252...
+        let (s, fallback) = decode_line(b"Jos\xe9", false);
+        assert_eq!((s.as_ref(), fallback), ("Jos\u{e9}", true));
+        // ...at the end of a line cut by the cap, half a character.
+        let (cut, fallback) = decode_line("ab\u{e9}".as_bytes().split_last().unwrap().1, true);
         assert_eq!((cut.as_ref(), fallback), ("ab", false));
     }
 }

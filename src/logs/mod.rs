@@ -61,7 +61,7 @@ pub use model::{
     RuleListData, ScanCoverage, ScanMode, ScanWindow, SearchedLocation, ValueCount,
 };
 pub use request::{DateOrder, LogScanRequest, RuleListRequest};
-pub use rules::{PackSummary, RuleInfo, SequenceInfo};
+pub use rules::{PackSummary, RuleInfo, RuleSamples, SequenceInfo};
 
 use collect::RuleAcc;
 use model::NotScanned as Skipped;
@@ -598,7 +598,10 @@ fn fit_budget(data: &mut LogScanData, findings: &mut Vec<Finding>) -> Option<Str
             for h in &mut d.hits {
                 h.excerpts.clear();
                 h.fields.clear();
+                h.fields_omitted.clear();
+                let n = h.locations.len().saturating_sub(1) as u64;
                 h.locations.truncate(1);
+                h.locations_omitted += n;
             }
         },
         |d, _| {

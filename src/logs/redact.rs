@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 /// What replaces a secret.
@@ -47,25 +48,31 @@ static JWT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").expect("valid regex")
 });
 
+/// Words one of which every pattern needs: a one-pass gate, so that text
+/// without them (most of it) costs a single scan.
+static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "token",
+            "pass",
+            "pwd",
+            "secret",
+            "key",
+            "auth",
+            "bearer",
+            "basic",
+            "negotiate",
+            "ntlm",
+            "credential",
+            "eyJ",
+        ])
+        .expect("valid patterns")
+});
+
 /// Returns `text` with secrets replaced; borrows when nothing changed.
 pub(crate) fn redact(text: &str) -> Cow<'_, str> {
-    // A cheap gate: every pattern needs one of these words or a JWT prefix.
-    let lower_hit = {
-        let t = text.as_bytes();
-        contains_ci(t, b"token")
-            || contains_ci(t, b"pass")
-            || contains_ci(t, b"pwd")
-            || contains_ci(t, b"secret")
-            || contains_ci(t, b"key")
-            || contains_ci(t, b"auth")
-            || contains_ci(t, b"bearer")
-            || contains_ci(t, b"basic")
-            || contains_ci(t, b"negotiate")
-            || contains_ci(t, b"ntlm")
-            || contains_ci(t, b"credential")
-            || text.contains("eyJ")
-    };
-    if !lower_hit {
+    if !GATE.is_match(text) {
         return Cow::Borrowed(text);
     }
     let mut out = Cow::Borrowed(text);
@@ -98,13 +105,6 @@ pub(crate) fn redact(text: &str) -> Cow<'_, str> {
         out = Cow::Owned(step(out, &JWT, REDACTED));
     }
     out
-}
-
-/// ASCII case-insensitive substring test.
-fn contains_ci(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]

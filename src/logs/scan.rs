@@ -237,6 +237,8 @@ struct FileStats {
     problems: u64,
     first: Option<i64>,
     last: Option<i64>,
+    /// Whether the first lines were looked at for the first time.
+    head_probed: bool,
 }
 
 impl FileStats {
@@ -594,6 +596,7 @@ impl<'a> Engine<'a> {
     fn evaluate(&mut self, fs: &mut FileScan, raw: &[u8], line_no: u64, before: &[u8]) {
         let set = self.set;
         let mut raw = trim_eol(raw);
+        let cut = raw.len() >= self.settings.max_line;
         if raw.len() > self.settings.max_line {
             raw = &raw[..self.settings.max_line];
             fs.stats.long_lines += 1;
@@ -604,7 +607,7 @@ impl<'a> Engine<'a> {
         if memchr(0, raw).is_some() {
             fs.stats.nul_lines += 1;
         }
-        let (text, fallback) = decode_line(raw);
+        let (text, fallback) = decode_line(raw, cut);
         if fallback {
             fs.stats.cp1252_lines += 1;
         }
@@ -689,7 +692,8 @@ impl<'a> Engine<'a> {
         for hit in self.seq.advance(now) {
             self.record(hit);
         }
-        for (ri, caps) in &base {
+        let mut fired = vec![false; base.len()];
+        for (bi, (ri, caps)) in base.iter().enumerate() {
             let rule = &set.rules[*ri];
             let mut fields = caps.clone();
             let mut noted = Vec::new();
@@ -731,6 +735,7 @@ impl<'a> Engine<'a> {
             }
             let excerpt = (in_window && rule.report && self.acc[*ri].wants_excerpt())
                 .then(|| excerpt(&fs.path, line_no, &text, before, rule.context_lines));
+            fired[bi] = true;
             let hit = Hit {
                 rule: *ri,
                 path: fs.path.clone(),
@@ -749,9 +754,9 @@ impl<'a> Engine<'a> {
                 None => self.record(hit),
             }
         }
-        // Remember this record's matches only now, so that a record is
-        // never its own predecessor.
-        for (ri, caps) in &base {
+        // Remember where rules fired only now, so that a record is never
+        // its own predecessor.
+        for ((ri, caps), _) in base.iter().zip(&fired).filter(|(_, f)| **f) {
             for &k in &set.marker_keys[*ri] {
                 let value = k
                     .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec))
@@ -837,7 +842,7 @@ fn excerpt(path: &Arc<str>, line: u64, text: &str, before: &[u8], context: usize
             .into_iter()
             .map(|l| {
                 clean(
-                    decode_line(trim_eol(l)).0.trim_end_matches('\r'),
+                    decode_line(trim_eol(l), false).0.trim_end_matches('\r'),
                     CONTEXT_CHARS,
                 )
             })
@@ -968,14 +973,15 @@ fn track_time_bounds(fs: &mut FileScan, region: &[u8]) {
     if !matches!(fs.kind, LogKind::Wgss | LogKind::NymiApi) || region.is_empty() {
         return;
     }
-    if fs.stats.first.is_none() {
+    if !fs.stats.head_probed {
+        fs.stats.head_probed = true;
         let mut pos = 0;
         for _ in 0..TIME_PROBE_LINES {
             if pos >= region.len() {
                 break;
             }
             let end = line_end(region, pos);
-            let line = decode_line(trim_eol(&region[pos..end])).0;
+            let line = decode_line(trim_eol(&region[pos..end]), false).0;
             if let Some(t) = fs.parser.time_of(&line) {
                 fs.stats.saw_time(t);
                 break;
@@ -984,7 +990,7 @@ fn track_time_bounds(fs: &mut FileScan, region: &[u8]) {
         }
     }
     for line in last_lines(region, TIME_PROBE_LINES).into_iter().rev() {
-        if let Some(t) = fs.parser.time_of(&decode_line(trim_eol(line)).0) {
+        if let Some(t) = fs.parser.time_of(&decode_line(trim_eol(line), false).0) {
             fs.stats.saw_time(t);
             break;
         }

@@ -73,7 +73,7 @@ impl OpenedFile {
         (&mut file)
             .take(SAMPLE_BYTES.min(usize::try_from(len_at_open).unwrap_or(SAMPLE_BYTES)) as u64)
             .read_to_end(&mut sample)?;
-        let sniff = sniff(&sample);
+        let sniff = sniff(&sample, len_at_open <= sample.len() as u64);
         Ok(OpenedFile {
             sniff,
             sample,

@@ -77,6 +77,10 @@ pub struct PackSummary {
 }
 
 /// The sequence or window condition of a rule, as listed.
+///
+/// Rules named here count where they *fired*: their own literal, regex,
+/// field and sequence conditions were met (a hit still waiting for its
+/// `forbids_after` window counts), not merely where their literal appears.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SequenceInfo {
@@ -142,10 +146,21 @@ pub struct RuleInfo {
     pub remediation: String,
     /// Article steps and documents it refers to.
     pub refs: Vec<String>,
-    /// Number of positive samples checked when the pack loads.
-    pub positive_samples: u64,
-    /// Number of negative samples checked when the pack loads.
-    pub negative_samples: u64,
+    /// Sample records checked whenever the pack loads.
+    pub samples: RuleSamples,
+}
+
+/// A rule's samples: records it must fire on and records it must not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSamples {
+    /// The format the samples are read as (the `kind` of the samples
+    /// table, else the rule's first kind, else `text`).
+    pub kind: super::kind::LogKind,
+    /// Each must make the rule fire (a sample may hold several lines).
+    pub positive: Vec<String>,
+    /// None may make the rule fire.
+    pub negative: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------
@@ -307,6 +322,14 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
+    /// The kind its samples are read as.
+    pub(crate) fn sample_kind(&self) -> LogKind {
+        self.samples
+            .kind
+            .or_else(|| self.kinds.first().copied())
+            .unwrap_or(LogKind::Text)
+    }
+
     /// Whether the rule applies to a file of `kind` named `file_name`.
     pub(crate) fn applies(&self, kind: LogKind, file_name: &str) -> bool {
         if self.kinds.is_empty() && self.files.is_none() {
@@ -411,8 +434,11 @@ impl RuleSet {
                 explanation: r.explanation.clone(),
                 remediation: r.remediation.clone(),
                 refs: r.refs.clone(),
-                positive_samples: r.samples.positive.len() as u64,
-                negative_samples: r.samples.negative.len() as u64,
+                samples: RuleSamples {
+                    kind: r.sample_kind(),
+                    positive: r.samples.positive.clone(),
+                    negative: r.samples.negative.clone(),
+                },
             })
             .collect()
     }
@@ -427,6 +453,30 @@ struct PackText {
     /// The request field that named it, for the error's path.
     request_path: String,
     text: String,
+    /// Offsets of its newlines, for line numbers.
+    newlines: Vec<usize>,
+}
+
+impl PackText {
+    fn new(source: String, request_path: String, text: String) -> PackText {
+        let newlines = memchr::memchr_iter(b'\n', text.as_bytes()).collect();
+        PackText {
+            source,
+            request_path,
+            text,
+            newlines,
+        }
+    }
+
+    /// 1-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.newlines.partition_point(|&nl| nl < offset) + 1
+    }
+
+    /// 1-based line where a span starts.
+    fn line(&self, span: Range<usize>) -> usize {
+        self.line_of(span.start)
+    }
 }
 
 /// Which pack a rule was defined in, for errors raised after parsing.
@@ -443,30 +493,16 @@ fn located(pack: &PackText, line: usize, message: impl std::fmt::Display) -> Err
     }
 }
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-fn span_line(text: &str, span: Range<usize>) -> usize {
-    line_of(text, span.start)
-}
-
 /// Loads the built-in pack (unless `default` is false) and the packs at
 /// `paths`, checks them and compiles them.
 pub(crate) fn load(default: bool, paths: &[String]) -> Result<RuleSet, Error> {
     let mut texts = Vec::new();
     if default {
-        texts.push(PackText {
-            source: DEFAULT_SOURCE.to_owned(),
-            request_path: "default_rules".to_owned(),
-            text: DEFAULT_PACK.to_owned(),
-        });
+        texts.push(PackText::new(
+            DEFAULT_SOURCE.to_owned(),
+            "default_rules".to_owned(),
+            DEFAULT_PACK.to_owned(),
+        ));
     }
     for (i, path) in paths.iter().enumerate() {
         let request_path = format!("rule_paths[{i}]");
@@ -474,11 +510,7 @@ pub(crate) fn load(default: bool, paths: &[String]) -> Result<RuleSet, Error> {
             path: request_path.clone(),
             message: format!("{path}: {message}"),
         })?;
-        texts.push(PackText {
-            source: path.clone(),
-            request_path,
-            text,
-        });
+        texts.push(PackText::new(path.clone(), request_path, text));
     }
     compile(&texts)
 }
@@ -522,7 +554,7 @@ fn compile(texts: &[PackText]) -> Result<RuleSet, Error> {
 
     for (pack_index, pack) in texts.iter().enumerate() {
         let raw: RawPack = toml::from_str(&pack.text).map_err(|e| {
-            let line = e.span().map_or(1, |s| span_line(&pack.text, s));
+            let line = e.span().map_or(1, |s| pack.line(s));
             located(pack, line, e.message().trim_end())
         })?;
         let header = &raw.pack;
@@ -547,12 +579,12 @@ fn compile(texts: &[PackText]) -> Result<RuleSet, Error> {
             if set.rules.len() >= MAX_RULES {
                 return Err(located(
                     pack,
-                    span_line(&pack.text, spanned.span()),
+                    pack.line(spanned.span()),
                     format!("more than {MAX_RULES} rules in all packs"),
                 ));
             }
             let raw_rule = spanned.into_inner();
-            let id_line = span_line(&pack.text, raw_rule.id.span());
+            let id_line = pack.line(raw_rule.id.span());
             let id = raw_rule.id.get_ref().clone();
             if let Some((p, l)) = ids.get(&id) {
                 return Err(located(
@@ -592,7 +624,7 @@ fn compile(texts: &[PackText]) -> Result<RuleSet, Error> {
     set.noted = vec![false; set.rules.len()];
     for (rule_index, origin, spanned) in pending {
         let pack = &texts[origin.pack];
-        let line = span_line(&pack.text, spanned.span());
+        let line = pack.line(spanned.span());
         let raw = spanned.into_inner();
         let resolve = |names: &[String]| -> Result<Vec<usize>, Error> {
             names
@@ -693,8 +725,7 @@ fn check_rule(
     literals: &mut Vec<Literal>,
     literal_index: &mut HashMap<Literal, usize>,
 ) -> Result<(Rule, Option<Spanned<RawSequence>>), Error> {
-    let text = &pack.text;
-    let at = |span: Range<usize>| span_line(text, span);
+    let at = |span: Range<usize>| pack.line(span);
     let id_line = at(raw.id.span());
     let id = raw.id.get_ref().clone();
     let err = |line: usize, msg: String| located(pack, line, format!("rule {id}: {msg}"));
@@ -954,11 +985,7 @@ fn is_screaming_snake(id: &str) -> bool {
 /// must make the rule fire, each negative one must not.
 fn check_samples(set: &RuleSet, texts: &[PackText], origins: &[Origin]) -> Result<(), Error> {
     for (i, rule) in set.rules.iter().enumerate() {
-        let kind = rule
-            .samples
-            .kind
-            .or_else(|| rule.kinds.first().copied())
-            .unwrap_or(LogKind::Text);
+        let kind = rule.sample_kind();
         let origin = &origins[i];
         let pack = &texts[origin.pack];
         let fail = |which: &str, n: usize, sample: &str| {
@@ -996,11 +1023,11 @@ mod tests {
     use super::*;
 
     fn pack(text: &str) -> Result<RuleSet, Error> {
-        compile(&[PackText {
-            source: "site.toml".into(),
-            request_path: "rule_paths[0]".into(),
-            text: text.into(),
-        }])
+        compile(&[PackText::new(
+            "site.toml".into(),
+            "rule_paths[0]".into(),
+            text.into(),
+        )])
     }
 
     fn message(e: Error) -> String {
