@@ -22,6 +22,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use aho_corasick::Input;
@@ -42,6 +43,10 @@ use super::source::{OpenedFile, SliceInput, TextInput, describe_io_error};
 
 /// Bytes read per step.
 const CHUNK: usize = 1 << 20;
+/// Inputs of at least this many chunks are read by a second thread.
+const PIPELINE_MIN_CHUNKS: u64 = 4;
+/// Granularity of the newline counts handed over with a region.
+const BLOCK: usize = 16 << 10;
 /// Most bytes carried over to keep a WGSS record with its continuation
 /// lines.
 const CARRY_MAX: usize = 256 << 10;
@@ -72,6 +77,8 @@ pub(crate) struct Settings {
     pub(crate) max_line: usize,
     pub(crate) chunk: usize,
     pub(crate) carry_max: usize,
+    /// Whether large files are read by a second thread.
+    pub(crate) pipeline: bool,
 }
 
 impl Settings {
@@ -89,6 +96,7 @@ impl Settings {
             max_line,
             chunk: CHUNK,
             carry_max: CARRY_MAX,
+            pipeline: true,
         }
     }
 
@@ -139,10 +147,10 @@ pub(crate) fn scan_streams(
         .clamp(1, MAX_WORKERS)
         .min(streams.len().max(1));
     if workers == 1 {
-        let mut buf = Vec::new();
+        let mut pool = Vec::new();
         return streams
             .iter()
-            .map(|s| scan_stream(set, settings, s, &mut buf))
+            .map(|s| scan_stream(set, settings, s, &mut pool))
             .collect();
     }
     let next = AtomicUsize::new(0);
@@ -151,13 +159,13 @@ pub(crate) fn scan_streams(
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                let mut buf = Vec::new();
+                let mut pool = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(stream) = streams.get(i) else {
                         break;
                     };
-                    let outcome = scan_stream(set, settings, stream, &mut buf);
+                    let outcome = scan_stream(set, settings, stream, &mut pool);
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                 }
             });
@@ -176,15 +184,15 @@ fn scan_stream(
     set: &RuleSet,
     settings: &Settings,
     stream: &Stream,
-    buf: &mut Vec<u8>,
+    pool: &mut Vec<Vec<u8>>,
 ) -> StreamOutcome {
-    let mut engine = Engine::new(set, settings, std::mem::take(buf));
+    let mut engine = Engine::new(set, settings, std::mem::take(pool));
     let mut out = StreamOutcome::default();
     for job in &stream.files {
         engine.scan_file(job, stream.family.as_deref(), &mut out);
     }
     engine.finish();
-    *buf = std::mem::take(&mut engine.buf);
+    *pool = std::mem::take(&mut engine.pool);
     out.acc = engine.acc;
     out.problems = engine.problems;
     out.problems_total = engine.problems_total;
@@ -193,26 +201,52 @@ fn scan_stream(
     out
 }
 
-/// How often `rule` fires on a sample read as a file of `kind` (used to
-/// check every rule's samples when a pack loads).
-pub(crate) fn sample_hits(set: &RuleSet, kind: LogKind, sample: &str, rule: usize) -> u64 {
-    let settings = Settings {
-        chunk: 4096,
-        carry_max: 4096,
-        ..Settings::unfiltered(64 << 10)
-    };
-    let mut rules = set.applicable(kind, "sample.log");
-    rules.push(rule);
-    if let Some(seq) = &set.rules[rule].sequence {
-        rules.extend(seq.requires_before.iter());
-        rules.extend(seq.forbids_before.iter());
-        rules.extend(seq.forbids_after.iter());
-        rules.extend(seq.notes_before.iter());
+/// Checks rule samples: every rule of the set is tried on each sample
+/// (whatever its kinds), so that the rule under test and the rules its
+/// sequence refers to always apply.
+#[derive(Debug)]
+pub(crate) struct SampleChecker<'a> {
+    set: &'a RuleSet,
+    matcher: Rc<Matcher>,
+    settings: Settings,
+}
+
+impl<'a> SampleChecker<'a> {
+    pub(crate) fn new(set: &'a RuleSet) -> SampleChecker<'a> {
+        SampleChecker {
+            set,
+            matcher: Rc::new(set.matcher((0..set.rules.len()).collect())),
+            settings: Settings {
+                chunk: 4096,
+                carry_max: 4096,
+                pipeline: false,
+                ..Settings::unfiltered(64 << 10)
+            },
+        }
     }
-    rules.sort_unstable();
-    rules.dedup();
-    let mut engine = Engine::new(set, &settings, Vec::new());
-    let matcher = Rc::new(set.matcher(rules));
+
+    /// How often `rule` fires on a sample read as a file of `kind`.
+    pub(crate) fn hits(&self, kind: LogKind, sample: &str, rule: usize) -> u64 {
+        sample_hits(
+            self.set,
+            &self.settings,
+            self.matcher.clone(),
+            kind,
+            sample,
+            rule,
+        )
+    }
+}
+
+fn sample_hits(
+    set: &RuleSet,
+    settings: &Settings,
+    matcher: Rc<Matcher>,
+    kind: LogKind,
+    sample: &str,
+    rule: usize,
+) -> u64 {
+    let mut engine = Engine::new(set, settings, Vec::new());
     let parse = ParseSettings {
         offset: UtcOffset::UTC,
         date_order: DateOrder::YyMmDd,
@@ -279,7 +313,8 @@ impl FileScan {
 struct Engine<'a> {
     set: &'a RuleSet,
     settings: &'a Settings,
-    buf: Vec<u8>,
+    /// Buffers kept between files read inline.
+    pool: Vec<Vec<u8>>,
     acc: Vec<RuleAcc>,
     seq: SeqState,
     codes: BTreeMap<u32, u64>,
@@ -289,7 +324,7 @@ struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    fn new(set: &'a RuleSet, settings: &'a Settings, buf: Vec<u8>) -> Engine<'a> {
+    fn new(set: &'a RuleSet, settings: &'a Settings, pool: Vec<Vec<u8>>) -> Engine<'a> {
         let max_window = set
             .rules
             .iter()
@@ -299,7 +334,7 @@ impl<'a> Engine<'a> {
         Engine {
             set,
             settings,
-            buf,
+            pool,
             acc: vec![RuleAcc::default(); set.rules.len()],
             seq: SeqState::new(max_window),
             codes: BTreeMap::new(),
@@ -455,141 +490,149 @@ impl<'a> Engine<'a> {
         });
     }
 
-    /// Reads `input` to its end in chunks and scans every region.
+    /// Reads `input` to its end and scans every piece. Large inputs are
+    /// read by a second thread (read, cut into complete records, count
+    /// newlines) while this one searches, so copying from the page cache
+    /// and counting lines overlap with the prefilter; small ones are read
+    /// in turn.
     fn run(&mut self, fs: &mut FileScan, input: &mut dyn TextInput) -> io::Result<()> {
-        let max_line = self.settings.max_line;
-        let chunk = self.settings.chunk.max(64);
-        let cap = max_line + self.settings.carry_max + chunk;
-        let mut buf = std::mem::take(&mut self.buf);
-        if buf.len() < cap {
-            buf.resize(cap, 0);
-        }
-        let result = self.run_with(fs, input, &mut buf[..cap]);
-        self.buf = buf;
+        let chunker = Chunker::new(self.settings, fs.kind, input.size_hint());
+        let threaded = self.settings.pipeline
+            && input.size_hint() >= PIPELINE_MIN_CHUNKS * self.settings.chunk as u64;
+        let (chunker, result) = if threaded {
+            self.run_threaded(fs, input, chunker)
+        } else {
+            self.run_inline(fs, input, chunker)
+        };
+        fs.stats.lines = chunker.line;
+        fs.notes.extend(chunker.notes);
         result
     }
 
-    fn run_with(
+    fn run_inline(
         &mut self,
         fs: &mut FileScan,
         input: &mut dyn TextInput,
-        buf: &mut [u8],
-    ) -> io::Result<()> {
-        let max_line = self.settings.max_line;
-        let chunk = self.settings.chunk.max(64);
-        let cap = buf.len();
-        let mut filled = 0usize;
-        let mut line_base = 0u64;
-        let mut skipping = false;
-        loop {
-            let space_end = cap.min(filled + chunk);
-            let can_read = space_end - filled >= 64;
-            let n = if can_read {
-                match input.read_text(&mut buf[filled..space_end]) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        fs.stats.lines = line_base;
-                        return Err(e);
-                    }
+        mut chunker: Chunker,
+    ) -> (Chunker, io::Result<()>) {
+        let cap = chunker.cap;
+        let mut pool = std::mem::take(&mut self.pool);
+        let result = loop {
+            let piece = chunker.next(input, &mut || {
+                let mut b = pool.pop().unwrap_or_default();
+                b.resize(cap, 0);
+                b
+            });
+            match piece {
+                Ok(Some(p)) => {
+                    self.consume(fs, &p);
+                    pool.push(p.buf);
                 }
-            } else {
-                0
-            };
-            let eof = can_read && n == 0;
-            filled += n;
-
-            if skipping {
-                // The rest of an over-long line: drop it up to its newline.
-                match memchr(b'\n', &buf[..filled]) {
-                    Some(i) => {
-                        buf.copy_within(i + 1..filled, 0);
-                        filled -= i + 1;
-                        line_base += 1;
-                        skipping = false;
-                    }
-                    None => {
-                        filled = 0;
-                        if eof {
-                            line_base += 1;
-                            break;
-                        }
-                        continue;
-                    }
-                }
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             }
-
-            let cut = if eof {
-                filled
-            } else {
-                cut_point(&buf[..filled], fs.kind, self.settings.carry_max)
-            };
-            if cut == 0 {
-                if eof {
-                    break;
-                }
-                if filled >= max_line || !can_read {
-                    // No newline within the cap: scan the start, skip the rest.
-                    fs.stats.long_lines += 1;
-                    self.evaluate(fs, &buf[..max_line.min(filled)], line_base + 1, &[]);
-                    filled = 0;
-                    skipping = true;
-                }
-                continue;
-            }
-            let mut region_end = cut;
-            if eof && filled > 0 && buf[filled - 1] != b'\n' && input.grew() {
-                region_end = memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1);
-                fs.notes.push(
-                    "the last line was still being written when the file was opened; it was \
-                     left out"
-                        .to_owned(),
-                );
-            }
-            let newlines = self.process_region(fs, &buf[..region_end], line_base);
-            line_base += newlines;
-            if eof {
-                if region_end > 0 && buf[region_end - 1] != b'\n' {
-                    line_base += 1;
-                }
-                break;
-            }
-            buf.copy_within(cut..filled, 0);
-            filled -= cut;
-        }
-        fs.stats.lines = line_base;
-        Ok(())
+        };
+        pool.push(std::mem::take(&mut chunker.cur));
+        pool.truncate(2);
+        self.pool = pool;
+        (chunker, result)
     }
 
-    /// Scans complete records in `region`; returns its newline count.
-    fn process_region(&mut self, fs: &mut FileScan, region: &[u8], line_base: u64) -> u64 {
-        let mut newlines = 0u64;
-        let mut counted = 0usize;
+    fn run_threaded(
+        &mut self,
+        fs: &mut FileScan,
+        input: &mut dyn TextInput,
+        mut chunker: Chunker,
+    ) -> (Chunker, io::Result<()>) {
+        let cap = chunker.cap;
+        let (piece_tx, piece_rx) = mpsc::sync_channel::<Piece>(2);
+        let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || {
+                // At most this many buffers exist: the reader's, two
+                // queued, one being searched.
+                let mut allocated = 1;
+                let mut fresh = || {
+                    if let Ok(b) = free_rx.try_recv() {
+                        return b;
+                    }
+                    if allocated < 4 {
+                        allocated += 1;
+                        return vec![0u8; cap];
+                    }
+                    free_rx.recv().unwrap_or_else(|_| vec![0u8; cap])
+                };
+                let result = loop {
+                    match chunker.next(input, &mut fresh) {
+                        Ok(Some(p)) => {
+                            if piece_tx.send(p).is_err() {
+                                break Ok(());
+                            }
+                        }
+                        Ok(None) => break Ok(()),
+                        Err(e) => break Err(e),
+                    }
+                };
+                (chunker, result)
+            });
+            for piece in piece_rx {
+                self.consume(fs, &piece);
+                // The reader may have finished; the buffer is then dropped.
+                let _ = free_tx.send(piece.buf);
+            }
+            reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// Scans one piece handed over by the chunker.
+    fn consume(&mut self, fs: &mut FileScan, piece: &Piece) {
+        let data = &piece.buf[..piece.len];
+        if piece.long_line {
+            fs.stats.long_lines += 1;
+            self.evaluate(fs, data, piece.first_line, &[]);
+        } else {
+            self.process_region(fs, data, piece.first_line, &piece.blocks);
+        }
+    }
+
+    /// Scans the complete records of one region whose first line is
+    /// `first_line`; `blocks[i]` is the number of newlines before byte
+    /// `i * BLOCK`.
+    fn process_region(
+        &mut self,
+        fs: &mut FileScan,
+        region: &[u8],
+        first_line: u64,
+        blocks: &[u64],
+    ) {
         let mut pos = 0usize;
         if fs.full {
+            let mut newlines = 0u64;
+            let mut counted = 0usize;
             while pos < region.len() {
                 let (s, e) = record_forward(region, pos, fs.kind);
                 newlines += count_newlines(&region[counted..s]);
                 counted = s;
-                self.evaluate(fs, &region[s..e], line_base + newlines + 1, &region[..s]);
+                self.evaluate(fs, &region[s..e], first_line + newlines, &region[..s]);
                 pos = e;
             }
         } else {
             let matcher = fs.matcher.clone();
-            if let Some(ac) = &matcher.ac {
+            if let Some(ac) = &matcher.search {
                 while pos < region.len() {
                     let Some(m) = ac.find(Input::new(region).span(pos..region.len())) else {
                         break;
                     };
                     let (s, e) = record_around(region, m.start(), pos, fs.kind);
-                    newlines += count_newlines(&region[counted..s]);
-                    counted = s;
-                    self.evaluate(fs, &region[s..e], line_base + newlines + 1, &region[..s]);
+                    let before = newlines_before(region, blocks, s);
+                    self.evaluate(fs, &region[s..e], first_line + before, &region[..s]);
                     pos = e.max(m.end());
                 }
             }
             track_time_bounds(fs, region);
         }
-        newlines + count_newlines(&region[counted..])
     }
 
     /// Tries the rules on one record.
@@ -824,6 +867,185 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// A piece of a file, ready to scan.
+#[derive(Debug)]
+struct Piece {
+    buf: Vec<u8>,
+    len: usize,
+    /// Line number of the piece's first line.
+    first_line: u64,
+    /// `true`: the first `max_line_bytes` of a line without end in
+    /// sight (the chunker skips the rest).
+    long_line: bool,
+    /// Newlines before each [`BLOCK`] of the piece, and the total last.
+    blocks: Vec<u64>,
+}
+
+/// Reads an input in chunks and cuts it into pieces of complete records,
+/// carrying the rest into the next buffer. The same code runs inline or
+/// on the reader thread.
+#[derive(Debug)]
+struct Chunker {
+    max_line: usize,
+    chunk: usize,
+    carry_max: usize,
+    kind: LogKind,
+    cap: usize,
+    cur: Vec<u8>,
+    filled: usize,
+    /// Lines completed so far.
+    line: u64,
+    skipping: bool,
+    done: bool,
+    notes: Vec<String>,
+}
+
+impl Chunker {
+    /// A chunker for an input of about `size` bytes (decoding may triple
+    /// it); small inputs get small buffers.
+    fn new(settings: &Settings, kind: LogKind, size: u64) -> Chunker {
+        let chunk = settings.chunk.max(64);
+        let full = settings.max_line + settings.carry_max + chunk;
+        let needed = usize::try_from(size.saturating_mul(3).saturating_add(256)).unwrap_or(full);
+        Chunker {
+            max_line: settings.max_line,
+            chunk,
+            carry_max: settings.carry_max,
+            kind,
+            cap: full.min(needed.max(256)),
+            cur: Vec::new(),
+            filled: 0,
+            line: 0,
+            skipping: false,
+            done: false,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The next piece, or `None` at the end. `fresh` gives a buffer of
+    /// `cap` bytes.
+    fn next(
+        &mut self,
+        input: &mut dyn TextInput,
+        fresh: &mut dyn FnMut() -> Vec<u8>,
+    ) -> io::Result<Option<Piece>> {
+        if self.cur.len() < self.cap {
+            self.cur = fresh();
+        }
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let space_end = self.cap.min(self.filled + self.chunk);
+            let can_read = space_end - self.filled >= 64;
+            let n = if can_read {
+                input.read_text(&mut self.cur[self.filled..space_end])?
+            } else {
+                0
+            };
+            let eof = can_read && n == 0;
+            self.filled += n;
+
+            if self.skipping {
+                // The rest of an over-long line: drop it up to its newline.
+                match memchr(b'\n', &self.cur[..self.filled]) {
+                    Some(i) => {
+                        self.cur.copy_within(i + 1..self.filled, 0);
+                        self.filled -= i + 1;
+                        self.line += 1;
+                        self.skipping = false;
+                    }
+                    None => {
+                        self.filled = 0;
+                        if eof {
+                            self.line += 1;
+                            self.done = true;
+                        }
+                        continue;
+                    }
+                }
+            }
+
+            let filled = self.filled;
+            let cut = if eof {
+                filled
+            } else {
+                cut_point(&self.cur[..filled], self.kind, self.carry_max)
+            };
+            if cut == 0 {
+                if eof {
+                    self.done = true;
+                    continue;
+                }
+                if filled >= self.max_line || !can_read {
+                    // No newline within the cap: hand over the start, skip
+                    // the rest.
+                    let len = self.max_line.min(filled);
+                    let buf = std::mem::replace(&mut self.cur, fresh());
+                    self.filled = 0;
+                    self.skipping = true;
+                    return Ok(Some(Piece {
+                        buf,
+                        len,
+                        first_line: self.line + 1,
+                        long_line: true,
+                        blocks: Vec::new(),
+                    }));
+                }
+                continue;
+            }
+            let mut end = cut;
+            if eof && filled > 0 && self.cur[filled - 1] != b'\n' && input.grew() {
+                end = memrchr(b'\n', &self.cur[..filled]).map_or(0, |i| i + 1);
+                self.notes.push(
+                    "the last line was still being written when the file was opened; it was \
+                     left out"
+                        .to_owned(),
+                );
+            }
+            let blocks = block_counts(&self.cur[..end]);
+            let first_line = self.line + 1;
+            self.line += blocks.last().copied().unwrap_or(0);
+            if eof {
+                if end > 0 && self.cur[end - 1] != b'\n' {
+                    self.line += 1;
+                }
+                self.done = true;
+            }
+            let mut next = fresh();
+            let carried = if eof { 0 } else { filled - cut };
+            next[..carried].copy_from_slice(&self.cur[cut..filled]);
+            let buf = std::mem::replace(&mut self.cur, next);
+            self.filled = carried;
+            return Ok(Some(Piece {
+                buf,
+                len: end,
+                first_line,
+                long_line: false,
+                blocks,
+            }));
+        }
+    }
+}
+
+/// Newline counts before each [`BLOCK`] of `region`, and the total last.
+fn block_counts(region: &[u8]) -> Vec<u64> {
+    let mut counts = Vec::with_capacity(region.len() / BLOCK + 2);
+    let mut total = 0;
+    for block in region.chunks(BLOCK) {
+        counts.push(total);
+        total += count_newlines(block);
+    }
+    counts.push(total);
+    counts
+}
+
+/// Newlines in `region[..at]`, from the block counts.
+fn newlines_before(region: &[u8], blocks: &[u64], at: usize) -> u64 {
+    let b = at / BLOCK;
+    blocks[b] + count_newlines(&region[b * BLOCK..at])
+}
+
 /// The value a sequence key has in a record: a capture, else a field.
 fn key_value(name: &str, caps: &[(String, String)], rec: &Record<'_>) -> String {
     caps.iter()
@@ -1051,10 +1273,11 @@ mod tests {
 
     #[test]
     fn records_split_across_tiny_chunks_are_kept_whole() {
-        for chunk in [64, 100, 257] {
+        for (chunk, pipeline) in [(64, true), (100, false), (257, true), (257, false)] {
             let settings = Settings {
                 chunk,
                 carry_max: 4096,
+                pipeline,
                 ..Settings::unfiltered(1024)
             };
             let (engine, fs) = scan_text(&CHAIN.repeat(20), LogKind::Wgss, &settings);
@@ -1081,6 +1304,24 @@ mod tests {
     #[test]
     fn line_numbers_and_excerpts_point_at_the_record() {
         let text = format!("noise\r\n{}", CHAIN.replace('\n', "\r\n"));
+        for pipeline in [false, true] {
+            let settings = Settings {
+                chunk: 128,
+                pipeline,
+                ..Settings::unfiltered(1 << 20)
+            };
+            let (engine, fs) = scan_text(&text, LogKind::Wgss, &settings);
+            assert_eq!(fs.stats.lines, 9);
+            let i = engine
+                .set
+                .rules
+                .iter()
+                .position(|r| r.id == "LOG_OBJECT_NOT_FOUND")
+                .unwrap();
+            let hit = engine.acc[i].clone().into_hit(i, engine.set);
+            assert_eq!(hit.locations[0].line, 8, "pipeline {pipeline}");
+            assert_eq!(hit.locations[1].line, 9, "pipeline {pipeline}");
+        }
         let (engine, _) = scan_text(&text, LogKind::Wgss, &Settings::unfiltered(1 << 20));
         let i = engine
             .set
@@ -1136,6 +1377,92 @@ mod tests {
         };
         let (_, fs) = scan_text(&text, LogKind::Text, &settings);
         assert_eq!((fs.stats.lines, fs.stats.long_lines), (1, 1));
+    }
+
+    #[test]
+    fn line_numbers_from_block_counts() {
+        let region: Vec<u8> = (0..100_000u32)
+            .flat_map(|i| {
+                if i % 7 == 0 {
+                    b"\n".to_vec()
+                } else {
+                    b"x".to_vec()
+                }
+            })
+            .collect();
+        let blocks = block_counts(&region);
+        for at in [
+            0,
+            1,
+            BLOCK - 1,
+            BLOCK,
+            BLOCK + 3,
+            3 * BLOCK + 17,
+            region.len() - 1,
+        ] {
+            assert_eq!(
+                newlines_before(&region, &blocks, at),
+                count_newlines(&region[..at]),
+                "{at}"
+            );
+        }
+        assert_eq!(*blocks.last().unwrap(), count_newlines(&region));
+    }
+
+    /// Truncates the file it reads after the first read.
+    struct Shrinking(crate::logs::source::FileInput, Option<std::fs::File>);
+
+    impl TextInput for Shrinking {
+        fn read_text(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.read_text(buf)?;
+            if let Some(f) = self.1.take() {
+                f.set_len(1000).unwrap();
+            }
+            Ok(n)
+        }
+        fn bytes_read(&self) -> u64 {
+            self.0.bytes_read()
+        }
+        fn size_hint(&self) -> u64 {
+            self.0.size_hint()
+        }
+        fn shrank(&self) -> bool {
+            self.0.shrank()
+        }
+    }
+
+    #[test]
+    fn a_file_truncated_during_the_scan_ends_cleanly() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        use std::io::Write;
+        f.write_all(CHAIN.repeat(200).as_bytes()).unwrap();
+        f.flush().unwrap();
+        let opened = crate::logs::source::OpenedFile::open(f.path()).unwrap();
+        let input = opened.into_input().unwrap();
+        let writer = std::fs::File::options().write(true).open(f.path()).unwrap();
+        let mut shrinking = Shrinking(input, Some(writer));
+        let set: &'static RuleSet = Box::leak(Box::new(rules::load(true, &[]).unwrap()));
+        let settings: &'static Settings = Box::leak(Box::new(Settings {
+            chunk: 512,
+            carry_max: 4096,
+            ..Settings::unfiltered(4096)
+        }));
+        let mut engine = Engine::new(set, settings, Vec::new());
+        let matcher = Rc::new(set.matcher(set.applicable(LogKind::Wgss, "x")));
+        let parse = ParseSettings {
+            offset: UtcOffset::UTC,
+            date_order: DateOrder::YyMmDd,
+        };
+        let mut fs = FileScan::new(
+            Arc::from("x"),
+            LogKind::Wgss,
+            Parser::new(LogKind::Wgss, parse),
+            matcher,
+        );
+        engine.run(&mut fs, &mut shrinking).unwrap();
+        assert!(shrinking.shrank());
+        assert_eq!(shrinking.bytes_read(), 1000);
+        assert!(fs.stats.lines < 20, "{}", fs.stats.lines);
     }
 
     #[test]

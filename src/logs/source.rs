@@ -107,12 +107,15 @@ impl OpenedFile {
 }
 
 /// A source of UTF-8 (or, for files searched raw, ASCII-compatible) text.
-pub(crate) trait TextInput {
+/// `Send`, so that a reader thread can own it while the file is searched.
+pub(crate) trait TextInput: Send {
     /// Fills `buf` with up to `buf.len()` bytes; 0 means the end. `buf`
     /// is at least 64 bytes long.
     fn read_text(&mut self, buf: &mut [u8]) -> io::Result<usize>;
     /// Bytes of the underlying file read so far.
     fn bytes_read(&self) -> u64;
+    /// Bytes left to read, as far as known.
+    fn size_hint(&self) -> u64;
     /// Whether the file ended before the length seen at opening.
     fn shrank(&self) -> bool {
         false
@@ -170,6 +173,10 @@ impl FileInput {
 }
 
 impl TextInput for FileInput {
+    fn size_hint(&self) -> u64 {
+        self.remaining
+    }
+
     fn read_text(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let Some(mut decoder) = self.decoder.take() else {
             return self.read_raw(buf);
@@ -234,6 +241,10 @@ impl<'a> SliceInput<'a> {
 }
 
 impl TextInput for SliceInput<'_> {
+    fn size_hint(&self) -> u64 {
+        (self.data.len() - self.pos) as u64
+    }
+
     fn read_text(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = buf.len().min(self.data.len() - self.pos);
         buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);

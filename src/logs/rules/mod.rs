@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::{Regex, RegexBuilder};
 use schemars::JsonSchema;
@@ -359,6 +359,11 @@ pub(crate) struct RuleSet {
 /// The prefilter for one set of applicable rules.
 #[derive(Debug)]
 pub(crate) struct Matcher {
+    /// Finds the next candidate in a chunk. Leftmost-first semantics let
+    /// aho-corasick use its SIMD (Teddy) prefilter, as ripgrep does.
+    pub(crate) search: Option<AhoCorasick>,
+    /// Finds every literal of one record, overlapping ones included
+    /// (`returns: 0x8` and `0x8101201c` overlap).
     pub(crate) ac: Option<AhoCorasick>,
     /// Automaton pattern index to literal index.
     pub(crate) pattern_literal: Vec<usize>,
@@ -381,17 +386,24 @@ impl RuleSet {
         lits.sort_unstable();
         lits.dedup();
         let ci = lits.iter().any(|&l| self.literals[l].case_insensitive);
-        let ac = if lits.is_empty() {
-            None
-        } else {
+        let build = |kind: MatchKind, automaton: Option<AhoCorasickKind>| {
+            if lits.is_empty() {
+                return None;
+            }
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(ci)
-                .match_kind(MatchKind::Standard)
+                .match_kind(kind)
+                .kind(automaton)
                 .build(lits.iter().map(|&l| self.literals[l].text.as_bytes()))
                 .ok()
         };
+        let search = build(MatchKind::LeftmostFirst, None);
+        // Runs on one record at a time: an NFA builds much faster than a
+        // DFA and is as quick on short text.
+        let ac = build(MatchKind::Standard, Some(AhoCorasickKind::ContiguousNFA));
         let any_slow = rules.iter().any(|&r| self.rules[r].slow);
         Matcher {
+            search,
             ac,
             pattern_literal: lits,
             ci,
@@ -984,6 +996,7 @@ fn is_screaming_snake(id: &str) -> bool {
 /// Runs every rule's samples through the scanner: each positive sample
 /// must make the rule fire, each negative one must not.
 fn check_samples(set: &RuleSet, texts: &[PackText], origins: &[Origin]) -> Result<(), Error> {
+    let checker = super::scan::SampleChecker::new(set);
     for (i, rule) in set.rules.iter().enumerate() {
         let kind = rule.sample_kind();
         let origin = &origins[i];
@@ -1005,12 +1018,12 @@ fn check_samples(set: &RuleSet, texts: &[PackText], origins: &[Origin]) -> Resul
             }
         };
         for (n, sample) in rule.samples.positive.iter().enumerate() {
-            if super::scan::sample_hits(set, kind, sample, i) == 0 {
+            if checker.hits(kind, sample, i) == 0 {
                 return Err(fail("positive", n + 1, sample));
             }
         }
         for (n, sample) in rule.samples.negative.iter().enumerate() {
-            if super::scan::sample_hits(set, kind, sample, i) != 0 {
+            if checker.hits(kind, sample, i) != 0 {
                 return Err(fail("negative", n + 1, sample));
             }
         }
