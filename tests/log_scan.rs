@@ -306,6 +306,14 @@ fn time_window_filters_records_and_says_so() {
     assert_eq!(count(&late, "LOG_NO_VISIBLE_DEVICES"), 1);
     assert!(late.data.files[0].records_outside_window > 0);
 
+    // A cause logged just before the window still explains a hit inside it.
+    let edge = scan(&LogScanRequest {
+        since: Some(UtcTime::parse("2024-05-02T07:41:08.163Z").unwrap()),
+        ..request(&[&path])
+    });
+    assert_eq!(count(&edge, "LOG_NEA_CERTS_NOT_RETRIEVED"), 2);
+    assert_eq!(count(&edge, "LOG_CERT_CHAIN_NOT_TRUSTED"), 0);
+
     let early = scan(&LogScanRequest {
         until: Some(UtcTime::parse("2024-05-02T08:00:00Z").unwrap()),
         ..request(&[&path])

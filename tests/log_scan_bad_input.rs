@@ -285,18 +285,18 @@ fn a_pack_that_is_not_toml_or_not_text_is_refused() {
 #[test]
 fn the_report_stays_small_whatever_the_input() {
     let dir = tempfile::tempdir().unwrap();
-    // 600 files, each full of matches with long lines.
+    // 520 files (more than the 500 listed), each with long matching lines.
     let long_line = format!(
         "704:(24/05/02 07:41:08.162):W.cpp :0440: Ext::GetListOfVisibleDevices returns: 0x8101201c {}\n",
-        "q".repeat(4000)
+        "q".repeat(600)
     );
     let content = long_line.repeat(2);
-    for i in 0..600 {
+    for i in 0..520 {
         write(dir.path(), &format!("WGSS_{i:04}.log"), content.as_bytes());
     }
-    // And a pack of 300 rules with long texts that all fire.
+    // And a pack of 200 rules with long texts that all fire.
     let mut pack = String::from("[pack]\nname = \"big\"\nversion = \"1\"\n");
-    for i in 0..300 {
+    for i in 0..200 {
         pack.push_str(&format!(
             "[[rule]]\nid = \"BIG_{i}\"\ntitle = \"{}\"\nseverity = \"warning\"\nkinds = [\"wgss\"]\n\
              literals = [\"0x8101201c\"]\nregex = '(?P<code>0x8101201c) (?P<tail>q{{1,20}})'\nexplanation = \"{}\"\n\
@@ -315,12 +315,12 @@ fn the_report_stays_small_whatever_the_input() {
     });
     let json = serde_json::to_vec(&report).unwrap();
     assert!(json.len() < 2_000_000, "{} bytes", json.len());
-    assert_eq!(report.data.coverage.files_read, 600);
-    assert!(report.data.files_omitted >= 100);
+    assert_eq!(report.data.coverage.files_read, 520);
+    assert!(report.data.files_omitted >= 20);
     assert!(report.data.trimmed);
     assert!(report.warnings.iter().any(|w| w.contains("shortened")));
     let chain = hit(&report, "LOG_CERT_CHAIN_NOT_TRUSTED").unwrap();
-    assert_eq!(chain.count, 1200);
+    assert_eq!(chain.count, 1040);
     assert!(chain.locations.len() <= 20);
     assert_eq!(
         chain.locations.len() as u64 + chain.locations_omitted,

@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -136,12 +135,17 @@ pub(crate) struct StreamOutcome {
     pub(crate) slow_rules: BTreeSet<usize>,
 }
 
+/// Prefilters built so far, per set of applicable rules, shared by all
+/// streams of a scan (a folder of daily IIS logs needs one).
+type Matchers = Mutex<HashMap<Vec<usize>, Arc<Matcher>>>;
+
 /// Scans streams, in parallel when there are several.
 pub(crate) fn scan_streams(
     set: &RuleSet,
     settings: &Settings,
     streams: &[Stream],
 ) -> Vec<StreamOutcome> {
+    let matchers = Matchers::default();
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, MAX_WORKERS)
@@ -150,7 +154,7 @@ pub(crate) fn scan_streams(
         let mut pool = Vec::new();
         return streams
             .iter()
-            .map(|s| scan_stream(set, settings, s, &mut pool))
+            .map(|s| scan_stream(set, settings, &matchers, s, &mut pool))
             .collect();
     }
     let next = AtomicUsize::new(0);
@@ -165,7 +169,7 @@ pub(crate) fn scan_streams(
                     let Some(stream) = streams.get(i) else {
                         break;
                     };
-                    let outcome = scan_stream(set, settings, stream, &mut pool);
+                    let outcome = scan_stream(set, settings, &matchers, stream, &mut pool);
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
                 }
             });
@@ -183,10 +187,11 @@ pub(crate) fn scan_streams(
 fn scan_stream(
     set: &RuleSet,
     settings: &Settings,
+    matchers: &Matchers,
     stream: &Stream,
     pool: &mut Vec<Vec<u8>>,
 ) -> StreamOutcome {
-    let mut engine = Engine::new(set, settings, std::mem::take(pool));
+    let mut engine = Engine::new(set, settings, matchers, std::mem::take(pool));
     let mut out = StreamOutcome::default();
     for job in &stream.files {
         engine.scan_file(job, stream.family.as_deref(), &mut out);
@@ -207,7 +212,7 @@ fn scan_stream(
 #[derive(Debug)]
 pub(crate) struct SampleChecker<'a> {
     set: &'a RuleSet,
-    matcher: Rc<Matcher>,
+    matcher: Arc<Matcher>,
     settings: Settings,
 }
 
@@ -215,7 +220,7 @@ impl<'a> SampleChecker<'a> {
     pub(crate) fn new(set: &'a RuleSet) -> SampleChecker<'a> {
         SampleChecker {
             set,
-            matcher: Rc::new(set.matcher((0..set.rules.len()).collect())),
+            matcher: Arc::new(set.matcher((0..set.rules.len()).collect())),
             settings: Settings {
                 chunk: 4096,
                 carry_max: 4096,
@@ -241,12 +246,13 @@ impl<'a> SampleChecker<'a> {
 fn sample_hits(
     set: &RuleSet,
     settings: &Settings,
-    matcher: Rc<Matcher>,
+    matcher: Arc<Matcher>,
     kind: LogKind,
     sample: &str,
     rule: usize,
 ) -> u64 {
-    let mut engine = Engine::new(set, settings, Vec::new());
+    let matchers = Matchers::default();
+    let mut engine = Engine::new(set, settings, &matchers, Vec::new());
     let parse = ParseSettings {
         offset: UtcOffset::UTC,
         date_order: DateOrder::YyMmDd,
@@ -288,14 +294,14 @@ struct FileScan {
     path: Arc<str>,
     kind: LogKind,
     parser: Parser,
-    matcher: Rc<Matcher>,
+    matcher: Arc<Matcher>,
     full: bool,
     stats: FileStats,
     notes: Vec<String>,
 }
 
 impl FileScan {
-    fn new(path: Arc<str>, kind: LogKind, parser: Parser, matcher: Rc<Matcher>) -> FileScan {
+    fn new(path: Arc<str>, kind: LogKind, parser: Parser, matcher: Arc<Matcher>) -> FileScan {
         let full = matches!(kind, LogKind::Iis | LogKind::Firewall) || matcher.any_slow;
         FileScan {
             path,
@@ -315,16 +321,25 @@ struct Engine<'a> {
     settings: &'a Settings,
     /// Buffers kept between files read inline.
     pool: Vec<Vec<u8>>,
+    /// Literals present in the record being tried (reused).
+    present: Vec<usize>,
+    /// Longest sequence window of any rule, in ms.
+    max_window: i64,
     acc: Vec<RuleAcc>,
     seq: SeqState,
     codes: BTreeMap<u32, u64>,
     problems: Vec<ParseProblem>,
     problems_total: u64,
-    matchers: HashMap<Vec<usize>, Rc<Matcher>>,
+    matchers: &'a Matchers,
 }
 
 impl<'a> Engine<'a> {
-    fn new(set: &'a RuleSet, settings: &'a Settings, pool: Vec<Vec<u8>>) -> Engine<'a> {
+    fn new(
+        set: &'a RuleSet,
+        settings: &'a Settings,
+        matchers: &'a Matchers,
+        pool: Vec<Vec<u8>>,
+    ) -> Engine<'a> {
         let max_window = set
             .rules
             .iter()
@@ -337,20 +352,21 @@ impl<'a> Engine<'a> {
             pool,
             acc: vec![RuleAcc::default(); set.rules.len()],
             seq: SeqState::new(max_window),
+            max_window,
             codes: BTreeMap::new(),
             problems: Vec::new(),
             problems_total: 0,
-            matchers: HashMap::new(),
+            matchers,
+            present: Vec::new(),
         }
     }
 
-    fn matcher_for(&mut self, rules: Vec<usize>) -> Rc<Matcher> {
-        if let Some(m) = self.matchers.get(&rules) {
-            return m.clone();
-        }
-        let m = Rc::new(self.set.matcher(rules.clone()));
-        self.matchers.insert(rules, m.clone());
-        m
+    fn matcher_for(&self, rules: Vec<usize>) -> Arc<Matcher> {
+        let mut cache = self.matchers.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .entry(rules)
+            .or_insert_with_key(|rules| Arc::new(self.set.matcher(rules.clone())))
+            .clone()
     }
 
     /// Confirms the hits still waiting at the end of the stream.
@@ -677,10 +693,18 @@ impl<'a> Engine<'a> {
         let in_window = self.settings.in_window(rec.time);
         if !in_window {
             fs.stats.outside += 1;
+            // Too early to fire, and too early to matter to a sequence
+            // that could: no rule needs to look at it.
+            if let (Some(t), Some(since)) = (rec.time, self.settings.since_ms)
+                && t < since - self.max_window
+            {
+                return;
+            }
         }
 
         let matcher = fs.matcher.clone();
-        let mut present: Vec<usize> = Vec::new();
+        let mut present = std::mem::take(&mut self.present);
+        present.clear();
         if let Some(ac) = &matcher.ac {
             for m in ac.find_overlapping_iter(text.as_bytes()) {
                 let lit = matcher.pattern_literal[m.pattern().as_usize()];
@@ -724,6 +748,7 @@ impl<'a> Engine<'a> {
             }
             base.push((ri, caps));
         }
+        self.present = present;
         if in_window {
             self.count_codes(&rec, &base);
         }
@@ -812,7 +837,8 @@ impl<'a> Engine<'a> {
                 } else {
                     Vec::new()
                 };
-                self.seq.remember(*ri, k, value, Mark { time: now, fields });
+                self.seq
+                    .remember(*ri, k, &value, Mark { time: now, fields });
             }
         }
     }
@@ -1238,9 +1264,10 @@ mod tests {
     fn scan_text(text: &str, kind: LogKind, settings: &Settings) -> (Engine<'static>, FileScan) {
         let set: &'static RuleSet = Box::leak(Box::new(rules::load(true, &[]).unwrap()));
         let settings: &'static Settings = Box::leak(Box::new(settings.clone()));
-        let mut engine = Engine::new(set, settings, Vec::new());
+        let matchers: &'static Matchers = Box::leak(Box::default());
+        let mut engine = Engine::new(set, settings, matchers, Vec::new());
         let rules = set.applicable(kind, "x.log");
-        let matcher = Rc::new(set.matcher(rules));
+        let matcher = Arc::new(set.matcher(rules));
         let parse = ParseSettings {
             offset: UtcOffset::UTC,
             date_order: DateOrder::YyMmDd,
@@ -1447,8 +1474,9 @@ mod tests {
             carry_max: 4096,
             ..Settings::unfiltered(4096)
         }));
-        let mut engine = Engine::new(set, settings, Vec::new());
-        let matcher = Rc::new(set.matcher(set.applicable(LogKind::Wgss, "x")));
+        let matchers = Matchers::default();
+        let mut engine = Engine::new(set, settings, &matchers, Vec::new());
+        let matcher = Arc::new(set.matcher(set.applicable(LogKind::Wgss, "x")));
         let parse = ParseSettings {
             offset: UtcOffset::UTC,
             date_order: DateOrder::YyMmDd,

@@ -42,7 +42,9 @@ struct Pending {
 /// Sequence state of one stream.
 #[derive(Debug, Default)]
 pub(crate) struct SeqState {
-    marks: HashMap<(usize, Option<u16>, String), Mark>,
+    /// Latest mark per (rule, key name), then per key value.
+    marks: HashMap<(usize, Option<u16>), HashMap<Box<str>, Mark>>,
+    mark_count: usize,
     repeats: HashMap<(usize, String), VecDeque<Option<i64>>>,
     pending: BTreeMap<u64, Pending>,
     by_key: HashMap<(Option<u16>, String), Vec<u64>>,
@@ -73,21 +75,38 @@ impl SeqState {
         window: i64,
     ) -> Option<&Mark> {
         self.marks
-            .get(&(rule, key, value.to_owned()))
+            .get(&(rule, key))
+            .and_then(|m| m.get(value))
             .filter(|m| within(m.time, now, window))
     }
 
     /// Remembers a match of `rule`.
-    pub(crate) fn remember(&mut self, rule: usize, key: Option<u16>, value: String, mark: Mark) {
-        if self.marks.len() >= MAX_MARKS && !self.marks.contains_key(&(rule, key, value.clone())) {
+    pub(crate) fn remember(&mut self, rule: usize, key: Option<u16>, value: &str, mark: Mark) {
+        if let Some(m) = self
+            .marks
+            .get_mut(&(rule, key))
+            .and_then(|m| m.get_mut(value))
+        {
+            *m = mark;
+            return;
+        }
+        if self.mark_count >= MAX_MARKS {
             let (latest, w) = (self.latest, self.max_window);
-            self.marks.retain(|_, m| within(m.time, latest, w));
-            if self.marks.len() >= MAX_MARKS {
+            for inner in self.marks.values_mut() {
+                inner.retain(|_, m| within(m.time, latest, w));
+            }
+            self.mark_count = self.marks.values().map(HashMap::len).sum();
+            if self.mark_count >= MAX_MARKS {
                 self.marks.clear();
+                self.mark_count = 0;
                 self.overflows += 1;
             }
         }
-        self.marks.insert((rule, key, value), mark);
+        self.marks
+            .entry((rule, key))
+            .or_default()
+            .insert(value.into(), mark);
+        self.mark_count += 1;
     }
 
     /// Counts a match of `rule` and returns how many fell within the
@@ -190,6 +209,9 @@ impl SeqState {
 
     /// Drops waiting hits that a match of `rule` under this key cancels.
     pub(crate) fn cancel(&mut self, rule: usize, key: Option<u16>, value: &str, now: Option<i64>) {
+        if self.pending.is_empty() {
+            return;
+        }
         let slot = (key, value.to_owned());
         let SeqState {
             pending, by_key, ..
@@ -252,7 +274,7 @@ mod tests {
         s.remember(
             1,
             Some(0),
-            "704".into(),
+            "704",
             Mark {
                 time: Some(1000),
                 fields: vec![],

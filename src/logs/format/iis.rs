@@ -100,6 +100,21 @@ pub(crate) fn looks_like(line: &str) -> bool {
         && default_for(line.split_ascii_whitespace().count()).is_some()
 }
 
+/// Column names of a record: the header's or a default set.
+enum Names<'r> {
+    Header(&'r [String]),
+    Default(&'static [&'static str]),
+}
+
+impl<'r> Names<'r> {
+    fn get(&self, i: usize) -> &'r str {
+        match self {
+            Names::Header(h) => h[i].as_str(),
+            Names::Default(d) => d[i],
+        }
+    }
+}
+
 /// Reads IIS records, keeping the current `#Fields` header.
 #[derive(Debug, Default)]
 pub(crate) struct Parser {
@@ -119,23 +134,19 @@ impl Parser {
 
     pub(crate) fn parse<'r>(&'r self, text: &'r str) -> Record<'r> {
         let mut record = Record::default();
-        let values: Vec<&str> = text.split_ascii_whitespace().collect();
-        let n = values.len();
-        let header: Option<Vec<&str>> = self
-            .fields
-            .as_ref()
-            .map(|f| f.iter().map(String::as_str).collect());
-        let names: Vec<&'r str> = match (&header, default_for(n)) {
-            (Some(h), _) if h.len() == n => h.clone(),
+        let n = text.split_ascii_whitespace().count();
+        let header = self.fields.as_deref();
+        let names: Names<'r> = match (header, default_for(n)) {
+            (Some(h), _) if h.len() == n => Names::Header(h),
             (Some(h), Some(d)) => {
                 record.problems.push(format!(
                     "{n} columns but the #Fields header declares {}; read with the IIS default \
                      field set of {n} columns",
                     h.len()
                 ));
-                d.to_vec()
+                Names::Default(d)
             }
-            (None, Some(d)) => d.to_vec(),
+            (None, Some(d)) => Names::Default(d),
             (Some(h), None) => {
                 record.problems.push(format!(
                     "{n} columns match neither the #Fields header ({} columns) nor an IIS \
@@ -151,7 +162,9 @@ impl Parser {
                 return record;
             }
         };
-        for (name, value) in names.into_iter().zip(values) {
+        record.fields.reserve(n);
+        for (i, value) in text.split_ascii_whitespace().enumerate() {
+            let name = names.get(i);
             if value == "-" {
                 continue;
             }
@@ -163,10 +176,25 @@ impl Parser {
             };
             record.fields.push((name, value));
         }
-        if let (Some(d), Some(t)) = (record.field("date"), record.field("time"))
-            && let (Some(d), Some(t)) = (parse_ymd(d), parse_hms(t))
-        {
-            record.time = Some(to_unix_ms(d, t, UtcOffset::UTC));
+        let date = record.field("date").map(|d| (d, parse_ymd(d)));
+        let time = record.field("time").map(|t| (t, parse_hms(t)));
+        match (date, time) {
+            (Some((_, Some(d))), Some((_, Some(t)))) => {
+                record.time = Some(to_unix_ms(d, t, UtcOffset::UTC));
+            }
+            (date, time) => {
+                let bad_date = date.and_then(|(text, d)| d.is_none().then_some(("date", text)));
+                let bad_time = time.and_then(|(text, t)| t.is_none().then_some(("time", text)));
+                let bad: Vec<String> = bad_date
+                    .into_iter()
+                    .chain(bad_time)
+                    .map(|(name, text)| {
+                        let shown: String = text.chars().take(80).collect();
+                        format!("{name} `{shown}` is not a valid value")
+                    })
+                    .collect();
+                record.problems.extend(bad);
+            }
         }
         record
     }
@@ -174,8 +202,8 @@ impl Parser {
 
 fn check_value(name: &str, value: &str, problems: &mut Vec<String>) {
     let ok = match name {
-        "date" => parse_ymd(value).is_some(),
-        "time" => parse_hms(value).is_some(),
+        // Checked when the time is read.
+        "date" | "time" => true,
         "c-ip" | "s-ip" => parse_ip(value).is_some(),
         "sc-status" => value.len() == 3 && value.bytes().all(|b| b.is_ascii_digit()),
         "sc-substatus" | "sc-win32-status" | "s-port" | "time-taken" | "sc-bytes" | "cs-bytes" => {
