@@ -97,7 +97,7 @@ fn iis_every_record(b: divan::Bencher) {
 }
 
 #[divan::bench(sample_count = 20)]
-fn load_and_check_default_pack() -> usize {
+fn load_default_pack() -> usize {
     list_rules(&RuleListRequest::default())
         .map(|r| r.data.rules.len())
         .unwrap_or(0)
