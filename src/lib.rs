@@ -20,6 +20,7 @@ pub mod certs;
 pub mod context;
 pub mod describe;
 mod error;
+pub mod logs;
 pub mod probe;
 pub mod report;
 pub mod time_fmt;
