@@ -209,6 +209,57 @@ int32_t nymidiag_nes_probe(const uint8_t *request,
                            uint8_t **out,
                            size_t *out_len);
 
+/**
+ * Scans logs with the rule engine: the Evidian WGSS (Nymi) trace,
+ * `nymi_api.log`, IIS W3C logs of the NES server, Windows Firewall logs and
+ * any text file, in UTF-8, UTF-16 or Windows-1252. Each rule that fires is
+ * a finding with its id (`LOG_NEA_CERTS_NOT_RETRIEVED`,
+ * `IIS_KERBEROS_FAILURE`, `FIREWALL_DROP_NES`, ...), count, first and last
+ * time seen (UTC), places and redacted excerpts; `data` also says what was
+ * read (files, bytes, encodings, time range) so that "nothing matched" can
+ * be trusted. Never writes to the files it reads.
+ *
+ * Request: UTF-8 JSON, every field optional: `paths` (files, folders,
+ * wildcards; empty = the usual Nymi and Evidian locations), `kind`
+ * (`auto`), `since` (now - 14 days), `until`, `client_address`,
+ * `remote_address`, `port`, `rule_paths` (extra TOML packs),
+ * `default_rules` (true), `date_order` (`yy_mm_dd`), `merge_rotated`,
+ * `local_offset_minutes`, `max_line_bytes`, `now`, `caller`. Unknown fields
+ * are rejected; a rule pack that does not load returns
+ * `NYMIDIAG_STATUS_REQUEST_INVALID` naming the file, line and reason.
+ *
+ * Same calling contract as `nymidiag_describe`; safe to call from several
+ * threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_log_scan(const uint8_t *request,
+                          size_t request_len,
+                          uint8_t **out,
+                          size_t *out_len);
+
+/**
+ * Lists the log rules (the built-in pack and any `rule_paths` packs) with
+ * their ids, severities, kinds, literals, explanations, remediation and
+ * samples, and the table of known error codes.
+ *
+ * Request: UTF-8 JSON, every field optional: `rule_paths`,
+ * `default_rules` (true), `caller`. A pack that does not load returns
+ * `NYMIDIAG_STATUS_REQUEST_INVALID` with `file:line: reason`.
+ *
+ * Same calling contract as `nymidiag_describe`.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_rule_list(const uint8_t *request,
+                           size_t request_len,
+                           uint8_t **out,
+                           size_t *out_len);
+
 #if defined(NYMIDIAG_TEST_EXPORTS)
 /**
  * TEST BUILDS ONLY (cargo feature `test-exports`): parses the request like

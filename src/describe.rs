@@ -38,6 +38,8 @@ pub const EXPORTS: &[&str] = &[
     "nymidiag_describe",
     "nymidiag_cert_inventory",
     "nymidiag_nes_probe",
+    "nymidiag_log_scan",
+    "nymidiag_rule_list",
 ];
 
 /// Longest caller text kept, so a hostile caller cannot bloat every report.

@@ -73,6 +73,20 @@ fn nes_probe_schema_is_fresh() {
 }
 
 #[test]
+fn log_scan_schema_is_fresh() {
+    let schema = nymidiag::report::capability_schema::<nymidiag::logs::LogScanData>("log_scan");
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    check(&include("nymidiag.log_scan.schema.json"), &text);
+}
+
+#[test]
+fn rule_list_schema_is_fresh() {
+    let schema = nymidiag::report::capability_schema::<nymidiag::logs::RuleListData>("rule_list");
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    check(&include("nymidiag.rule_list.schema.json"), &text);
+}
+
+#[test]
 fn header_declares_every_export_and_status() {
     let header = std::fs::read_to_string(include("nymidiag.h")).unwrap();
     for symbol in [
@@ -82,6 +96,8 @@ fn header_declares_every_export_and_status() {
         "int32_t nymidiag_describe(const uint8_t *request,",
         "int32_t nymidiag_cert_inventory(const uint8_t *request,",
         "int32_t nymidiag_nes_probe(const uint8_t *request,",
+        "int32_t nymidiag_log_scan(const uint8_t *request,",
+        "int32_t nymidiag_rule_list(const uint8_t *request,",
         "NYMIDIAG_STATUS_PANIC = 901",
         "#define NYMIDIAG_ABI_VERSION 1",
     ] {

@@ -14,6 +14,8 @@
         'Get-NymiDiagEnvironment'
         'Get-NymiNeaCertificate'
         'Test-NymiNesConnection'
+        'Search-NymiLog'
+        'Get-NymiDiagnosticRule'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

@@ -29,4 +29,6 @@ Export-ModuleMember -Function @(
     'Get-NymiDiagEnvironment'
     'Get-NymiNeaCertificate'
     'Test-NymiNesConnection'
+    'Search-NymiLog'
+    'Get-NymiDiagnosticRule'
 )

@@ -6,6 +6,7 @@ use std::ffi::c_char;
 use super::boundary::{free_raw_buffer, json_call};
 use crate::certs::{CertInventoryRequest, cert_inventory};
 use crate::describe::{DescribeRequest, describe};
+use crate::logs::{LogScanRequest, RuleListRequest, list_rules, try_log_scan};
 use crate::probe::{NesProbeRequest, nes_probe};
 
 /// NUL-terminated copy of the crate version, for `nymidiag_version`.
@@ -167,6 +168,83 @@ pub unsafe extern "C" fn nymidiag_nes_probe(
             out,
             out_len,
             |req: NesProbeRequest| Ok(nes_probe(&req)),
+        )
+    }
+}
+
+/// Scans logs with the rule engine: the Evidian WGSS (Nymi) trace,
+/// `nymi_api.log`, IIS W3C logs of the NES server, Windows Firewall logs and
+/// any text file, in UTF-8, UTF-16 or Windows-1252. Each rule that fires is
+/// a finding with its id (`LOG_NEA_CERTS_NOT_RETRIEVED`,
+/// `IIS_KERBEROS_FAILURE`, `FIREWALL_DROP_NES`, ...), count, first and last
+/// time seen (UTC), places and redacted excerpts; `data` also says what was
+/// read (files, bytes, encodings, time range) so that "nothing matched" can
+/// be trusted. Never writes to the files it reads.
+///
+/// Request: UTF-8 JSON, every field optional: `paths` (files, folders,
+/// wildcards; empty = the usual Nymi and Evidian locations), `kind`
+/// (`auto`), `since` (now - 14 days), `until`, `client_address`,
+/// `remote_address`, `port`, `rule_paths` (extra TOML packs),
+/// `default_rules` (true), `date_order` (`yy_mm_dd`), `merge_rotated`,
+/// `local_offset_minutes`, `max_line_bytes`, `now`, `caller`. Unknown fields
+/// are rejected; a rule pack that does not load returns
+/// `NYMIDIAG_STATUS_REQUEST_INVALID` naming the file, line and reason.
+///
+/// Same calling contract as `nymidiag_describe`; safe to call from several
+/// threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_log_scan(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "log_scan",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: LogScanRequest| try_log_scan(&req),
+        )
+    }
+}
+
+/// Lists the log rules (the built-in pack and any `rule_paths` packs) with
+/// their ids, severities, kinds, literals, explanations, remediation and
+/// samples, and the table of known error codes.
+///
+/// Request: UTF-8 JSON, every field optional: `rule_paths`,
+/// `default_rules` (true), `caller`. A pack that does not load returns
+/// `NYMIDIAG_STATUS_REQUEST_INVALID` with `file:line: reason`.
+///
+/// Same calling contract as `nymidiag_describe`.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_rule_list(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "rule_list",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: RuleListRequest| list_rules(&req),
         )
     }
 }

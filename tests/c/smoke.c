@@ -81,6 +81,12 @@ int main(void)
                     NYMIDIAG_STATUS_OK, "\"NES_TCP_REFUSED\"");
     capability_case(nymidiag_nes_probe, "{}", NYMIDIAG_STATUS_REQUEST_INVALID, "missing field");
 
+    capability_case(nymidiag_rule_list, "", NYMIDIAG_STATUS_OK, "\"LOG_NEA_CERTS_NOT_RETRIEVED\"");
+    capability_case(nymidiag_log_scan, "{\"paths\":[\"/nonexistent/nymidiag-smoke/WGSS.log\"]}",
+                    NYMIDIAG_STATUS_OK, "\"capability\":\"log_scan\"");
+    capability_case(nymidiag_log_scan, "{\"kind\":\"syslog\"}", NYMIDIAG_STATUS_REQUEST_INVALID,
+                    "\"path\":\"kind\"");
+
     /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
     size_t out_len = 7;
     CHECK(nymidiag_describe(NULL, 0, NULL, &out_len) == NYMIDIAG_STATUS_NULL_ARGUMENT);
