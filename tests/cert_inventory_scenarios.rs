@@ -347,7 +347,7 @@ fn nsl_folder_expands_to_one_store_per_ksp() {
         .collect();
     assert_eq!(missing.len(), 1);
     assert!(
-        missing[0].title.contains(r"Jürgen-証明書\ksp"),
+        missing[0].title.contains("Jürgen-証明書/ksp"),
         "{}",
         missing[0].title
     );

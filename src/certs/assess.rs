@@ -38,7 +38,11 @@ pub(crate) fn store_label(path: &str) -> String {
     match parts.len() {
         0 => path.to_owned(),
         1 => parts[0].to_owned(),
-        n => format!(r"{}\{}", parts[n - 2], parts[n - 1]),
+        // Keep the separator the path itself uses (`\` on Windows).
+        n => {
+            let sep = if path.contains('\\') { '\\' } else { '/' };
+            format!("{}{sep}{}", parts[n - 2], parts[n - 1])
+        }
     }
 }
 
@@ -421,7 +425,7 @@ mod tests {
             ),
             r"abc\ksp"
         );
-        assert_eq!(store_label("/tmp/x/ksp/"), r"x\ksp");
+        assert_eq!(store_label("/tmp/x/ksp/"), "x/ksp");
         assert_eq!(store_label("ksp"), "ksp");
     }
 }
