@@ -55,11 +55,25 @@ function GetNymiWindowsProxy {
     [CmdletBinding()]
     param()
     if (-not (TestNymiIsWindows)) { return $null }
-    $winHttp = $null
-    $key = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections'
-    $value = Get-ItemProperty -LiteralPath $key -Name 'WinHttpSettings' -ErrorAction SilentlyContinue
-    if ($value) { $winHttp = ConvertFromNymiWinHttpSettings -Bytes $value.WinHttpSettings }
-    else { $winHttp = ConvertFromNymiWinHttpSettings -Bytes $null }
+    # The 64-bit registry view: a 32-bit host (Intune's default) would
+    # otherwise read the WOW6432Node copy, while the NEA services are 64-bit.
+    # On 32-bit Windows the 64-bit view is the only view.
+    $bytes = $null
+    try {
+        $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+        try {
+            $key = $base.OpenSubKey('SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections')
+            if ($key) {
+                try { $bytes = $key.GetValue('WinHttpSettings') -as [byte[]] }
+                finally { $key.Dispose() }
+            }
+        }
+        finally { $base.Dispose() }
+    }
+    catch {
+        Write-Verbose "NymiDiag: the WinHTTP proxy setting could not be read: $($_.Exception.Message)"
+    }
+    $winHttp = ConvertFromNymiWinHttpSettings -Bytes $bytes
 
     $user = Get-ItemProperty -LiteralPath 'HKCU:\Software\Microsoft\Windows\CurrentVersion\Internet Settings' -ErrorAction SilentlyContinue
     $userProxy = $null

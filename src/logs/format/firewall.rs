@@ -54,13 +54,7 @@ impl Parser {
     }
 
     pub(crate) fn directive(&mut self, text: &str) -> bool {
-        if !text.starts_with('#') {
-            return false;
-        }
-        if let Some(rest) = text.strip_prefix("#Fields:") {
-            self.fields = Some(rest.split_ascii_whitespace().map(str::to_owned).collect());
-        }
-        true
+        super::fields_directive(text, &mut self.fields)
     }
 
     pub(crate) fn parse<'r>(&'r self, text: &'r str) -> Record<'r> {

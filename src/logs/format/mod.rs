@@ -184,6 +184,20 @@ pub(crate) fn to_unix_ms(date: Date, time: Time, offset: UtcOffset) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
+/// Consumes a W3C-style directive (`#Software:`, `#Date:`, `#Fields:` ...),
+/// shared by the IIS and firewall readers: a `#Fields:` line replaces the
+/// field names, which may change at every new header block. Returns
+/// `false` for ordinary records.
+fn fields_directive(text: &str, fields: &mut Option<Vec<String>>) -> bool {
+    if !text.starts_with('#') {
+        return false;
+    }
+    if let Some(rest) = text.strip_prefix("#Fields:") {
+        *fields = Some(rest.split_ascii_whitespace().map(str::to_owned).collect());
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
