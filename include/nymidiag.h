@@ -260,6 +260,56 @@ int32_t nymidiag_rule_list(const uint8_t *request,
                            uint8_t **out,
                            size_t *out_len);
 
+/**
+ * The main job: counts the NEA key stores, scans the logs, probes the NES
+ * (the URL from the request, else the one found in the logs) and
+ * correlates them into one verdict (`HEALTHY`,
+ * `NEA_CERTS_NOT_RETRIEVED_<cause>`, `NEA_CERTS_EXPIRED_NOT_RENEWED`,
+ * `CERTS_OK_NES_UNREACHABLE`, `CERTS_OK_OTHER_CAUSE`, `INCONCLUSIVE`) with
+ * its evidence, confidence, ordered next steps with commands, the Intune
+ * status line, and the three part reports in full.
+ *
+ * Request: UTF-8 JSON, every field optional: `nes_url`, `cert_inventory`
+ * and `log_scan` (the requests of those exports), `nes_probe`
+ * (`deadline_ms`, `proxy`, `use_env_proxy`, `trusted_root_path`,
+ * `expected_issuer`, `use_platform_roots`), `skip` (parts not to run),
+ * `host` (facts only Windows knows: services, BLE adapter, WinHTTP proxy,
+ * the authenticated request, the chain engine, the terminal's addresses),
+ * `previous` (an earlier diagnose report whose part reports are reused),
+ * `now`, `caller`. A log rule pack that does not load returns
+ * `NYMIDIAG_STATUS_REQUEST_INVALID`. Bounded in time by the probe's
+ * deadline plus the inventory and scan, which are bounded by their caps.
+ *
+ * Same calling contract as `nymidiag_describe`; safe to call from several
+ * threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_diagnose(const uint8_t *request,
+                          size_t request_len,
+                          uint8_t **out,
+                          size_t *out_len);
+
+/**
+ * Removes secrets from text before it leaves the machine (support
+ * bundles): `Authorization` headers, bearer/basic/negotiate tokens,
+ * `password=`/`token=` values, JSON secrets, JWTs and PEM private-key
+ * blocks. `data.text` is the cleaned text, `data.replacements` the count.
+ *
+ * Request: `{"text": "...", "caller": "..."}`; text over 32 MiB returns
+ * `NYMIDIAG_STATUS_REQUEST_INVALID`.
+ *
+ * Same calling contract as `nymidiag_describe`; safe to call from several
+ * threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_redact(const uint8_t *request, size_t request_len, uint8_t **out, size_t *out_len);
+
 #if defined(NYMIDIAG_TEST_EXPORTS)
 /**
  * TEST BUILDS ONLY (cargo feature `test-exports`): parses the request like

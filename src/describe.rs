@@ -40,6 +40,8 @@ pub const EXPORTS: &[&str] = &[
     "nymidiag_nes_probe",
     "nymidiag_log_scan",
     "nymidiag_rule_list",
+    "nymidiag_diagnose",
+    "nymidiag_redact",
 ];
 
 /// Longest caller text kept, so a hostile caller cannot bloat every report.

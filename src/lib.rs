@@ -19,9 +19,11 @@
 pub mod certs;
 pub mod context;
 pub mod describe;
+pub mod diagnose;
 mod error;
 pub mod logs;
 pub mod probe;
+pub mod redaction;
 pub mod report;
 pub mod time_fmt;
 

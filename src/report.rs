@@ -173,6 +173,7 @@ pub struct ReportBuilder {
     coverage: BTreeMap<String, Coverage>,
     warnings: Vec<String>,
     failed: bool,
+    status: Option<ReportStatus>,
 }
 
 impl ReportBuilder {
@@ -187,6 +188,7 @@ impl ReportBuilder {
             coverage: BTreeMap::new(),
             warnings: Vec::new(),
             failed: false,
+            status: None,
         }
     }
 
@@ -227,12 +229,21 @@ impl ReportBuilder {
         self
     }
 
+    /// Sets the status outright, for a capability whose outcome is a
+    /// verdict rather than the worst of its findings.
+    pub fn status(&mut self, status: ReportStatus) -> &mut Self {
+        self.status = Some(status);
+        self
+    }
+
     /// Stamps duration and status and returns the report.
     pub fn finish<D>(mut self, data: D) -> Report<D> {
         // Most severe first; stable within a severity so the order the
         // capability found things in is kept.
         self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        let status = if self.failed {
+        let status = if let Some(status) = self.status {
+            status
+        } else if self.failed {
             ReportStatus::Error
         } else if self
             .findings

@@ -87,6 +87,21 @@ fn rule_list_schema_is_fresh() {
 }
 
 #[test]
+fn diagnose_schema_is_fresh() {
+    let schema =
+        nymidiag::report::capability_schema::<nymidiag::diagnose::DiagnoseData>("diagnose");
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    check(&include("nymidiag.diagnose.schema.json"), &text);
+}
+
+#[test]
+fn redact_schema_is_fresh() {
+    let schema = nymidiag::report::capability_schema::<nymidiag::redaction::RedactData>("redact");
+    let text = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+    check(&include("nymidiag.redact.schema.json"), &text);
+}
+
+#[test]
 fn header_declares_every_export_and_status() {
     let header = std::fs::read_to_string(include("nymidiag.h")).unwrap();
     for symbol in [
@@ -98,6 +113,8 @@ fn header_declares_every_export_and_status() {
         "int32_t nymidiag_nes_probe(const uint8_t *request,",
         "int32_t nymidiag_log_scan(const uint8_t *request,",
         "int32_t nymidiag_rule_list(const uint8_t *request,",
+        "int32_t nymidiag_diagnose(const uint8_t *request,",
+        "int32_t nymidiag_redact(const uint8_t *request,",
         "NYMIDIAG_STATUS_PANIC = 901",
         "#define NYMIDIAG_ABI_VERSION 1",
     ] {

@@ -6,8 +6,10 @@ use std::ffi::c_char;
 use super::boundary::{free_raw_buffer, json_call};
 use crate::certs::{CertInventoryRequest, cert_inventory};
 use crate::describe::{DescribeRequest, describe};
+use crate::diagnose::{DiagnoseRequest, diagnose};
 use crate::logs::{LogScanRequest, RuleListRequest, list_rules, try_log_scan};
 use crate::probe::{NesProbeRequest, nes_probe};
+use crate::redaction::{RedactRequest, redact};
 
 /// NUL-terminated copy of the crate version, for `nymidiag_version`.
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -245,6 +247,85 @@ pub unsafe extern "C" fn nymidiag_rule_list(
             out,
             out_len,
             |req: RuleListRequest| list_rules(&req),
+        )
+    }
+}
+
+/// The main job: counts the NEA key stores, scans the logs, probes the NES
+/// (the URL from the request, else the one found in the logs) and
+/// correlates them into one verdict (`HEALTHY`,
+/// `NEA_CERTS_NOT_RETRIEVED_<cause>`, `NEA_CERTS_EXPIRED_NOT_RENEWED`,
+/// `CERTS_OK_NES_UNREACHABLE`, `CERTS_OK_OTHER_CAUSE`, `INCONCLUSIVE`) with
+/// its evidence, confidence, ordered next steps with commands, the Intune
+/// status line, and the three part reports in full.
+///
+/// Request: UTF-8 JSON, every field optional: `nes_url`, `cert_inventory`
+/// and `log_scan` (the requests of those exports), `nes_probe`
+/// (`deadline_ms`, `proxy`, `use_env_proxy`, `trusted_root_path`,
+/// `expected_issuer`, `use_platform_roots`), `skip` (parts not to run),
+/// `host` (facts only Windows knows: services, BLE adapter, WinHTTP proxy,
+/// the authenticated request, the chain engine, the terminal's addresses),
+/// `previous` (an earlier diagnose report whose part reports are reused),
+/// `now`, `caller`. A log rule pack that does not load returns
+/// `NYMIDIAG_STATUS_REQUEST_INVALID`. Bounded in time by the probe's
+/// deadline plus the inventory and scan, which are bounded by their caps.
+///
+/// Same calling contract as `nymidiag_describe`; safe to call from several
+/// threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_diagnose(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "diagnose",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: DiagnoseRequest| diagnose(&req),
+        )
+    }
+}
+
+/// Removes secrets from text before it leaves the machine (support
+/// bundles): `Authorization` headers, bearer/basic/negotiate tokens,
+/// `password=`/`token=` values, JSON secrets, JWTs and PEM private-key
+/// blocks. `data.text` is the cleaned text, `data.replacements` the count.
+///
+/// Request: `{"text": "...", "caller": "..."}`; text over 32 MiB returns
+/// `NYMIDIAG_STATUS_REQUEST_INVALID`.
+///
+/// Same calling contract as `nymidiag_describe`; safe to call from several
+/// threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_redact(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            "redact",
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: RedactRequest| redact(&req),
         )
     }
 }

@@ -87,6 +87,20 @@ int main(void)
     capability_case(nymidiag_log_scan, "{\"kind\":\"syslog\"}", NYMIDIAG_STATUS_REQUEST_INVALID,
                     "\"path\":\"kind\"");
 
+    /* No key store and no log to read: inconclusive, with the closed loopback
+       port still named as the first failing stage. */
+    capability_case(nymidiag_diagnose,
+                    "{\"nes_url\":\"https://127.0.0.1:1/nes\","
+                    "\"cert_inventory\":{\"paths\":[\"/nonexistent/nymidiag-smoke/ksp\"]},"
+                    "\"log_scan\":{\"paths\":[\"/nonexistent/nymidiag-smoke/WGSS.log\"]},"
+                    "\"nes_probe\":{\"use_env_proxy\":false,\"use_platform_roots\":false,"
+                    "\"deadline_ms\":5000}}",
+                    NYMIDIAG_STATUS_OK, "\"status_line\":\"STATUS=ERROR code=INCONCLUSIVE ksp=?/20 nes=127.0.0.1:1 stage=tcp ");
+    capability_case(nymidiag_diagnose, "{\"skip\":[\"everything\"]}", NYMIDIAG_STATUS_REQUEST_INVALID,
+                    "\"path\":\"skip[0]\"");
+    capability_case(nymidiag_redact, "{\"text\":\"password=hunter2\"}", NYMIDIAG_STATUS_OK,
+                    "\"text\":\"password=<redacted>\"");
+
     /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
     size_t out_len = 7;
     CHECK(nymidiag_describe(NULL, 0, NULL, &out_len) == NYMIDIAG_STATUS_NULL_ARGUMENT);

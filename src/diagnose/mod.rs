@@ -1,0 +1,544 @@
+//! The `diagnose` capability: the certificate inventory, the NES probe and
+//! the log scan, correlated into one verdict with its evidence and the next
+//! steps (`design.md`, "Shape"; `nymi-domain.md`, sections 5 and 6).
+//!
+//! The parts run as their own capabilities would (each with its request
+//! part, each optional through `skip`); the inventory runs beside the log
+//! scan, and the probe follows once the NES URL is known: from the request,
+//! or else from the URLs the log scan found (`LOG_NES_URL_SEEN`). Without
+//! one the probe is not run and the path counts as untested, which is not
+//! an error. The correlation itself ([`correlate`]) is a pure function of
+//! the part reports and the host facts: the same inputs always give the
+//! same verdict.
+//!
+//! | verdict | when |
+//! | --- | --- |
+//! | `HEALTHY` | certificates complete and valid, nothing failing on the path or in the logs |
+//! | `NEA_CERTS_NOT_RETRIEVED_<cause>` | fewer certificates than expected (or, without a key store, the logs' retrieval signatures); the cause is the first failing probe stage (`DNS`, `TCP_BLOCKED`, `PROXY`, `TLS_UNTRUSTED`, `TLS_OTHER`, `AUTH`, `NES_ERROR`), else a host check or a log, else `CAUSE_UNKNOWN` |
+//! | `NEA_CERTS_EXPIRED_NOT_RENEWED` | the count is complete but expired certificates leave fewer valid ones than expected |
+//! | `CERTS_OK_NES_UNREACHABLE` | certificates complete today, but the path to NES fails: the next renewal will |
+//! | `CERTS_OK_OTHER_CAUSE` | certificates complete, yet taps fail: BLE adapter, stopped services, "Object not found" without a chain failure, Kerberos failures in the NES IIS log |
+//! | `INCONCLUSIVE` | the key store could not be counted and the logs show no retrieval failure, or the store and the logs contradict each other |
+//!
+//! ```
+//! use nymidiag::diagnose::{DiagnoseRequest, Part, diagnose};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut request = DiagnoseRequest::default();
+//! request.cert_inventory.paths = vec![dir.path().display().to_string()];
+//! request.skip = vec![Part::LogScan];
+//! let report = diagnose(&request).unwrap();
+//! // An empty store and no NES URL: certificates missing, path untested.
+//! assert_eq!(report.data.verdict.id.as_str(), "NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN");
+//! assert!(report.data.status_line.starts_with("STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=0/20"));
+//! ```
+
+mod correlate;
+mod facts;
+pub mod model;
+pub mod request;
+mod status_line;
+mod steps;
+#[cfg(test)]
+mod tests;
+
+pub use model::*;
+pub use request::{DiagnoseRequest, HostCheck, HostCheckName, HostFacts, Part, ProbePart};
+
+use crate::Error;
+use crate::certs::{CertInventoryRequest, cert_inventory};
+use crate::logs::try_log_scan;
+use crate::probe::model::{StageName, StageStatus};
+use crate::probe::nes_probe;
+use crate::report::{CoverageState, Finding, Report, ReportBuilder, ReportStatus, Severity};
+use crate::time_fmt::UtcTime;
+
+use correlate::{Facts, Outcome};
+use facts::{CertFacts, CertState, LogFacts, PathFacts, PathState};
+
+/// Capability name in the report.
+pub const CAPABILITY: &str = "diagnose";
+
+/// Longest caller text kept.
+const MAX_CALLER_CHARS: usize = 256;
+/// URL candidates listed in the report.
+const MAX_URL_CANDIDATES: usize = 10;
+
+/// Runs the diagnosis. A request that cannot be carried out (a bad rule
+/// pack in `log_scan.rule_paths`) is an [`Error`]; everything the terminal
+/// itself is missing is part of the verdict.
+pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error> {
+    let mut report = ReportBuilder::new(CAPABILITY);
+    let caller = request
+        .caller
+        .as_deref()
+        .map(|c| c.chars().take(MAX_CALLER_CHARS).collect::<String>());
+    report.caller(caller.as_deref());
+    let now = request.now.unwrap_or_else(UtcTime::now);
+    let skipped = |part: Part| request.skip.contains(&part);
+    let previous = request.previous.as_ref().map(|p| &p.data);
+    let reuse = |part: Part| previous.is_some() && !skipped(part);
+
+    let inventory_request = {
+        let mut r: CertInventoryRequest = request.cert_inventory.clone();
+        r.now = r.now.or(Some(now));
+        r.caller = r.caller.or_else(|| caller.clone());
+        r
+    };
+    let mut log_request = request.log_scan.clone();
+    log_request.now = log_request.now.or(Some(now));
+    log_request.caller = log_request.caller.or_else(|| caller.clone());
+
+    // The inventory and the log scan are independent: run them side by
+    // side. The probe waits for the log scan only when the URL must come
+    // from the logs.
+    let given_url = request
+        .nes_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned);
+    let probe_for = |url: &str| nes_probe(&request.nes_probe.to_request(url, caller.clone()));
+    let run_probe_early = given_url.is_some() && !skipped(Part::NesProbe) && !reuse(Part::NesProbe);
+
+    let (inventory, logs, early_probe) = std::thread::scope(|scope| {
+        let inventory = (!skipped(Part::CertInventory) && !reuse(Part::CertInventory))
+            .then(|| scope.spawn(|| cert_inventory(&inventory_request)));
+        let probe = run_probe_early
+            .then(|| {
+                given_url
+                    .as_deref()
+                    .map(|u| scope.spawn(move || probe_for(u)))
+            })
+            .flatten();
+        let logs = if skipped(Part::LogScan) || reuse(Part::LogScan) {
+            None
+        } else {
+            Some(try_log_scan(&log_request))
+        };
+        (
+            inventory.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            logs,
+            probe.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        )
+    });
+    let logs = logs.transpose().map_err(|e| match e {
+        Error::RequestInvalid { path, message } => Error::RequestInvalid {
+            path: format!("log_scan.{path}").trim_end_matches('.').to_owned(),
+            message,
+        },
+        other => other,
+    })?;
+
+    let mut inputs = Inputs {
+        cert_inventory: inventory,
+        nes_probe: early_probe,
+        log_scan: logs,
+    };
+    if let Some(prev) = previous {
+        if !skipped(Part::CertInventory) {
+            inputs.cert_inventory = prev.inputs.cert_inventory.clone();
+        }
+        if !skipped(Part::LogScan) {
+            inputs.log_scan = prev.inputs.log_scan.clone();
+        }
+        if !skipped(Part::NesProbe) {
+            inputs.nes_probe = prev.inputs.nes_probe.clone();
+        }
+    }
+
+    let log_facts = match &inputs.log_scan {
+        Some(r) => LogFacts::from_report(r),
+        None if skipped(Part::LogScan) => LogFacts::not_run("skipped by the request"),
+        None => LogFacts::not_run("the earlier diagnosis did not scan the logs"),
+    };
+    let nes_url = choose_url(
+        given_url.as_deref(),
+        &log_facts,
+        previous,
+        skipped(Part::LogScan),
+    );
+    if let Some(url) = &nes_url.url
+        && inputs.nes_probe.is_none()
+        && previous.is_none()
+        && !skipped(Part::NesProbe)
+    {
+        inputs.nes_probe = Some(probe_for(url));
+    }
+
+    let expected = u64::from(request.cert_inventory.expected_local)
+        + u64::from(request.cert_inventory.expected_nes);
+    let cert_facts = match &inputs.cert_inventory {
+        Some(r) => CertFacts::from_report(r),
+        None if skipped(Part::CertInventory) => {
+            CertFacts::not_run("skipped by the request", expected)
+        }
+        None => CertFacts::not_run(
+            "the earlier diagnosis did not count the key store",
+            expected,
+        ),
+    };
+    let path_facts = match &inputs.nes_probe {
+        Some(r) => PathFacts::from_report(r),
+        None if skipped(Part::NesProbe) => PathFacts::not_run("skipped by the request"),
+        None => PathFacts::not_run(&nes_url.detail),
+    };
+    let host = request.host.clone().unwrap_or_default();
+    let f = Facts {
+        certs: &cert_facts,
+        logs: &log_facts,
+        path: &path_facts,
+        host: &host,
+    };
+    let outcome = correlate::correlate(&f);
+    let next_steps = steps::next_steps(&f, &outcome, now);
+    let verdict = verdict_of(&f, &outcome);
+    let ksp = KspSummary {
+        certificates: cert_facts.worst.as_ref().map(|w| w.0),
+        expected: cert_facts.expected,
+        stores: cert_facts.stores,
+        stores_checked: cert_facts.stores_checked,
+        path: cert_facts.worst.as_ref().map(|w| w.1.clone()),
+    };
+    let checks = checks_of(&f, &inputs, &nes_url);
+    let status_line = status_line::status_line(&verdict, &ksp, &f, &log_facts);
+
+    for check in &checks {
+        report.coverage(&check.name, check.state, Some(check.detail.clone()));
+    }
+    report.finding(verdict_finding(&verdict, &outcome));
+    for check in host.checks.values() {
+        for finding in &check.findings {
+            report.finding(finding.clone());
+        }
+    }
+    report.status(match verdict.status {
+        VerdictStatus::Ok => ReportStatus::Ok,
+        VerdictStatus::Issue => ReportStatus::Issue,
+        VerdictStatus::Inconclusive => ReportStatus::Error,
+    });
+    Ok(report.finish(DiagnoseData {
+        verdict,
+        status_line,
+        evidence: outcome.evidence,
+        next_steps,
+        nes_url,
+        checks,
+        ksp,
+        inputs,
+        host,
+    }))
+}
+
+/// The NES URL to probe: the request's, else the logs' most frequent, else
+/// the earlier diagnosis's choice.
+fn choose_url(
+    given: Option<&str>,
+    logs: &LogFacts,
+    previous: Option<&DiagnoseData>,
+    logs_skipped: bool,
+) -> NesUrlChoice {
+    let candidates: Vec<UrlCandidate> = logs
+        .urls
+        .iter()
+        .take(MAX_URL_CANDIDATES)
+        .map(|(url, count)| UrlCandidate {
+            url: url.clone(),
+            count: *count,
+        })
+        .collect();
+    if let Some(url) = given {
+        return NesUrlChoice {
+            url: Some(url.to_owned()),
+            source: NesUrlSource::Request,
+            detail: "given in the request".to_owned(),
+            candidates,
+        };
+    }
+    if let Some(first) = candidates.first() {
+        return NesUrlChoice {
+            url: Some(first.url.clone()),
+            source: NesUrlSource::Log,
+            detail: format!(
+                "found in the scanned Nymi/Evidian logs ({} time(s){}); give -NesUri if it is not the NES URL",
+                first.count,
+                if candidates.len() > 1 {
+                    format!(", the most frequent of {} URLs", candidates.len())
+                } else {
+                    String::new()
+                }
+            ),
+            candidates,
+        };
+    }
+    if let Some(prev) = previous {
+        return prev.nes_url.clone();
+    }
+    NesUrlChoice {
+        url: None,
+        source: NesUrlSource::None,
+        detail: if logs_skipped {
+            "no NES URL was given and the log scan was skipped".to_owned()
+        } else {
+            "no NES URL was given and none was found in the logs".to_owned()
+        },
+        candidates,
+    }
+}
+
+fn verdict_of(f: &Facts<'_>, outcome: &Outcome) -> Verdict {
+    let nes = f.path.target.as_deref().unwrap_or("the NES");
+    let count = match f.certs.worst.as_ref() {
+        Some((n, _)) => format!("{n} of {}", f.certs.expected),
+        None => format!("? of {}", f.certs.expected),
+    };
+    let why = outcome.cause.as_ref().map_or_else(String::new, |c| {
+        let detail = match &f.path.state {
+            PathState::Failed { detail, stage, .. } if stage.as_str() == c.stage => {
+                format!(": {detail}")
+            }
+            _ => String::new(),
+        };
+        format!(" First failure: {} ({}){detail}", c.stage, c.finding)
+    });
+    let (title, summary) = match outcome.id {
+        VerdictId::Healthy => (
+            "NEA certificates present; nothing wrong found".to_owned(),
+            format!("The key store holds {count} certificates and no check failed."),
+        ),
+        VerdictId::NeaCertsNotRetrievedCauseUnknown => (
+            "NEA certificates not retrieved from NES; cause not found".to_owned(),
+            match &f.path.state {
+                PathState::Untested(why) => format!(
+                    "The key store holds {count} certificates: the NES-issued ones were not retrieved. The path to NES was not tested ({why})."
+                ),
+                _ => format!(
+                    "The key store holds {count} certificates: the NES-issued ones were not retrieved, yet the path to {nes} tests clean now. Restart the EAM Security Service and check again."
+                ),
+            },
+        ),
+        id @ (VerdictId::NeaCertsNotRetrievedDns
+        | VerdictId::NeaCertsNotRetrievedTcpBlocked
+        | VerdictId::NeaCertsNotRetrievedProxy
+        | VerdictId::NeaCertsNotRetrievedTlsUntrusted
+        | VerdictId::NeaCertsNotRetrievedTlsOther
+        | VerdictId::NeaCertsNotRetrievedAuth
+        | VerdictId::NeaCertsNotRetrievedNesError) => {
+            let what = match id {
+                VerdictId::NeaCertsNotRetrievedDns => "the NES name does not resolve",
+                VerdictId::NeaCertsNotRetrievedTcpBlocked => "TCP to NES is blocked",
+                VerdictId::NeaCertsNotRetrievedProxy => "the proxy stands in the way",
+                VerdictId::NeaCertsNotRetrievedTlsUntrusted => "the NES TLS chain is not trusted",
+                VerdictId::NeaCertsNotRetrievedTlsOther => "the TLS connection to NES fails",
+                VerdictId::NeaCertsNotRetrievedAuth => "Windows authentication to NES fails",
+                _ => "NES answers with an error",
+            };
+            (
+                format!("NEA certificates not retrieved: {what}"),
+                format!(
+                    "The key store holds {count} certificates: the NES-issued ones were not retrieved because {what}.{why}"
+                ),
+            )
+        }
+        VerdictId::NeaCertsExpiredNotRenewed => (
+            "NEA certificates expired and were not renewed".to_owned(),
+            format!(
+                "The key store holds {count} certificates, but {} are expired: NES did not renew them.{}",
+                f.certs.expired,
+                if why.is_empty() {
+                    " NES is reachable now: restart the EAM Security Service.".to_owned()
+                } else {
+                    why.clone()
+                }
+            ),
+        ),
+        VerdictId::CertsOkNesUnreachable => (
+            "NEA certificates present, but NES is not reachable for the next renewal".to_owned(),
+            format!(
+                "The key store holds {count} certificates{}; renewal will fail while NES is unreachable.{why}",
+                f.certs
+                    .expires_in_days
+                    .map(|d| format!(" and the first expires in {d} day(s)"))
+                    .unwrap_or_default()
+            ),
+        ),
+        VerdictId::CertsOkOtherCause => (
+            "NEA certificates present; taps fail for another reason".to_owned(),
+            format!(
+                "The key store holds {count} certificates, so the certificates are not the cause.{}",
+                outcome
+                    .cause
+                    .as_ref()
+                    .map(|c| format!(" Look at {} ({}).", c.stage, c.finding))
+                    .unwrap_or_default()
+            ),
+        ),
+        VerdictId::Inconclusive => (
+            "Could not decide: essential checks missing or contradicting".to_owned(),
+            match &f.certs.state {
+                CertState::Unknown(why) => format!(
+                    "The key store was not counted ({why}) and the logs show no certificate retrieval failure."
+                ),
+                _ => "The key store is complete, yet the logs show retrieval failures after its last renewal.".to_owned(),
+            },
+        ),
+    };
+    Verdict {
+        id: outcome.id,
+        status: outcome.id.status(),
+        title,
+        summary,
+        cause: outcome.cause.clone(),
+        confidence: outcome.confidence,
+    }
+}
+
+fn verdict_finding(verdict: &Verdict, outcome: &Outcome) -> Finding {
+    let severity = match outcome.id {
+        VerdictId::Healthy => Severity::Info,
+        VerdictId::CertsOkNesUnreachable | VerdictId::Inconclusive => Severity::Warning,
+        _ => Severity::Error,
+    };
+    let mut finding = Finding::new(
+        verdict.id.as_str(),
+        severity,
+        verdict.title.clone(),
+        verdict.summary.clone(),
+    )
+    .with_evidence("confidence", verdict.confidence)
+    .with_ref("Nymi article \"Unable to get token with USER creds\"")
+    .with_ref("domain brief section 5: verdict mapping");
+    if let Some(cause) = &verdict.cause {
+        finding = finding
+            .with_evidence("stage", &cause.stage)
+            .with_evidence("finding", &cause.finding);
+    }
+    let ids: Vec<&str> = outcome
+        .evidence
+        .iter()
+        .map(|e| e.finding.as_str())
+        .collect();
+    finding.with_evidence("evidence", ids)
+}
+
+fn checks_of(f: &Facts<'_>, inputs: &Inputs, nes_url: &NesUrlChoice) -> Vec<Check> {
+    let mut out = Vec::new();
+    let ksp = match (&f.certs.state, &f.certs.worst) {
+        (CertState::Unknown(why), _) => Check {
+            name: "ksp".to_owned(),
+            source: EvidenceSource::CertInventory,
+            state: if inputs.cert_inventory.is_some() {
+                CoverageState::Failed
+            } else {
+                CoverageState::Skipped
+            },
+            detail: why.clone(),
+            finding: f.certs.findings.first().map(|x| x.id.clone()),
+        },
+        (_, worst) => Check {
+            name: "ksp".to_owned(),
+            source: EvidenceSource::CertInventory,
+            state: CoverageState::Checked,
+            detail: worst.as_ref().map_or_else(String::new, |(n, path)| {
+                format!("{n} of {} certificates in {path}", f.certs.expected)
+            }),
+            finding: f
+                .certs
+                .findings
+                .iter()
+                .find(|x| x.severity >= Severity::Warning)
+                .map(|x| x.id.clone()),
+        },
+    };
+    out.push(ksp);
+    out.push(Check {
+        name: "logs".to_owned(),
+        source: EvidenceSource::LogScan,
+        state: match (&f.logs.read, &inputs.log_scan) {
+            (Ok(_), _) => CoverageState::Checked,
+            (Err(_), Some(_)) => CoverageState::Failed,
+            (Err(_), None) => CoverageState::Skipped,
+        },
+        detail: match &f.logs.read {
+            Ok(n) => format!(
+                "{n} file(s) read; {} certificate retrieval signature(s)",
+                f.logs.retrieval.len()
+            ),
+            Err(why) => why.clone(),
+        },
+        finding: f.logs.retrieval.first().map(|h| h.rule_id.clone()),
+    });
+    out.push(Check {
+        name: "nes_url".to_owned(),
+        source: EvidenceSource::Diagnosis,
+        state: if nes_url.url.is_some() {
+            CoverageState::Checked
+        } else {
+            CoverageState::Skipped
+        },
+        detail: match &nes_url.url {
+            Some(url) => format!("{url} ({})", nes_url.detail),
+            None => nes_url.detail.clone(),
+        },
+        finding: None,
+    });
+    match &inputs.nes_probe {
+        Some(probe) => {
+            for stage in probe
+                .data
+                .stages
+                .iter()
+                .filter(|s| s.name != StageName::WindowsAuth)
+            {
+                out.push(Check {
+                    name: format!("probe_{}", stage.name.as_str()),
+                    source: EvidenceSource::NesProbe,
+                    state: match stage.status {
+                        StageStatus::Ok | StageStatus::Failed => CoverageState::Checked,
+                        StageStatus::Skipped => CoverageState::Skipped,
+                        StageStatus::NotApplicable => CoverageState::NotApplicable,
+                    },
+                    detail: stage.detail.clone(),
+                    finding: match stage.status {
+                        StageStatus::Failed => stage.finding.clone(),
+                        _ => None,
+                    },
+                });
+            }
+        }
+        None => out.push(Check {
+            name: "probe".to_owned(),
+            source: EvidenceSource::NesProbe,
+            state: CoverageState::Skipped,
+            detail: match &f.path.state {
+                PathState::Untested(why) => why.clone(),
+                _ => String::new(),
+            },
+            finding: None,
+        }),
+    }
+    for name in HostCheckName::ALL {
+        out.push(match f.host.checks.get(&name) {
+            Some(c) => Check {
+                name: name.as_str().to_owned(),
+                source: EvidenceSource::Host,
+                state: c.state,
+                detail: c.detail.clone().unwrap_or_default(),
+                finding: c
+                    .findings
+                    .iter()
+                    .find(|x| x.severity >= Severity::Warning)
+                    .map(|x| x.id.clone()),
+            },
+            None => Check {
+                name: name.as_str().to_owned(),
+                source: EvidenceSource::Host,
+                state: CoverageState::Skipped,
+                detail: "not supplied by the caller (the PowerShell module fills it on Windows)"
+                    .to_owned(),
+                finding: None,
+            },
+        });
+    }
+    out
+}

@@ -1,0 +1,83 @@
+//! The one-line summary Intune keeps: the last line of a detection
+//! script's output, at most 2,048 characters, read through the OEM code
+//! page, so ASCII only (`design.md`, "Host contracts").
+
+use super::correlate::Facts;
+use super::facts::{LogFacts, PathState};
+use super::model::{KspSummary, Verdict, VerdictStatus};
+
+/// Longest line Intune keeps.
+pub(crate) const MAX_STATUS_LINE: usize = 2048;
+
+/// `STATUS=<OK|ISSUE|ERROR> code=<verdict> ksp=<n>/<expected>
+/// nes=<host:port> stage=<stage> finding=<id> confidence=<c>
+/// logs=<signatures>`.
+pub(crate) fn status_line(
+    verdict: &Verdict,
+    ksp: &KspSummary,
+    f: &Facts<'_>,
+    logs: &LogFacts,
+) -> String {
+    let status = match verdict.status {
+        VerdictStatus::Ok => "OK",
+        VerdictStatus::Issue => "ISSUE",
+        VerdictStatus::Inconclusive => "ERROR",
+    };
+    let count = ksp
+        .certificates
+        .map_or_else(|| "?".to_owned(), |n| n.to_string());
+    let nes = f.path.target.clone().unwrap_or_else(|| "none".to_owned());
+    let (stage, finding) = match &verdict.cause {
+        Some(c) => (c.stage.clone(), c.finding.clone()),
+        None => match &f.path.state {
+            PathState::Untested(_) => ("untested".to_owned(), "none".to_owned()),
+            _ => ("none".to_owned(), "none".to_owned()),
+        },
+    };
+    let confidence = match verdict.confidence {
+        super::model::Confidence::High => "high",
+        super::model::Confidence::Medium => "medium",
+        super::model::Confidence::Low => "low",
+    };
+    let logs = match &logs.read {
+        Ok(_) => logs
+            .retrieval
+            .iter()
+            .map(|h| h.rule_id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        Err(_) => "unread".to_owned(),
+    };
+    let logs = if logs.is_empty() {
+        "none".to_owned()
+    } else {
+        logs
+    };
+    let line = format!(
+        "STATUS={status} code={} ksp={count}/{} nes={} stage={} finding={} confidence={confidence} logs={}",
+        verdict.id.as_str(),
+        ksp.expected,
+        word(&nes),
+        word(&stage),
+        word(&finding),
+        word(&logs),
+    );
+    clip(line)
+}
+
+/// One space-free printable-ASCII word: anything else becomes `_`.
+pub(crate) fn word(text: &str) -> String {
+    let out: String = text
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+        .collect();
+    if out.is_empty() { "_".to_owned() } else { out }
+}
+
+fn clip(mut line: String) -> String {
+    if line.len() > MAX_STATUS_LINE {
+        // ASCII only, so any byte index is a character boundary.
+        line.truncate(MAX_STATUS_LINE);
+    }
+    line
+}

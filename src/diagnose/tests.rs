@@ -1,0 +1,593 @@
+//! The verdict rules as a table: finding sets in, verdict and next steps
+//! out, including partial and conflicting evidence.
+
+use std::collections::BTreeMap;
+
+use super::correlate::{Facts, correlate};
+use super::facts::{CertFacts, CertState, LogFacts, PathFacts, PathState};
+use super::model::{Confidence, VerdictId};
+use super::request::{HostCheck, HostCheckName, HostFacts};
+use super::steps::next_steps;
+use crate::logs::RuleHit;
+use crate::probe::model::StageName;
+use crate::report::{CoverageState, Finding, Severity};
+use crate::time_fmt::UtcTime;
+
+fn t(text: &str) -> UtcTime {
+    UtcTime::parse(text).unwrap()
+}
+
+fn certs(state: CertState, count: Option<u64>) -> CertFacts {
+    let mut c = CertFacts::not_run("x", 20);
+    c.state = state;
+    c.worst = count.map(|n| (n, "C:\\ksp".to_owned()));
+    c.stores = u32::from(count.is_some());
+    c.stores_checked = c.stores;
+    c.newest_renewal = Some(t("2026-11-20T00:00:00Z"));
+    c.expires_in_days = Some(5);
+    c
+}
+
+fn missing() -> CertFacts {
+    certs(CertState::Missing { only_local: true }, Some(8))
+}
+fn complete() -> CertFacts {
+    certs(CertState::Complete, Some(20))
+}
+fn expired() -> CertFacts {
+    let mut c = certs(CertState::Expired, Some(20));
+    c.expired = 12;
+    c
+}
+fn unknown() -> CertFacts {
+    certs(CertState::Unknown("access denied".to_owned()), None)
+}
+
+fn hit(id: &str, last: &str) -> RuleHit {
+    RuleHit {
+        rule_id: id.to_owned(),
+        title: id.to_owned(),
+        severity: Severity::Error,
+        pack: "test".to_owned(),
+        count: 2,
+        undated: 0,
+        first_seen: Some(t(last)),
+        last_seen: Some(t(last)),
+        files: BTreeMap::new(),
+        files_omitted: 0,
+        locations: Vec::new(),
+        locations_omitted: 0,
+        excerpts: Vec::new(),
+        fields: BTreeMap::new(),
+        fields_omitted: BTreeMap::new(),
+        preceded_by: BTreeMap::new(),
+    }
+}
+
+/// Logs read, with hits of `rules` at `when`.
+fn logs_at(rules: &[&str], when: &str) -> LogFacts {
+    let mut l = LogFacts::not_run("x");
+    l.read = Ok(2);
+    l.hits = rules.iter().map(|r| hit(r, when)).collect();
+    l.retrieval = l
+        .hits
+        .iter()
+        .filter(|h| super::facts::RETRIEVAL_RULES.contains(&h.rule_id.as_str()))
+        .cloned()
+        .collect();
+    l.window = Some((t("2026-11-15T00:00:00Z"), None));
+    l
+}
+fn logs(rules: &[&str]) -> LogFacts {
+    logs_at(rules, "2026-11-28T10:00:00Z")
+}
+fn no_logs() -> LogFacts {
+    LogFacts::not_run("no log found")
+}
+/// Taps that failed with "Object not found" not preceded by a chain error.
+fn object_not_found_alone() -> LogFacts {
+    let mut l = logs(&["LOG_OBJECT_NOT_FOUND", "LOG_NO_VISIBLE_DEVICES"]);
+    l.other_object_not_found = 2;
+    l
+}
+
+fn path(state: PathState) -> PathFacts {
+    let mut p = PathFacts::not_run("x");
+    p.state = state;
+    p.target = Some("nes.corp.example:443".to_owned());
+    p.host = Some("nes.corp.example".to_owned());
+    p.url = Some("https://nes.corp.example/nes".to_owned());
+    p.addresses = vec!["10.20.0.15".to_owned()];
+    p
+}
+fn clean() -> PathFacts {
+    path(PathState::Clean)
+}
+fn failed(stage: StageName, finding: &str) -> PathFacts {
+    path(PathState::Failed {
+        stage,
+        finding: finding.to_owned(),
+        detail: "detail".to_owned(),
+    })
+}
+fn untested() -> PathFacts {
+    PathFacts::not_run("no NES URL was given and none was found in the logs")
+}
+fn platform_untrusted() -> PathFacts {
+    let mut p = clean();
+    p.warnings.push(Finding::new(
+        "NES_TLS_PLATFORM_UNTRUSTED",
+        Severity::Warning,
+        "t",
+        "d",
+    ));
+    p
+}
+
+fn host(checks: &[(HostCheckName, &str)]) -> HostFacts {
+    let mut h = HostFacts {
+        terminal_addresses: vec!["10.30.4.77".to_owned()],
+        ..HostFacts::default()
+    };
+    for (name, id) in checks {
+        h.checks.insert(
+            *name,
+            HostCheck {
+                state: CoverageState::Checked,
+                detail: None,
+                findings: vec![Finding::new(*id, Severity::Error, *id, "d")],
+                facts: serde_json::Map::new(),
+            },
+        );
+    }
+    h
+}
+fn no_host() -> HostFacts {
+    HostFacts::default()
+}
+
+struct Row {
+    name: &'static str,
+    certs: CertFacts,
+    logs: LogFacts,
+    path: PathFacts,
+    host: HostFacts,
+    verdict: VerdictId,
+    stage: Option<&'static str>,
+    confidence: Confidence,
+    /// The step names that must appear, in this order.
+    steps: &'static [&'static str],
+}
+
+fn rows() -> Vec<Row> {
+    use HostCheckName as H;
+    use StageName as S;
+    use VerdictId as V;
+    let retrieval = &["LOG_TOKEN_REQUEST_FAILED", "LOG_NEA_CERTS_NOT_RETRIEVED"][..];
+    vec![
+        Row {
+            name: "the article's case: 8 certificates, token failure, TCP refused",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Tcp, "NES_TCP_REFUSED"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedTcpBlocked,
+            stage: Some("tcp"),
+            confidence: Confidence::High,
+            steps: &[
+                "Basic connectivity",
+                "Firewall logs",
+                "IIS log on the NES server",
+                "Restart the EAM Security Service",
+            ],
+        },
+        Row {
+            name: "DNS failure",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Dns, "NES_DNS_FAILED"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedDns,
+            stage: Some("dns"),
+            confidence: Confidence::High,
+            steps: &["Basic connectivity", "Restart the EAM Security Service"],
+        },
+        Row {
+            name: "proxy CONNECT refused",
+            certs: missing(),
+            logs: no_logs(),
+            path: failed(S::ProxyConnect, "NES_PROXY_CONNECT_FAILED"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedProxy,
+            stage: Some("proxy_connect"),
+            confidence: Confidence::High,
+            steps: &["Advanced connectivity", "Restart the EAM Security Service"],
+        },
+        Row {
+            name: "untrusted NES chain",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Tls, "NES_TLS_UNTRUSTED"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedTlsUntrusted,
+            stage: Some("tls"),
+            confidence: Confidence::High,
+            steps: &["Advanced connectivity", "Restart the EAM Security Service"],
+        },
+        Row {
+            name: "expired NES TLS certificate",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Tls, "NES_TLS_EXPIRED"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedTlsOther,
+            stage: Some("tls"),
+            confidence: Confidence::High,
+            steps: &["Advanced connectivity"],
+        },
+        Row {
+            name: "401 without Negotiate",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Http, "NES_HTTP_NO_WINDOWS_AUTH"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedAuth,
+            stage: Some("http"),
+            confidence: Confidence::High,
+            steps: &["Token authentication", "IIS log on the NES server"],
+        },
+        Row {
+            name: "NES answers 500",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Http, "NES_HTTP_SERVER_ERROR"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedNesError,
+            stage: Some("http"),
+            confidence: Confidence::High,
+            steps: &[
+                "IIS log on the NES server",
+                "Restart the EAM Security Service",
+            ],
+        },
+        Row {
+            name: "anonymous path clean, Windows identity refused",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: clean(),
+            host: host(&[(H::WindowsAuth, "NES_AUTH_FAILED")]),
+            verdict: V::NeaCertsNotRetrievedAuth,
+            stage: Some("windows_auth"),
+            confidence: Confidence::High,
+            steps: &["Token authentication"],
+        },
+        Row {
+            name: "probe trusts via the admin CA file only; Windows does not",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: platform_untrusted(),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedTlsUntrusted,
+            stage: Some("tls"),
+            confidence: Confidence::High,
+            steps: &["Advanced connectivity"],
+        },
+        Row {
+            name: "probe goes direct; SYSTEM uses a WinHTTP proxy without bypass",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: clean(),
+            host: host(&[(H::WinhttpProxy, "HOST_WINHTTP_PROXY_NO_BYPASS")]),
+            verdict: V::NeaCertsNotRetrievedProxy,
+            stage: Some("winhttp_proxy"),
+            confidence: Confidence::High,
+            steps: &["Advanced connectivity"],
+        },
+        Row {
+            name: "path clean now, firewall log showed drops: logs are weaker than a live test",
+            certs: missing(),
+            logs: logs(&["LOG_TOKEN_REQUEST_FAILED", "FIREWALL_DROP_NES"]),
+            path: clean(),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedTcpBlocked,
+            stage: Some("firewall_log"),
+            confidence: Confidence::Medium,
+            steps: &["Basic connectivity", "Firewall logs"],
+        },
+        Row {
+            name: "path clean, nothing else: restart and re-check",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: clean(),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedCauseUnknown,
+            stage: None,
+            confidence: Confidence::Medium,
+            steps: &[
+                "Restart the EAM Security Service",
+                "IIS log on the NES server",
+                "Firewall logs",
+                "Re-check",
+            ],
+        },
+        Row {
+            name: "8 certificates, no URL anywhere: path untested",
+            certs: missing(),
+            logs: no_logs(),
+            path: untested(),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedCauseUnknown,
+            stage: None,
+            confidence: Confidence::Low,
+            steps: &[
+                "Basic connectivity",
+                "IIS log on the NES server",
+                "Restart the EAM Security Service",
+            ],
+        },
+        Row {
+            name: "key store unreadable, logs show the failure, TCP times out",
+            certs: unknown(),
+            logs: logs(retrieval),
+            path: failed(S::Tcp, "NES_TCP_TIMEOUT"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedTcpBlocked,
+            stage: Some("tcp"),
+            confidence: Confidence::Medium,
+            steps: &["Basic connectivity"],
+        },
+        Row {
+            name: "key store unreadable, logs clean: inconclusive",
+            certs: unknown(),
+            logs: logs(&[]),
+            path: clean(),
+            host: no_host(),
+            verdict: V::Inconclusive,
+            stage: None,
+            confidence: Confidence::Low,
+            steps: &["NEA key store"],
+        },
+        Row {
+            name: "nothing could be checked",
+            certs: unknown(),
+            logs: no_logs(),
+            path: untested(),
+            host: no_host(),
+            verdict: V::Inconclusive,
+            stage: None,
+            confidence: Confidence::Low,
+            steps: &["NEA key store", "Logs", "Basic connectivity"],
+        },
+        Row {
+            name: "expired NES certificates, NES unreachable",
+            certs: expired(),
+            logs: no_logs(),
+            path: failed(S::Tcp, "NES_TCP_TIMEOUT"),
+            host: no_host(),
+            verdict: V::NeaCertsExpiredNotRenewed,
+            stage: Some("tcp"),
+            confidence: Confidence::High,
+            steps: &["Basic connectivity", "Restart the EAM Security Service"],
+        },
+        Row {
+            name: "expired NES certificates, NES reachable now",
+            certs: expired(),
+            logs: no_logs(),
+            path: clean(),
+            host: no_host(),
+            verdict: V::NeaCertsExpiredNotRenewed,
+            stage: None,
+            confidence: Confidence::High,
+            steps: &["Restart the EAM Security Service"],
+        },
+        Row {
+            name: "healthy",
+            certs: complete(),
+            logs: logs(&[]),
+            path: clean(),
+            host: no_host(),
+            verdict: V::Healthy,
+            stage: None,
+            confidence: Confidence::High,
+            steps: &["Re-check"],
+        },
+        Row {
+            name: "healthy store, no URL: healthy with less confidence",
+            certs: complete(),
+            logs: logs(&[]),
+            path: untested(),
+            host: no_host(),
+            verdict: V::Healthy,
+            stage: None,
+            confidence: Confidence::Medium,
+            steps: &["Re-check"],
+        },
+        Row {
+            name: "failures logged before the last renewal are history",
+            certs: complete(),
+            logs: logs_at(retrieval, "2026-11-18T10:00:00Z"),
+            path: clean(),
+            host: no_host(),
+            verdict: V::Healthy,
+            stage: None,
+            confidence: Confidence::High,
+            steps: &["Re-check"],
+        },
+        Row {
+            name: "conflict: complete store, failures after its renewal",
+            certs: complete(),
+            logs: logs_at(retrieval, "2026-11-28T10:00:00Z"),
+            path: clean(),
+            host: no_host(),
+            verdict: V::Inconclusive,
+            stage: None,
+            confidence: Confidence::Low,
+            steps: &["Re-check"],
+        },
+        Row {
+            name: "certificates fine, NES unreachable: renewal at risk",
+            certs: complete(),
+            logs: logs(&[]),
+            path: failed(S::Tcp, "NES_TCP_REFUSED"),
+            host: no_host(),
+            verdict: V::CertsOkNesUnreachable,
+            stage: Some("tcp"),
+            confidence: Confidence::High,
+            steps: &["Basic connectivity", "Firewall logs"],
+        },
+        Row {
+            name: "certificates fine, BLE adapter missing",
+            certs: complete(),
+            logs: object_not_found_alone(),
+            path: clean(),
+            host: host(&[(H::BleAdapter, "HOST_BLE_ADAPTER_MISSING")]),
+            verdict: V::CertsOkOtherCause,
+            stage: Some("ble_adapter"),
+            confidence: Confidence::Medium,
+            steps: &[
+                "BLE adapter",
+                "Services",
+                "Band certificate cache",
+                "Token authentication",
+            ],
+        },
+        Row {
+            name: "certificates fine, Object not found alone in the logs",
+            certs: complete(),
+            logs: object_not_found_alone(),
+            path: clean(),
+            host: no_host(),
+            verdict: V::CertsOkOtherCause,
+            stage: Some("terminal_log"),
+            confidence: Confidence::Medium,
+            steps: &["BLE adapter"],
+        },
+        Row {
+            name: "certificates fine, Nymi Agent stopped, and NES unreachable: the tap cause wins",
+            certs: complete(),
+            logs: logs(&[]),
+            path: failed(S::Tcp, "NES_TCP_REFUSED"),
+            host: host(&[(H::Services, "HOST_SERVICE_STOPPED")]),
+            verdict: V::CertsOkOtherCause,
+            stage: Some("services"),
+            confidence: Confidence::Medium,
+            steps: &["BLE adapter", "Services"],
+        },
+    ]
+}
+
+#[test]
+fn verdict_table() {
+    let now = t("2026-11-29T00:00:00Z");
+    for row in rows() {
+        let f = Facts {
+            certs: &row.certs,
+            logs: &row.logs,
+            path: &row.path,
+            host: &row.host,
+        };
+        let out = correlate(&f);
+        assert_eq!(out.id, row.verdict, "{}", row.name);
+        assert_eq!(
+            out.cause.as_ref().map(|c| c.stage.as_str()),
+            row.stage,
+            "{}",
+            row.name
+        );
+        assert_eq!(out.confidence, row.confidence, "{}", row.name);
+        assert!(!out.evidence.is_empty(), "{}: no evidence", row.name);
+
+        let steps = next_steps(&f, &out, now);
+        let names: Vec<&str> = steps.iter().map(|s| s.step.as_str()).collect();
+        let mut at = 0;
+        for want in row.steps {
+            match names[at..].iter().position(|n| n == want) {
+                Some(i) => at += i + 1,
+                None => panic!(
+                    "{}: step {want:?} missing or out of order in {names:?}",
+                    row.name
+                ),
+            }
+        }
+        for (i, s) in steps.iter().enumerate() {
+            assert_eq!(s.order as usize, i + 1, "{}", row.name);
+        }
+    }
+}
+
+#[test]
+fn every_verdict_is_reachable_from_the_table() {
+    let seen: Vec<VerdictId> = rows().iter().map(|r| r.verdict).collect();
+    for id in VerdictId::ALL {
+        assert!(seen.contains(&id), "no row gives {}", id.as_str());
+    }
+}
+
+#[test]
+fn the_same_facts_give_the_same_verdict_whatever_their_order() {
+    let mut l = logs(&[
+        "LOG_TOKEN_REQUEST_FAILED",
+        "FIREWALL_DROP_NES",
+        "IIS_KERBEROS_FAILURE",
+        "LOG_NEA_CERTS_NOT_RETRIEVED",
+    ]);
+    let c = missing();
+    let p = clean();
+    let h = host(&[
+        (HostCheckName::WinhttpProxy, "HOST_WINHTTP_PROXY_NO_BYPASS"),
+        (HostCheckName::ChainEngine, "HOST_CHAIN_UNTRUSTED"),
+    ]);
+    let first = correlate(&Facts {
+        certs: &c,
+        logs: &l,
+        path: &p,
+        host: &h,
+    });
+    l.hits.reverse();
+    l.retrieval.reverse();
+    let again = correlate(&Facts {
+        certs: &c,
+        logs: &l,
+        path: &p,
+        host: &h,
+    });
+    assert_eq!(first.id, again.id);
+    assert_eq!(first.cause, again.cause);
+    // The chain engine is an active test and wins over the WinHTTP proxy
+    // setting and over anything the logs say.
+    assert_eq!(first.id, VerdictId::NeaCertsNotRetrievedTlsUntrusted);
+}
+
+#[test]
+fn commands_name_this_terminal_and_the_failure_window() {
+    let c = missing();
+    let l = logs_at(&["LOG_TOKEN_REQUEST_FAILED"], "2026-11-28T10:00:00Z");
+    let p = failed(StageName::Http, "NES_HTTP_NO_WINDOWS_AUTH");
+    let h = host(&[]);
+    let f = Facts {
+        certs: &c,
+        logs: &l,
+        path: &p,
+        host: &h,
+    };
+    let out = correlate(&f);
+    let steps = next_steps(&f, &out, t("2026-11-29T00:00:00Z"));
+    let iis = steps
+        .iter()
+        .find(|s| s.step == "IIS log on the NES server")
+        .and_then(|s| s.command.clone())
+        .unwrap();
+    assert_eq!(
+        iis,
+        "Search-NymiLog -Kind iis -Path 'C:\\inetpub\\logs\\LogFiles' -ClientAddress 10.30.4.77 \
+         -Since '2026-11-28T09:59:00.000Z' -Until '2026-11-28T10:01:00.000Z'"
+    );
+    let token = steps
+        .iter()
+        .find(|s| s.step == "Token authentication")
+        .unwrap();
+    assert_eq!(
+        token.command.as_deref(),
+        Some("klist get HTTP/nes.corp.example; setspn -Q HTTP/nes.corp.example")
+    );
+}
