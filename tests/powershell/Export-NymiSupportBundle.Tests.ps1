@@ -49,6 +49,12 @@ BeforeAll {
     [System.IO.File]::WriteAllText((Join-Path $terminal.LogPath 'big.log'), $bigText, (New-Object System.Text.UTF8Encoding $false))
     [System.IO.File]::WriteAllText((Join-Path $terminal.LogPath 'wide.log'), $bigText, (New-Object System.Text.UnicodeEncoding ($false, $true)))
 
+    # A key block that the cap cuts through: the copy starts inside it.
+    $keyLines = @(for ($i = 0; $i -lt 40; $i++) { $b = New-Object byte[] 48; (New-Object System.Random (100 + $i)).NextBytes($b); [Convert]::ToBase64String($b) })
+    $filler = @(for ($i = 1; $i -le 1060; $i++) { 'filler {0:D5} after the key block, padding to fill the tail' -f $i }) -join "`r`n"
+    $cutText = "before the key`r`n-----BEGIN RSA PRIVATE KEY-----`r`n" + ($keyLines -join "`r`n") + "`r`n-----END RSA PRIVATE KEY-----`r`n" + $filler + "`r`n"
+    [System.IO.File]::WriteAllText((Join-Path $terminal.LogPath 'cut.log'), $cutText)
+
     $diagnosis = '{"verdict":{"id":"NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED"},"note":"-----BEGIN EC PRIVATE KEY-----\nQUJDREVGR0g=\n-----END EC PRIVATE KEY-----"}'
     $before = Get-TreeSnapshot $case
 
@@ -98,9 +104,27 @@ Describe 'Export-NymiSupportBundle' {
             $text.Contains('hunter2') | Should -BeFalse -Because "$name must not hold the password"
             $text.Contains('abcdefgh12345678') | Should -BeFalse -Because "$name must not hold the token"
         }
-        $entries['logs/service-key.pem'].Text | Should -Match 'private key removed'
+        $entries['logs/service-key.pem'].Text | Should -Match '^service key follows\r\n(<redacted private key>|\[private key removed by NymiDiag\])'
         $entries['logs/nymi_api.log'].Text | Should -Match 'retrying init'
         $entries['logs/nymi_api.log'].Text | Should -Match '<redacted>'
+    }
+
+    It 'removes a key block whose BEGIN line the cap cut away' {
+        [System.Text.Encoding]::UTF8.GetByteCount($cutText.Substring($cutText.IndexOf('-----END'))) | Should -BeLessThan $cap -Because 'the cut falls inside the block'
+        [System.Text.Encoding]::UTF8.GetByteCount($cutText.Substring($cutText.IndexOf('-----BEGIN'))) | Should -BeGreaterThan $cap
+        $copy = $entries['logs/cut.log'].Text
+        $copy | Should -Match '^\[private key removed by NymiDiag\]\r\nfiller 00001 '
+        foreach ($line in $keyLines) { $copy.Contains($line.Substring(0, 32)) | Should -BeFalse }
+    }
+
+    It 'removes private key blocks, also cut ones, from any text' {
+        InModuleScope NymiDiag {
+            $marker = '[private key removed by NymiDiag]'
+            RemoveNymiPrivateKeyBlock -Text "a`n-----BEGIN PRIVATE KEY-----`nQUJD`n-----END PRIVATE KEY-----`nb" | Should -BeExactly "a`n$marker`nb"
+            RemoveNymiPrivateKeyBlock -Text "QUJD`n-----END EC PRIVATE KEY-----`nb" | Should -BeExactly "$marker`nb"
+            RemoveNymiPrivateKeyBlock -Text "a`n-----BEGIN ENCRYPTED PRIVATE KEY-----`nQUJD" | Should -BeExactly "a`n$marker"
+            RemoveNymiPrivateKeyBlock -Text "a`n-----BEGIN CERTIFICATE-----`nQUJD`n-----END CERTIFICATE-----`n" | Should -BeExactly "a`n-----BEGIN CERTIFICATE-----`nQUJD`n-----END CERTIFICATE-----`n"
+        }
     }
 
     It 'copies small logs whole' {
@@ -167,6 +191,23 @@ Describe 'Export-NymiSupportBundle' {
             Should -Throw -ErrorId 'NymiDiag.BundleExists,Export-NymiSupportBundle'
         $again = Export-NymiSupportBundle -Path $path -Force -KspPath $terminal.KspPath -LogPath $terminal.LogPath -DiagnosisJson '{}' -WarningAction SilentlyContinue
         (Read-ZipEntry $again.FullName).Keys | Should -Contain 'README.txt'
+    }
+
+    It 'runs the diagnosis itself without -DiagnosisJson' {
+        $path = Join-Path $out 'diagnosed.zip'
+        $bundle = Export-NymiSupportBundle -Path $path -KspPath $terminal.KspPath -LogPath $terminal.LogPath -NesUri $terminal.NesUri -TimeoutSec 5 `
+            -MaxLogBytes 0 -WarningVariable diagnoseWarnings -WarningAction SilentlyContinue
+        $document = ConvertFrom-Json (Read-ZipEntry $bundle.FullName)['diagnosis.json'].Text
+        if (Get-Command Invoke-NymiDiagnosis -ErrorAction SilentlyContinue) {
+            $document.capability | Should -Be 'diagnose'
+            $document.data.verdict.id | Should -BeLike 'NEA_CERTS_NOT_RETRIEVED_*'
+            $document.data.nes_url.url | Should -Be $terminal.NesUri
+        }
+        else {
+            # Before Invoke-NymiDiagnosis exists: an error document and a warning.
+            $document.error.message | Should -Match 'Invoke-NymiDiagnosis'
+            @($diagnoseWarnings) -join ' ' | Should -Match 'diagnosis\.json'
+        }
     }
 
     It 'adds .zip to a file name without it' {
