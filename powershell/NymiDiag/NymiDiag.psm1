@@ -31,5 +31,6 @@ Export-ModuleMember -Function @(
     'Test-NymiNesConnection'
     'Search-NymiLog'
     'Get-NymiDiagnosticRule'
+    'Invoke-NymiDiagnosis'
     'Export-NymiSupportBundle'
 )

@@ -8,6 +8,9 @@ function InvokeNymiExport {
         [Parameter(Mandatory = $true)][string] $Export,
         # Request fields; serialized to JSON.
         [System.Collections.IDictionary] $Request = @{},
+        # The request as JSON text, sent as it is (for requests that embed an
+        # earlier report, which must not go through ConvertFrom/To-Json).
+        [string] $RequestJson,
         # The public function's $PSCmdlet, so the error is raised from it.
         [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet,
         # Return the JSON text instead of objects.
@@ -19,8 +22,14 @@ function InvokeNymiExport {
     $body = @{}
     foreach ($key in $Request.Keys) { $body[$key] = $Request[$key] }
     if (-not $body.Contains('caller')) { $body['caller'] = $script:NymiCaller }
-    $json = ConvertTo-Json -InputObject $body -Depth 20 -Compress
-    Write-Verbose "NymiDiag: $Export $json"
+    if ($RequestJson) {
+        $json = $RequestJson
+        Write-Verbose ("NymiDiag: $Export ({0} bytes of JSON)" -f $json.Length)
+    }
+    else {
+        $json = ConvertTo-Json -InputObject $body -Depth 20 -Compress
+        Write-Verbose "NymiDiag: $Export $json"
+    }
 
     $response = $null
     $status = $script:NymiNative.Library.Call($Export, [System.Text.Encoding]::UTF8.GetBytes($json), [ref]$response)

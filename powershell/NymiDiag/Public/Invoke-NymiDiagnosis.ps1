@@ -1,0 +1,206 @@
+function Invoke-NymiDiagnosis {
+    <#
+    .SYNOPSIS
+    Says whether this terminal has the "Object not found" / "Unable to get token with USER creds" failure, why, and what to do next.
+
+    .DESCRIPTION
+    The main job. Counts the NEA certificates in the key stores, scans the
+    Evidian WGSS trace and nymi_api.log (and any IIS or firewall log given),
+    tests the path to the Nymi Enterprise Server (NES) stage by stage, and
+    correlates the three into one verdict with a stable id:
+
+      HEALTHY
+      NEA_CERTS_NOT_RETRIEVED_DNS / _TCP_BLOCKED / _PROXY / _TLS_UNTRUSTED /
+        _TLS_OTHER / _AUTH / _NES_ERROR / _CAUSE_UNKNOWN
+      NEA_CERTS_EXPIRED_NOT_RENEWED
+      CERTS_OK_NES_UNREACHABLE
+      CERTS_OK_OTHER_CAUSE
+      INCONCLUSIVE
+
+    with the evidence behind it, a confidence, and ordered next steps with
+    the commands to run (on this terminal, on the NES server, in the domain).
+
+    The NES URL comes from -NesUri; without it, from the URLs found in the
+    Nymi and Evidian logs (the result says which). When none is found the
+    path is reported as untested, which is not an error.
+
+    On Windows it also checks what only Windows knows: the EAM Security
+    Service, Nymi Agent and Nymi Bluetooth Endpoint services (by display
+    name), a BLE adapter, the WinHTTP proxy LocalSystem services use, and,
+    once the anonymous request passed TLS and HTTP, the request with the
+    Windows identity and the Windows chain engine's verdict on the NES
+    certificate. Elsewhere those checks say "not applicable".
+
+    Nothing is changed on the machine. Run it elevated or as SYSTEM: the key
+    store lives in the LocalSystem profile.
+
+    .PARAMETER NesUri
+    NES URL as configured for the Evidian client, https://nes.corp.example/nes
+    (a bare host name means https://<host>/nes). Default: the URL found in
+    the logs.
+
+    .PARAMETER KspPath
+    Key store folders (ksp) or NSL folders to count instead of the default
+    %SystemRoot%\System32\config\systemprofile\AppData\Roaming\Nymi\NSL\*\ksp.
+
+    .PARAMETER LogPath
+    Log files or folders to scan instead of the usual Nymi and Evidian
+    locations.
+
+    .PARAMETER Since
+    Start of the log window. Default: 14 days ago (the default NEA
+    certificate lifetime).
+
+    .PARAMETER TimeoutSec
+    Deadline of the NES probe, and of each Windows network check, in
+    seconds. Default 20; at most 300.
+
+    .PARAMETER TrustedRootPath
+    PEM or DER file of CA certificates the NES certificate should chain to,
+    in addition to the platform's roots.
+
+    .PARAMETER Demo
+    Build a sample broken terminal in a temporary folder (8 local
+    certificates, WGSS and nymi_api logs with the documented signatures, an
+    NES URL on a closed loopback port) and diagnose it. Needs no Nymi
+    install; removes the folder afterwards. -NesUri, -KspPath and -LogPath
+    override the demo's own.
+
+    .PARAMETER Raw
+    Return the library's JSON report (a string), host facts included.
+
+    .EXAMPLE
+    Invoke-NymiDiagnosis -NesUri https://nes.corp.example/nes
+
+    The verdict, its evidence and the next steps, as a short report.
+
+    .EXAMPLE
+    Invoke-NymiDiagnosis -Demo
+
+    The whole diagnosis on a generated broken terminal: the verdict is
+    NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED.
+
+    .EXAMPLE
+    $d = Invoke-NymiDiagnosis -NesUri https://nes.corp.example/nes -TimeoutSec 15
+    $d.StatusLine
+    if ($d.Status -eq 'ISSUE') { exit 1 } else { exit 0 }
+
+    An Intune detection script in three lines: the last line of output is
+    STATUS=<OK|ISSUE|ERROR> code=<verdict> ksp=<n>/<expected> nes=<host:port> ...
+
+    .EXAMPLE
+    (Invoke-NymiDiagnosis).NextSteps | Format-Table Order, Step, RunOn, Command -Wrap
+
+    What to do, in order, with the commands filled in for this terminal.
+
+    .OUTPUTS
+    NymiDiag.Diagnosis, or System.String with -Raw.
+
+    .LINK
+    Repair-NymiNeaCertificate
+
+    .LINK
+    about_NymiDiag
+    #>
+    [CmdletBinding()]
+    [OutputType('NymiDiag.Diagnosis')]
+    [OutputType([string])]
+    param(
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Alias('Uri', 'Url')]
+        [ValidateNotNullOrEmpty()]
+        [string] $NesUri,
+
+        [ValidateNotNullOrEmpty()]
+        [string[]] $KspPath,
+
+        [ValidateNotNullOrEmpty()]
+        [string[]] $LogPath,
+
+        [datetime] $Since,
+
+        [ValidateRange(1, 300)]
+        [int] $TimeoutSec = 20,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $TrustedRootPath,
+
+        [switch] $Demo,
+
+        [switch] $Raw
+    )
+    process {
+        $demoTerminal = $null
+        try {
+            if ($Demo) {
+                $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('nymidiag-demo-' + [guid]::NewGuid().ToString('N'))
+                $demoTerminal = NewNymiDemoTerminal -Path $folder
+                Write-Verbose "NymiDiag: demo terminal in $folder (NES $($demoTerminal.NesUri), a closed loopback port)"
+                if (-not $NesUri) { $NesUri = $demoTerminal.NesUri }
+                if (-not $KspPath) { $KspPath = @($demoTerminal.KspPath) }
+                if (-not $LogPath) { $LogPath = @($demoTerminal.LogPath) }
+            }
+            $resolve = { param($p) $PSCmdlet.GetUnresolvedProviderPathFromPSPath($p) }
+            $inventory = @{}
+            if ($KspPath) { $inventory['paths'] = [string[]]@($KspPath | ForEach-Object { & $resolve $_ }) }
+            # WGSS and firewall logs are in local time; the library cannot
+            # read the zone on every platform, so it is passed in.
+            $logScan = @{ local_offset_minutes = [int][System.TimeZoneInfo]::Local.GetUtcOffset([datetime]::Now).TotalMinutes }
+            if ($LogPath) { $logScan['paths'] = [string[]]@($LogPath | ForEach-Object { & $resolve $_ }) }
+            if ($PSBoundParameters.ContainsKey('Since')) { $logScan['since'] = ConvertToNymiIsoTime $Since }
+            $probe = @{ deadline_ms = $TimeoutSec * 1000 }
+            if ($TrustedRootPath) { $probe['trusted_root_path'] = & $resolve $TrustedRootPath }
+
+            # Host checks that need no NES answer run first; the request with
+            # the Windows identity and the chain engine only after TLS and
+            # HTTP passed, so that credentials never go to an unverified
+            # server.
+            $isWindows = TestNymiIsWindows
+            if ($isWindows) {
+                $hostFacts = GetNymiHostFacts -Check 'services', 'ble_adapter', 'winhttp_proxy' -NesUri $NesUri -TimeoutSec $TimeoutSec
+                foreach ($late in 'windows_auth', 'chain_engine') {
+                    $hostFacts['checks'][$late] = @{ state = 'skipped'; detail = 'Runs only after the anonymous request to NES passed TLS and HTTP.'; findings = @(); facts = @{} }
+                }
+            }
+            else {
+                $hostFacts = GetNymiHostFacts -TimeoutSec $TimeoutSec
+            }
+
+            $request = @{ cert_inventory = $inventory; log_scan = $logScan; nes_probe = $probe; host = $hostFacts }
+            if ($NesUri) { $request['nes_url'] = $NesUri }
+            $json = InvokeNymiExport -Export 'nymidiag_diagnose' -Request $request -Cmdlet $PSCmdlet -Raw
+            $report = ConvertFrom-Json -InputObject $json
+
+            if ($isWindows) {
+                $stages = @()
+                if ($null -ne $report.data.inputs.nes_probe) { $stages = @($report.data.inputs.nes_probe.data.stages) }
+                $tls = $stages | Where-Object { $_.name -eq 'tls' } | Select-Object -First 1
+                $http = $stages | Where-Object { $_.name -eq 'http' } | Select-Object -First 1
+                if ($tls -and $tls.status -eq 'ok' -and $http -and $http.status -eq 'ok') {
+                    $url = [string]$report.data.nes_url.url
+                    $late = GetNymiHostFacts -Check 'windows_auth', 'chain_engine' -NesUri $url -TimeoutSec $TimeoutSec
+                    foreach ($name in @($late['checks'].Keys)) { $hostFacts['checks'][$name] = $late['checks'][$name] }
+                    # Correlate again with the new facts; the part reports are
+                    # reused as they are (the JSON text is embedded unchanged).
+                    $hostJson = ConvertTo-Json -InputObject $hostFacts -Depth 20 -Compress
+                    $callerJson = ConvertTo-Json -InputObject $script:NymiCaller -Compress
+                    $again = '{"previous":' + $json + ',"host":' + $hostJson + ',"caller":' + $callerJson + '}'
+                    $json = InvokeNymiExport -Export 'nymidiag_diagnose' -RequestJson $again -Cmdlet $PSCmdlet -Raw
+                    $report = ConvertFrom-Json -InputObject $json
+                }
+            }
+
+            if ($Raw) { return $json }
+            $diagnosis = ConvertToNymiDiagnosis -Report $report -Json $json
+            if ($diagnosis.Status -ne 'OK') {
+                Write-Warning ('{0}: {1}' -f $diagnosis.VerdictId, $diagnosis.Title)
+            }
+            $diagnosis
+        }
+        finally {
+            if ($demoTerminal) {
+                Remove-Item -LiteralPath $demoTerminal.Path -Recurse -Force -ErrorAction SilentlyContinue
+            }
+        }
+    }
+}
