@@ -149,6 +149,7 @@ Describe 'Export-NymiSupportBundle' {
         $readme | Should -Match 'diagnosis\.json'
         $readme | Should -Match 'logs/big\.log\s+<-\s+.*big\.log'
         $readme | Should -Match 'last part only'
+        $readme | Should -Match 'logs/nymi_api\.log\s+<-\s+\S*nymi_api\.log\r\n\s+\d+ of \d+ bytes kept \(whole file\), [1-9]\d* redaction'
         $readme | Should -Match '-DiagnosisJson <given>'
         $readme.Contains('hunter2') | Should -BeFalse
     }
@@ -195,19 +196,25 @@ Describe 'Export-NymiSupportBundle' {
 
     It 'runs the diagnosis itself without -DiagnosisJson' {
         $path = Join-Path $out 'diagnosed.zip'
-        $bundle = Export-NymiSupportBundle -Path $path -KspPath $terminal.KspPath -LogPath $terminal.LogPath -NesUri $terminal.NesUri -TimeoutSec 5 `
-            -MaxLogBytes 0 -WarningVariable diagnoseWarnings -WarningAction SilentlyContinue
+        $bundle = Export-NymiSupportBundle -Path $path -KspPath $terminal.KspPath -LogPath $terminal.LogPath -NesUri $terminal.NesUri -TimeoutSec 5 -MaxLogBytes 0
         $document = ConvertFrom-Json (Read-ZipEntry $bundle.FullName)['diagnosis.json'].Text
-        if (Get-Command Invoke-NymiDiagnosis -ErrorAction SilentlyContinue) {
-            $document.capability | Should -Be 'diagnose'
-            $document.data.verdict.id | Should -BeLike 'NEA_CERTS_NOT_RETRIEVED_*'
-            $document.data.nes_url.url | Should -Be $terminal.NesUri
-        }
-        else {
-            # Before Invoke-NymiDiagnosis exists: an error document and a warning.
-            $document.error.message | Should -Match 'Invoke-NymiDiagnosis'
-            @($diagnoseWarnings) -join ' ' | Should -Match 'diagnosis\.json'
-        }
+        $document.capability | Should -Be 'diagnose'
+        $document.data.verdict.id | Should -BeLike 'NEA_CERTS_NOT_RETRIEVED_*'
+        $document.data.nes_url.url | Should -Be $terminal.NesUri
+        $document.data.ksp.certificates | Should -Be 8
+        Compare-Object $before (Get-TreeSnapshot $case) | Should -BeNullOrEmpty
+    }
+
+    It 'still writes the bundle when a part fails, with an error document, a warning and a note' {
+        Mock -ModuleName NymiDiag Invoke-NymiDiagnosis { throw 'simulated failure' }
+        $path = Join-Path $out 'failed-part.zip'
+        $bundle = Export-NymiSupportBundle -Path $path -KspPath $terminal.KspPath -LogPath $terminal.LogPath -MaxLogBytes 0 `
+            -WarningVariable partWarnings -WarningAction SilentlyContinue
+        $failedEntries = Read-ZipEntry $bundle.FullName
+        (ConvertFrom-Json $failedEntries['diagnosis.json'].Text).error.message | Should -Be 'simulated failure'
+        (ConvertFrom-Json $failedEntries['cert-inventory.json'].Text).capability | Should -Be 'cert_inventory'
+        @($partWarnings) -join ' ' | Should -Match 'diagnosis\.json could not be collected: simulated failure'
+        $failedEntries['README.txt'].Text | Should -Match 'diagnosis\.json failed: simulated failure'
     }
 
     It 'adds .zip to a file name without it' {

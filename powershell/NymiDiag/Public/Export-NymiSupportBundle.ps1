@@ -160,9 +160,6 @@ function Export-NymiSupportBundle {
             if ($PSBoundParameters.ContainsKey($name)) { $arguments[$name] = $PSBoundParameters[$name] }
         }
         $entries.Add((InvokeNymiBundlePart -Name 'diagnosis.json' -Problems $problems -Script {
-                    if (-not (Get-Command -Name 'Invoke-NymiDiagnosis' -CommandType Function, Cmdlet -ErrorAction SilentlyContinue)) {
-                        throw 'Invoke-NymiDiagnosis is not available in this version of NymiDiag; pass -DiagnosisJson.'
-                    }
                     Invoke-NymiDiagnosis @arguments
                 }))
     }
