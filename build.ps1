@@ -137,8 +137,11 @@ function Invoke-Build {
 
     $rid = Get-TargetRuntimeId $Target
     $fileName = GetNymiLibraryName -RuntimeId $rid
-    $releaseDir = Join-Path $root 'target/release'
-    if ($Target) { $releaseDir = Join-Path $root "target/$Target/release" }
+    # Cargo's output folder: CARGO_TARGET_DIR when set, else target/.
+    $targetDir = Join-Path $root 'target'
+    if ($env:CARGO_TARGET_DIR) { $targetDir = $env:CARGO_TARGET_DIR }
+    $releaseDir = Join-Path $targetDir 'release'
+    if ($Target) { $releaseDir = Join-Path $targetDir "$Target/release" }
     $built = Join-Path $releaseDir $fileName
     if (-not (Test-Path $built)) { throw "build.ps1: cargo did not produce $built." }
     $bin = Join-Path $moduleRoot "bin/$rid"
