@@ -16,6 +16,7 @@
         'Test-NymiNesConnection'
         'Search-NymiLog'
         'Get-NymiDiagnosticRule'
+        'Repair-NymiNeaCertificate'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

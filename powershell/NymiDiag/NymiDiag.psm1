@@ -31,4 +31,5 @@ Export-ModuleMember -Function @(
     'Test-NymiNesConnection'
     'Search-NymiLog'
     'Get-NymiDiagnosticRule'
+    'Repair-NymiNeaCertificate'
 )
