@@ -18,6 +18,7 @@
         'Get-NymiDiagnosticRule'
         'Invoke-NymiDiagnosis'
         'Export-NymiSupportBundle'
+        'Repair-NymiNeaCertificate'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

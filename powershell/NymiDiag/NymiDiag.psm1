@@ -33,4 +33,5 @@ Export-ModuleMember -Function @(
     'Get-NymiDiagnosticRule'
     'Invoke-NymiDiagnosis'
     'Export-NymiSupportBundle'
+    'Repair-NymiNeaCertificate'
 )
