@@ -7,7 +7,7 @@
 //! scan, and the probe follows once the NES URL is known: from the request,
 //! or else from the URLs the log scan found (`LOG_NES_URL_SEEN`). Without
 //! one the probe is not run and the path counts as untested, which is not
-//! an error. The correlation itself ([`correlate`]) is a pure function of
+//! an error. The correlation itself (`correlate.rs`) is a pure function of
 //! the part reports and the host facts: the same inputs always give the
 //! same verdict.
 //!
