@@ -33,6 +33,7 @@
 //! assert!(report.data.status_line.starts_with("STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=0/20"));
 //! ```
 
+mod budget;
 mod correlate;
 mod facts;
 pub mod model;
@@ -217,7 +218,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         VerdictStatus::Issue => ReportStatus::Issue,
         VerdictStatus::Inconclusive => ReportStatus::Error,
     });
-    Ok(report.finish(DiagnoseData {
+    let mut data = DiagnoseData {
         verdict,
         status_line,
         evidence: outcome.evidence,
@@ -227,7 +228,16 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         ksp,
         inputs,
         host,
-    }))
+    };
+    let dropped = budget::fit(&mut data, budget::REPORT_BUDGET);
+    if !dropped.is_empty() {
+        report.warning(format!(
+            "the report was shortened to stay under {} bytes of JSON: {} left out (counts kept)",
+            budget::REPORT_BUDGET,
+            dropped.join("; ")
+        ));
+    }
+    Ok(report.finish(data))
 }
 
 /// The NES URL to probe: the request's, else the logs' most frequent, else

@@ -591,3 +591,89 @@ fn commands_name_this_terminal_and_the_failure_window() {
         Some("klist get HTTP/nes.corp.example; setspn -Q HTTP/nes.corp.example")
     );
 }
+
+#[test]
+fn a_large_report_is_shortened_to_the_budget_keeping_the_counts() {
+    use super::request::{DiagnoseRequest, Part};
+    let dir = tempfile::tempdir().unwrap();
+    let ksp = dir.path().join("ksp");
+    std::fs::create_dir_all(&ksp).unwrap();
+    for i in 0..40 {
+        std::fs::write(ksp.join(format!("{i:02}.cer")), b"not a certificate").unwrap();
+    }
+    let log = dir.path().join("WGSS_Nymi.log");
+    let mut text = String::new();
+    for i in 0..300 {
+        text.push_str(&format!(
+            "{}:(22/03/17 06:13:14.162):WearableExtension.cpp :0440: Ext::GetListOfVisibleDevices returns: 0x8101201c\n",
+            700 + i
+        ));
+    }
+    std::fs::write(&log, text).unwrap();
+    let mut request = DiagnoseRequest::default();
+    request.cert_inventory.paths = vec![ksp.display().to_string()];
+    request.log_scan.paths = vec![log.display().to_string()];
+    request.log_scan.since = Some(t("2022-01-01T00:00:00Z"));
+    request.skip = vec![Part::NesProbe];
+    let mut report = super::diagnose(&request).unwrap();
+    let before = serde_json::to_vec(&report.data).unwrap().len();
+    let hits_before = report.data.inputs.log_scan.as_ref().unwrap().data.hits[0].count;
+
+    // Just over the budget: only the first, illustrative lists go.
+    let mut first = report.clone();
+    let dropped = super::budget::fit(&mut first.data, before - 1);
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert!(serde_json::to_vec(&first.data).unwrap().len() < before);
+    let logs = &first.data.inputs.log_scan.as_ref().unwrap().data;
+    assert_eq!(logs.hits[0].count, hits_before);
+    assert!(logs.hits[0].excerpts.is_empty() && logs.hits[0].locations.is_empty());
+    assert!(
+        !first
+            .data
+            .inputs
+            .cert_inventory
+            .as_ref()
+            .unwrap()
+            .data
+            .stores[0]
+            .files
+            .is_empty()
+    );
+
+    // Far over: every list goes, in order, and every count stays.
+    let files = report
+        .data
+        .inputs
+        .cert_inventory
+        .as_ref()
+        .unwrap()
+        .data
+        .stores[0]
+        .files
+        .len();
+    let dropped = super::budget::fit(&mut report.data, 0);
+    assert_eq!(dropped.len(), 3, "{dropped:?}");
+    let store = &report
+        .data
+        .inputs
+        .cert_inventory
+        .as_ref()
+        .unwrap()
+        .data
+        .stores[0];
+    assert!(store.files.is_empty());
+    assert_eq!(store.files_omitted as usize, files);
+    assert_eq!(store.counts.files, 40);
+    let logs = &report.data.inputs.log_scan.as_ref().unwrap().data;
+    assert!(logs.files.is_empty());
+    assert_eq!(logs.files_omitted, 1);
+    assert_eq!(logs.hits[0].count, hits_before);
+    assert_eq!(
+        report.data.verdict.id,
+        VerdictId::NeaCertsNotRetrievedCauseUnknown
+    );
+
+    // A report within the budget is left alone.
+    let mut small = super::diagnose(&request).unwrap();
+    assert!(super::budget::fit(&mut small.data, usize::MAX).is_empty());
+}
