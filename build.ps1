@@ -19,10 +19,11 @@ Tasks:
            from powershell.exe to test Windows PowerShell 5.1); expects a
            previous Build.
   Package  Build, then a versioned module folder and zip under out/.
-  Demo     Build, then run the module on a generated demo terminal (no Nymi
-           install needed): the environment, a key store with only the 8
-           local NEA certificates, an NES URL on a closed loopback port, and
-           sample WGSS, nymi_api, IIS and firewall logs.
+  Demo     Build, then run the diagnosis (Invoke-NymiDiagnosis -Demo) on a
+           generated broken terminal (no Nymi install needed): a key store
+           with only the 8 local NEA certificates, WGSS and nymi_api logs
+           with the failure's signatures, and an NES URL on a closed
+           loopback port.
   Bless    Regenerate the committed contract files (include/nymidiag.h and
            the JSON schemas) after an intended ABI or report change.
   Clean    Remove target/, out/ and the module's bin/ folder.
@@ -136,8 +137,11 @@ function Invoke-Build {
 
     $rid = Get-TargetRuntimeId $Target
     $fileName = GetNymiLibraryName -RuntimeId $rid
-    $releaseDir = Join-Path $root 'target/release'
-    if ($Target) { $releaseDir = Join-Path $root "target/$Target/release" }
+    # Cargo's output folder: CARGO_TARGET_DIR when set, else target/.
+    $targetDir = Join-Path $root 'target'
+    if ($env:CARGO_TARGET_DIR) { $targetDir = $env:CARGO_TARGET_DIR }
+    $releaseDir = Join-Path $targetDir 'release'
+    if ($Target) { $releaseDir = Join-Path $targetDir "$Target/release" }
     $built = Join-Path $releaseDir $fileName
     if (-not (Test-Path $built)) { throw "build.ps1: cargo did not produce $built." }
     $bin = Join-Path $moduleRoot "bin/$rid"
@@ -202,33 +206,17 @@ function Invoke-Package {
 }
 
 function Invoke-Demo {
-    # A terminal that shows the failure: 8 local certificates, NES not
-    # reachable, and the log signatures. Only loopback is contacted.
-    $demo = Join-Path ([System.IO.Path]::GetTempPath()) ('nymidiag-demo-' + [guid]::NewGuid().ToString('N'))
-    $env:NYMIDIAG_FIXTURE_DIR = Join-Path $demo 'stores'
-    try {
-        Invoke-Step 'generate the demo key stores' { cargo test --quiet --locked --all-features --test fixture_stores -- --ignored }
-    }
-    finally { Remove-Item Env:NYMIDIAG_FIXTURE_DIR }
-    try {
-        Import-Module (Join-Path $moduleRoot 'NymiDiag.psd1') -Force
-        $listener = New-Object System.Net.Sockets.TcpListener ([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $closedPort = $listener.LocalEndpoint.Port
-        $listener.Stop()
-
-        Write-Host "`n== Environment" -ForegroundColor Cyan
-        Get-NymiDiagEnvironment | Format-List | Out-Host
-        Write-Host "== NEA key store (demo: only the 8 locally generated certificates)" -ForegroundColor Cyan
-        Get-NymiNeaCertificate -Path (Join-Path $demo 'stores/local-only/ksp') -Summary -WarningAction SilentlyContinue | Format-List | Out-Host
-        Write-Host "== Path to NES (demo: https://127.0.0.1:$closedPort/nes, a closed loopback port)" -ForegroundColor Cyan
-        Test-NymiNesConnection -Uri "https://127.0.0.1:$closedPort/nes" -TimeoutSec 5 | Format-List | Out-Host
-        Write-Host "== Logs (demo: tests/data/logs)" -ForegroundColor Cyan
-        Search-NymiLog -Path (Join-Path $root 'tests/data/logs') -Since '2024-01-01' | Format-List | Out-Host
-    }
-    finally {
-        Remove-Item -Recurse -Force -LiteralPath $demo -ErrorAction SilentlyContinue
-    }
+    # The main job on a terminal that shows the failure: 8 local
+    # certificates, the WGSS and nymi_api signatures, NES on a closed
+    # loopback port. Invoke-NymiDiagnosis -Demo builds that terminal in a
+    # temporary folder with .NET only and removes it afterwards; only
+    # loopback is contacted.
+    Import-Module (Join-Path $moduleRoot 'NymiDiag.psd1') -Force
+    Write-Host "`n== Invoke-NymiDiagnosis -Demo" -ForegroundColor Cyan
+    $diagnosis = Invoke-NymiDiagnosis -Demo -TimeoutSec 5 -WarningAction SilentlyContinue
+    $diagnosis | Format-List | Out-Host
+    Write-Host '== The Intune summary line (the last line a detection script prints)' -ForegroundColor Cyan
+    Write-Host $diagnosis.StatusLine
 }
 
 switch ($Task) {

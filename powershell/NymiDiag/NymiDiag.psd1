@@ -17,6 +17,8 @@
         'Search-NymiLog'
         'Get-NymiDiagnosticRule'
         'Invoke-NymiDiagnosis'
+        'Export-NymiSupportBundle'
+        'Repair-NymiNeaCertificate'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

@@ -32,4 +32,6 @@ Export-ModuleMember -Function @(
     'Search-NymiLog'
     'Get-NymiDiagnosticRule'
     'Invoke-NymiDiagnosis'
+    'Export-NymiSupportBundle'
+    'Repair-NymiNeaCertificate'
 )

@@ -137,18 +137,28 @@ fn firewall(s: &mut Steps, x: &Subject) {
 }
 
 fn basic(s: &mut Steps, x: &Subject) {
-    s.add(
-        BASIC_STEP,
-        format!(
-            "Check that {} resolves and that TCP {} answers, as SYSTEM if possible.",
-            x.host, x.port
-        ),
-        Some(format!(
-            "Resolve-DnsName {}; Test-NetConnection {} -Port {}",
-            x.host, x.host, x.port
-        )),
-        RunOn::Terminal,
-    );
+    // An address needs no name resolution, only the port test.
+    let (action, command) = if x.host.parse::<std::net::IpAddr>().is_ok() {
+        (
+            format!(
+                "Check that TCP {} on {} answers, as SYSTEM if possible.",
+                x.port, x.host
+            ),
+            format!("Test-NetConnection {} -Port {}", x.host, x.port),
+        )
+    } else {
+        (
+            format!(
+                "Check that {} resolves and that TCP {} answers, as SYSTEM if possible.",
+                x.host, x.port
+            ),
+            format!(
+                "Resolve-DnsName {}; Test-NetConnection {} -Port {}",
+                x.host, x.host, x.port
+            ),
+        )
+    };
+    s.add(BASIC_STEP, action, Some(command), RunOn::Terminal);
 }
 
 fn token(s: &mut Steps, x: &Subject) {

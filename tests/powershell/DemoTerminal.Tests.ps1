@@ -108,6 +108,12 @@ Describe 'NewNymiDemoTerminal -Scenario not-retrieved' {
         $api = [System.IO.File]::ReadAllText((Join-Path $terminal.LogPath 'nymi_api.log'))
         $wgss | Should -Match ('(?m):\(\d\d/\d\d/\d\d [0-9:.]+\):Listener\.cpp :\d{4}: NES URL: ' + [regex]::Escape($terminal.NesUri) + '\r?$')
         $api.Contains("INFO - init nes_url=$($terminal.NesUri)") | Should -BeTrue
+        # Both lines are what the log scan takes the NES URL from.
+        $seen = @((Search-NymiLog -Path $terminal.LogPath).Hits | Where-Object RuleId -EQ 'LOG_NES_URL_SEEN')
+        $seen.Count | Should -Be 1
+        @($seen[0].Fields.nes_url).Count | Should -Be 1
+        @($seen[0].Fields.nes_url)[0].value | Should -Be $terminal.NesUri
+        @($seen[0].Fields.nes_url)[0].count | Should -Be 2
     }
 
     It 'writes ASCII logs with CRLF line ends' {
@@ -169,7 +175,8 @@ Describe 'NewNymiDemoTerminal -Scenario healthy' {
     It 'writes logs without failure signatures, naming the given NES URL' {
         $scan = Search-NymiLog -Path $terminal.LogPath
         @($scan.Hits | Where-Object { $_.Severity -eq 'error' -or $_.Severity -eq 'warning' }) | Should -BeNullOrEmpty
-        $scan.NothingMatched | Should -BeTrue
+        # Only the info rule that records the NES URL fires.
+        @($scan.Hits | ForEach-Object RuleId) | Should -Be @('LOG_NES_URL_SEEN')
         $scan.FilesRead | Should -Be 2
         $scan.ParseProblems | Should -Be 0
         [System.IO.File]::ReadAllText((Join-Path $terminal.LogPath 'WGSS_Nymi.log')).Contains('NES URL: https://nes.corp.example/nes') | Should -BeTrue

@@ -98,6 +98,11 @@ function Start-MockNes {
         if ([datetime]::UtcNow -gt $limit) { $process.Kill(); throw 'the mock NES did not start within 5 minutes' }
         Start-Sleep -Milliseconds 200
     }
+    # Keep draining its output. The test harness prints a line when a test
+    # runs for over 60 s; once the caller drops $process, the garbage
+    # collector closes unread pipes, and that write would end the server.
+    $process.BeginOutputReadLine()
+    $process.BeginErrorReadLine()
     [PSCustomObject]@{ Manifest = (Get-Content -Raw $out | ConvertFrom-Json); Process = $process; Folder = $dir }
 }
 

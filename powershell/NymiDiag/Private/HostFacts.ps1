@@ -46,6 +46,7 @@ function GetNymiHostFacts {
             # Each check catches its own errors; this is the last guard.
             $result = NewNymiHostCheckFailure -Name $name -ErrorRecord $_
         }
+        if ($null -eq $result) { $result = NewNymiHostCheck -State 'failed' -Detail "The $name check returned nothing." }
         $checks[$name] = $result
     }
     $addresses = [string[]]@()
@@ -76,7 +77,11 @@ function NewNymiHostCheck {
 function NewNymiHostCheckFailure {
     [CmdletBinding()]
     param([string] $Name, [System.Management.Automation.ErrorRecord] $ErrorRecord)
-    $message = $ErrorRecord.Exception.Message
+    # 'Exception calling "X" with "1" argument(s): ...' says less than the
+    # exception it wraps.
+    $exception = $ErrorRecord.Exception
+    while ($exception -is [System.Management.Automation.MethodInvocationException] -and $exception.InnerException) { $exception = $exception.InnerException }
+    $message = $exception.Message
     Write-Verbose "NymiDiag: the $Name check failed: $message"
     NewNymiHostCheck -State 'failed' -Detail "The $Name check could not run: $message"
 }

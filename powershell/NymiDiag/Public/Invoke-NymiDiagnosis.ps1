@@ -59,6 +59,12 @@ function Invoke-NymiDiagnosis {
     PEM or DER file of CA certificates the NES certificate should chain to,
     in addition to the platform's roots.
 
+    .PARAMETER NoPlatformRoots
+    Trust only -TrustedRootPath for the NES certificate, not the platform's
+    root store. Without it, a chain that only -TrustedRootPath trusts counts
+    as untrusted (NES_TLS_PLATFORM_UNTRUSTED): services on this machine use
+    the platform's roots.
+
     .PARAMETER Demo
     Build a sample broken terminal in a temporary folder (8 local
     certificates, WGSS and nymi_api logs with the documented signatures, an
@@ -125,6 +131,8 @@ function Invoke-NymiDiagnosis {
         [ValidateNotNullOrEmpty()]
         [string] $TrustedRootPath,
 
+        [switch] $NoPlatformRoots,
+
         [switch] $Demo,
 
         [switch] $Raw
@@ -148,15 +156,15 @@ function Invoke-NymiDiagnosis {
             $logScan = @{ local_offset_minutes = [int][System.TimeZoneInfo]::Local.GetUtcOffset([datetime]::Now).TotalMinutes }
             if ($LogPath) { $logScan['paths'] = [string[]]@($LogPath | ForEach-Object { & $resolve $_ }) }
             if ($PSBoundParameters.ContainsKey('Since')) { $logScan['since'] = ConvertToNymiIsoTime $Since }
-            $probe = @{ deadline_ms = $TimeoutSec * 1000 }
+            $probe = @{ deadline_ms = $TimeoutSec * 1000; use_platform_roots = -not $NoPlatformRoots }
             if ($TrustedRootPath) { $probe['trusted_root_path'] = & $resolve $TrustedRootPath }
 
             # Host checks that need no NES answer run first; the request with
             # the Windows identity and the chain engine only after TLS and
             # HTTP passed, so that credentials never go to an unverified
             # server.
-            $isWindows = TestNymiIsWindows
-            if ($isWindows) {
+            $onWindows = TestNymiIsWindows
+            if ($onWindows) {
                 $hostFacts = GetNymiHostFacts -Check 'services', 'ble_adapter', 'winhttp_proxy' -NesUri $NesUri -TimeoutSec $TimeoutSec
                 foreach ($late in 'windows_auth', 'chain_engine') {
                     $hostFacts['checks'][$late] = @{ state = 'skipped'; detail = 'Runs only after the anonymous request to NES passed TLS and HTTP.'; findings = @(); facts = @{} }
@@ -171,7 +179,7 @@ function Invoke-NymiDiagnosis {
             $json = InvokeNymiExport -Export 'nymidiag_diagnose' -Request $request -Cmdlet $PSCmdlet -Raw
             $report = ConvertFrom-Json -InputObject $json
 
-            if ($isWindows) {
+            if ($onWindows) {
                 $stages = @()
                 if ($null -ne $report.data.inputs.nes_probe) { $stages = @($report.data.inputs.nes_probe.data.stages) }
                 $tls = $stages | Where-Object { $_.name -eq 'tls' } | Select-Object -First 1
