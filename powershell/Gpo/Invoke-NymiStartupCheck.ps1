@@ -166,11 +166,13 @@ function FindNymiDiagManifest {
     # a folder holding NymiDiag.psd1 or <version>\NymiDiag.psd1. Without it,
     # the all-users module folders of Windows PowerShell and PowerShell 7 in
     # every Program Files view, so that 32-bit and 64-bit hosts find the
-    # same install. The highest version wins within a folder.
+    # same install. The highest version wins; on a tie, the first folder.
     param([string] $Path)
     $roots = New-Object System.Collections.Generic.List[string]
     if ($Path) {
-        $roots.Add($ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path))
+        $full = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+        if ([System.IO.File]::Exists($full)) { return [System.IO.Path]::GetFullPath($full) }
+        $roots.Add($full)
     }
     else {
         foreach ($base in @($env:ProgramFiles, ${env:ProgramW6432}, ${env:ProgramFiles(x86)})) {
@@ -181,24 +183,32 @@ function FindNymiDiagManifest {
             }
         }
     }
+    $best = $null
+    $bestVersion = $null
     foreach ($root in $roots) {
-        if ([System.IO.File]::Exists($root)) { return [System.IO.Path]::GetFullPath($root) }
         if (-not [System.IO.Directory]::Exists($root)) { continue }
+        $found = New-Object System.Collections.Generic.List[object]
         $direct = [System.IO.Path]::Combine($root, 'NymiDiag.psd1')
-        if ([System.IO.File]::Exists($direct)) { return [System.IO.Path]::GetFullPath($direct) }
-        $best = $null
-        $bestVersion = $null
+        if ([System.IO.File]::Exists($direct)) {
+            $version = New-Object System.Version (0, 0)
+            $declared = [regex]::Match([System.IO.File]::ReadAllText($direct), 'ModuleVersion\s*=\s*[''"]([0-9.]+)[''"]')
+            if ($declared.Success) { $null = [version]::TryParse($declared.Groups[1].Value, [ref]$version) }
+            $found.Add(@($version, $direct))
+        }
         foreach ($folder in [System.IO.Directory]::GetDirectories($root)) {
             $version = $null
             if (-not [version]::TryParse([System.IO.Path]::GetFileName($folder), [ref]$version)) { continue }
             $manifest = [System.IO.Path]::Combine($folder, 'NymiDiag.psd1')
-            if ([System.IO.File]::Exists($manifest) -and ($null -eq $bestVersion -or $version -gt $bestVersion)) {
-                $best = $manifest
-                $bestVersion = $version
+            if ([System.IO.File]::Exists($manifest)) { $found.Add(@($version, $manifest)) }
+        }
+        foreach ($pair in $found) {
+            if ($null -eq $bestVersion -or $pair[0] -gt $bestVersion) {
+                $best = $pair[1]
+                $bestVersion = $pair[0]
             }
         }
-        if ($best) { return [System.IO.Path]::GetFullPath($best) }
     }
+    if ($best) { return [System.IO.Path]::GetFullPath($best) }
     $null
 }
 

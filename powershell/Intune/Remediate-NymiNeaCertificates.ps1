@@ -7,13 +7,23 @@ then checks again and says the outcome in one line.
 .DESCRIPTION
 Imports the NymiDiag module by absolute path (as the detection script
 does), calls Repair-NymiNeaCertificate without prompting (it restarts the
-EAM Security Service only when NES is reachable, and waits up to -WaitSec
-for the certificates), then runs Invoke-NymiDiagnosis again and prints one
-line: the diagnosis' status line followed by what the repair did, for
-example
+EAM Security Service only when NES is reachable and the key stores are
+incomplete, and waits up to -WaitSec for the certificates), then runs
+Invoke-NymiDiagnosis again and prints one line: the diagnosis' status line
+followed by what the repair did, for example
 
   STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none ... repair=restarted before=8/20 after=20/20
   STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 ... repair=none reason=NES_unreachable
+
+repair= is restarted, none, whatif or failed; reason= is NES_unreachable
+(nothing restarted: a restart cannot fetch certificates then),
+certificates_complete (nothing to do), no_NES_URL (no -NesUri and none in
+the logs), still_incomplete (restarted, but the stores did not fill within
+-WaitSec) or, when the repair failed, its reason in one word. The repair's
+whole result is in the report file.
+
+Repair-NymiNeaCertificate needs the NES URL: without -NesUri, a first
+diagnosis finds it in the Nymi and Evidian logs.
 
 Exit code 0 when the final diagnosis is STATUS=OK, 1 otherwise: Intune
 reads a remediation's exit code as success or failure, so a remediation
@@ -25,7 +35,12 @@ to stderr.
 
 Intune passes no parameters: edit the defaults in the param block below,
 the same way as in Detect-NymiNeaCertificates.ps1. Worst case run time:
-about -WaitSec + 6 x -TimeoutSec + 30 s (repair, then the diagnosis).
+-WaitSec + 11 T + 165 s with T = -TimeoutSec (at most 60): the diagnosis
+that finds the URL when -NesUri is empty (5 T + 18.5 s), the repair (NES
+test T + 2 s, service stop and start at most 60 s each, -WaitSec plus the
+last count, about 5 s) and the final diagnosis (5 T + 18.5 s). Defaults:
+120 + 220 + 165 = 505 s; typically -WaitSec plus a few seconds after a
+restart, and a few seconds when nothing is restarted.
 
 .PARAMETER NesUri
 NES URL as configured for the Evidian client. Default '': the URL found in
@@ -142,11 +157,13 @@ function FindNymiDiagManifest {
     # a folder holding NymiDiag.psd1 or <version>\NymiDiag.psd1. Without it,
     # the all-users module folders of Windows PowerShell and PowerShell 7 in
     # every Program Files view, so that 32-bit and 64-bit hosts find the
-    # same install. The highest version wins within a folder.
+    # same install. The highest version wins; on a tie, the first folder.
     param([string] $Path)
     $roots = New-Object System.Collections.Generic.List[string]
     if ($Path) {
-        $roots.Add($ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path))
+        $full = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+        if ([System.IO.File]::Exists($full)) { return [System.IO.Path]::GetFullPath($full) }
+        $roots.Add($full)
     }
     else {
         foreach ($base in @($env:ProgramFiles, ${env:ProgramW6432}, ${env:ProgramFiles(x86)})) {
@@ -157,24 +174,32 @@ function FindNymiDiagManifest {
             }
         }
     }
+    $best = $null
+    $bestVersion = $null
     foreach ($root in $roots) {
-        if ([System.IO.File]::Exists($root)) { return [System.IO.Path]::GetFullPath($root) }
         if (-not [System.IO.Directory]::Exists($root)) { continue }
+        $found = New-Object System.Collections.Generic.List[object]
         $direct = [System.IO.Path]::Combine($root, 'NymiDiag.psd1')
-        if ([System.IO.File]::Exists($direct)) { return [System.IO.Path]::GetFullPath($direct) }
-        $best = $null
-        $bestVersion = $null
+        if ([System.IO.File]::Exists($direct)) {
+            $version = New-Object System.Version (0, 0)
+            $declared = [regex]::Match([System.IO.File]::ReadAllText($direct), 'ModuleVersion\s*=\s*[''"]([0-9.]+)[''"]')
+            if ($declared.Success) { $null = [version]::TryParse($declared.Groups[1].Value, [ref]$version) }
+            $found.Add(@($version, $direct))
+        }
         foreach ($folder in [System.IO.Directory]::GetDirectories($root)) {
             $version = $null
             if (-not [version]::TryParse([System.IO.Path]::GetFileName($folder), [ref]$version)) { continue }
             $manifest = [System.IO.Path]::Combine($folder, 'NymiDiag.psd1')
-            if ([System.IO.File]::Exists($manifest) -and ($null -eq $bestVersion -or $version -gt $bestVersion)) {
-                $best = $manifest
-                $bestVersion = $version
+            if ([System.IO.File]::Exists($manifest)) { $found.Add(@($version, $manifest)) }
+        }
+        foreach ($pair in $found) {
+            if ($null -eq $bestVersion -or $pair[0] -gt $bestVersion) {
+                $best = $pair[1]
+                $bestVersion = $pair[0]
             }
         }
-        if ($best) { return [System.IO.Path]::GetFullPath($best) }
     }
+    if ($best) { return [System.IO.Path]::GetFullPath($best) }
     $null
 }
 
@@ -351,9 +376,9 @@ function InvokeNymiHostRepair {
     # Repair-NymiNeaCertificate without prompting, given only the settings
     # it has parameters for. Returns the repair as an ordered dictionary;
     # a failed call is Action 'failed' with the reason.
-    param([System.Management.Automation.CommandInfo] $Command, [System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
+    param([System.Management.Automation.CommandInfo] $Command, [string] $NesUri, [System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
     $wanted = @{
-        NesUri = [string]$Settings['nes_uri']
+        NesUri = $NesUri
         KspPath = [string[]]@($Settings['ksp_path'])
         LogPath = [string[]]@($Settings['log_path'])
         TimeoutSec = [int]$Settings['timeout_sec']
@@ -373,7 +398,10 @@ function InvokeNymiHostRepair {
         $given = ($value -is [int]) -or (@($value | Where-Object { $_ }).Count -gt 0)
         if ($given -and $Command.Parameters.ContainsKey($name)) { $arguments[$name] = $value }
     }
-    $repair = [ordered]@{ action = 'failed'; reason = $null; before = $null; after = $null; fixed = $false; nes_reachable = $null }
+    $repair = [ordered]@{
+        action = 'failed'; reason_code = $null; reason = $null; before = $null; after = $null; fixed = $false
+        nes_reachable = $null; nes_uri = $NesUri; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
+    }
     try {
         $failures = $null
         $output = @(& $Command @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
@@ -389,6 +417,9 @@ function InvokeNymiHostRepair {
             $repair['fixed'] = [bool](GetNymiHostProperty $result 'Fixed')
             $reachable = GetNymiHostProperty $result 'NesReachable'
             if ($null -ne $reachable) { $repair['nes_reachable'] = [bool]$reachable }
+            $repair['service_name'] = GetNymiHostProperty $result 'ServiceName'
+            $repair['waited_sec'] = GetNymiHostProperty $result 'WaitedSec'
+            $repair['finding_ids'] = [string[]]@(foreach ($f in @(GetNymiHostProperty $result 'Findings')) { $id = GetNymiHostProperty $f 'Id'; if ($id) { [string]$id } })
         }
         elseif ($Warnings.Count -gt 0) { $repair['reason'] = $Warnings[0] }
         else { $repair['reason'] = 'Repair-NymiNeaCertificate returned no result' }
@@ -396,7 +427,23 @@ function InvokeNymiHostRepair {
     catch {
         $repair['reason'] = $_.Exception.Message
     }
+    $repair['reason_code'] = GetNymiRepairReasonCode $repair
     $repair
+}
+
+function GetNymiRepairReasonCode {
+    # The repair's reason as one short word for the line.
+    param([System.Collections.IDictionary] $Repair)
+    switch ([string]$Repair['action']) {
+        'restarted' { if ($Repair['fixed']) { return $null } else { return 'still_incomplete' } }
+        'whatif' { return 'whatif' }
+        'none' {
+            if ($Repair['nes_reachable'] -eq $false) { return 'NES_unreachable' }
+            if ($Repair['fixed']) { return 'certificates_complete' }
+        }
+    }
+    if ($Repair['reason']) { return ConvertToNymiLineWord $Repair['reason'] 120 }
+    $null
 }
 
 function GetNymiRepairSuffix {
@@ -405,7 +452,7 @@ function GetNymiRepairSuffix {
     $suffix = ' repair=' + (ConvertToNymiLineWord $Repair['action'] 20)
     if ($Repair['before']) { $suffix += ' before=' + (ConvertToNymiLineWord $Repair['before'] 20) }
     if ($Repair['after']) { $suffix += ' after=' + (ConvertToNymiLineWord $Repair['after'] 20) }
-    if ($Repair['reason']) { $suffix += ' reason=' + (ConvertToNymiLineWord $Repair['reason'] 200) }
+    if ($Repair['reason_code']) { $suffix += ' reason=' + (ConvertToNymiLineWord $Repair['reason_code'] 120) }
     $suffix
 }
 
@@ -432,6 +479,7 @@ try {
     }
     $document = NewNymiRunDocument -Kind 'nymidiag.remediation' -Script 'Remediate-NymiNeaCertificates.ps1' -Started $started -Settings $settings
     $document['repair'] = $null
+    $document['status_line_before'] = $null
     $import = ImportNymiDiagModule -Path $ModulePath
     $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($import.Module) { [string]$import.Module.Version } else { $null }) }
     if ($import.Code) {
@@ -444,7 +492,26 @@ try {
         $line = NewNymiErrorLine -Code 'REPAIR_UNAVAILABLE' -NesUri $NesUri -Detail $detail
     }
     else {
-        $repair = InvokeNymiHostRepair -Command $import.Module.ExportedCommands['Repair-NymiNeaCertificate'] -Settings $settings -Warnings $warnings
+        # The repair needs the NES URL: without -NesUri, the one the
+        # diagnosis finds in the logs.
+        $repairUri = $NesUri
+        if (-not $repairUri) {
+            try {
+                $first = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
+                $document['status_line_before'] = [string]$first.StatusLine
+                $repairUri = [string](GetNymiHostProperty $first 'NesUri')
+            }
+            catch { $warnings.Add('The diagnosis before the repair failed: ' + $_.Exception.Message) }
+        }
+        if ($repairUri) {
+            $repair = InvokeNymiHostRepair -Command $import.Module.ExportedCommands['Repair-NymiNeaCertificate'] -NesUri $repairUri -Settings $settings -Warnings $warnings
+        }
+        else {
+            $repair = [ordered]@{
+                action = 'none'; reason_code = 'no_NES_URL'; reason = 'No NES URL: -NesUri is empty and the logs name none; set -NesUri in this script.'
+                before = $null; after = $null; fixed = $false; nes_reachable = $null; nes_uri = $null; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
+            }
+        }
         $document['repair'] = $repair
         $suffix = GetNymiRepairSuffix $repair
         try {

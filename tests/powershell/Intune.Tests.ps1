@@ -18,7 +18,6 @@ BeforeAll {
     $DetectScript = Join-Path $RepoRoot 'powershell/Intune/Detect-NymiNeaCertificates.ps1'
     $RemediateScript = Join-Path $RepoRoot 'powershell/Intune/Remediate-NymiNeaCertificates.ps1'
     $OnWindows = [System.Environment]::OSVersion.Platform -eq 'Win32NT'
-    $RepairLanded = [bool](Get-Command -Module NymiDiag -Name Repair-NymiNeaCertificate -ErrorAction SilentlyContinue)
 
     function New-DemoTerminal {
         # A generated terminal under TestDrive: 'not-retrieved' (8 local
@@ -275,19 +274,34 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         @(Get-ChildItem -LiteralPath $target).Count | Should -Be 0
     }
 
-    It 'finds the highest version under Program Files in either view when -ModulePath is not given' {
-        $programFiles = Join-Path $TestDrive 'Program Files'
-        $modules = [System.IO.Path]::Combine($programFiles, 'WindowsPowerShell', 'Modules', 'NymiDiag')
-        $null = New-StubNymiDiagModule -Path (Join-Path $modules '0.9.0') -Version '0.9.0' -StatusLine 'STATUS=OK code=HEALTHY ksp=20/20 nes=v0.9 stage=none'
-        $null = New-StubNymiDiagModule -Path (Join-Path $modules '0.10.0') -Version '0.10.0' -StatusLine 'STATUS=OK code=HEALTHY ksp=20/20 nes=v0.10 stage=none'
-        $null = New-Item -ItemType Directory -Path (Join-Path $modules 'not-a-version')
-        # The 64-bit view only, as a 32-bit host sees a 64-bit install.
-        $environment = @{ ProgramFiles = (Join-Path $TestDrive 'empty'); 'ProgramFiles(x86)' = $null; ProgramW6432 = $programFiles }
+    It 'finds the highest version in any Program Files view when -ModulePath is not given' {
+        # A 32-bit host: its own ProgramFiles is the x86 folder with an older
+        # copy; the newer install is in the 64-bit folder (ProgramW6432).
+        $own = Join-Path $TestDrive 'pf-own'
+        $wide = Join-Path $TestDrive 'Program Files'
+        $x86 = Join-Path $TestDrive 'pf-x86'
+        $null = New-StubNymiDiagModule -Path ([System.IO.Path]::Combine($own, 'WindowsPowerShell', 'Modules', 'NymiDiag', '0.9.0')) -Version '0.9.0' -StatusLine 'STATUS=OK code=HEALTHY ksp=20/20 nes=v0.9 stage=none'
+        $null = New-StubNymiDiagModule -Path ([System.IO.Path]::Combine($wide, 'WindowsPowerShell', 'Modules', 'NymiDiag', '0.10.0')) -Version '0.10.0' -StatusLine 'STATUS=OK code=HEALTHY ksp=20/20 nes=v0.10 stage=none'
+        $null = New-Item -ItemType Directory -Path ([System.IO.Path]::Combine($wide, 'WindowsPowerShell', 'Modules', 'NymiDiag', 'not-a-version'))
+        $null = New-StubNymiDiagModule -Path ([System.IO.Path]::Combine($x86, 'PowerShell', 'Modules', 'NymiDiag')) -Version '0.8.0' -StatusLine 'STATUS=OK code=HEALTHY ksp=20/20 nes=v0.8 stage=none'
+        $environment = @{ ProgramFiles = $own; ProgramW6432 = $wide; 'ProgramFiles(x86)' = $x86 }
         $run = Invoke-ScriptProcess -Path $DetectScript -Environment $environment -Arguments @('-ReportFolder', $reports)
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
         $run.Lines | Should -Be @('STATUS=OK code=HEALTHY ksp=20/20 nes=v0.10 stage=none')
-        (Get-Report $reports)[0].module.version | Should -Be '0.10.0'
+        $report = (Get-Report $reports)[0]
+        $report.module.version | Should -Be '0.10.0'
+        $report.module.manifest | Should -Be ([System.IO.Path]::Combine($wide, 'WindowsPowerShell', 'Modules', 'NymiDiag', '0.10.0', 'NymiDiag.psd1'))
+    }
+
+    It 'reads the version of a manifest without a version folder' {
+        $x86 = Join-Path $TestDrive 'pf-x86-only'
+        $null = New-StubNymiDiagModule -Path ([System.IO.Path]::Combine($x86, 'WindowsPowerShell', 'Modules', 'NymiDiag')) -Version '0.8.0' -StatusLine 'STATUS=OK code=HEALTHY ksp=20/20 nes=v0.8 stage=none'
+        $environment = @{ ProgramFiles = (Join-Path $TestDrive 'empty'); ProgramW6432 = $null; 'ProgramFiles(x86)' = $x86 }
+        $run = Invoke-ScriptProcess -Path $DetectScript -Environment $environment -Arguments @('-ReportFolder', $reports)
+        $run.StdErr | Should -BeNullOrEmpty
+        $run.Lines | Should -Be @('STATUS=OK code=HEALTHY ksp=20/20 nes=v0.8 stage=none')
+        (Get-Report $reports)[0].module.version | Should -Be '0.8.0'
     }
 
     It 'says MODULE_NOT_FOUND when no Program Files view holds the module' {
@@ -303,41 +317,43 @@ Describe 'Remediate-NymiNeaCertificates.ps1 with this module, NES unreachable' {
     BeforeAll {
         $terminal = New-DemoTerminal
         $reports = Join-Path $TestDrive 'reports-remediation'
-        $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $ManifestPath,
-            '-NesUri', $terminal.NesUri, '-KspPath', $terminal.KspPath, '-LogPath', $terminal.LogPath,
+        $common = @('-ModulePath', $ManifestPath, '-KspPath', $terminal.KspPath, '-LogPath', $terminal.LogPath,
             '-ReportFolder', $reports, '-TimeoutSec', '5', '-WaitSec', '5')
+        $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments (@('-NesUri', $terminal.NesUri) + $common)
         $report = (Get-Report $reports 'remediation')[0]
+        # Without -NesUri, as Intune runs it: the URL comes from the logs.
+        $fromLogs = Invoke-ScriptProcess -Path $RemediateScript -Arguments $common
+        $fromLogsReport = (Get-Report $reports 'remediation')[0]
     }
 
     It 'exits 1 with one line on stdout and nothing on stderr' {
-        $run.ExitCode | Should -Be 1
-        $run.Lines.Count | Should -Be 1
-        $run.StdErr | Should -BeNullOrEmpty
-        Test-IsAscii $run.StdOut | Should -BeTrue
-        $run.Lines[0].Length | Should -BeLessOrEqual 2048
+        foreach ($r in $run, $fromLogs) {
+            $r.ExitCode | Should -Be 1
+            $r.Lines.Count | Should -Be 1
+            $r.StdErr | Should -BeNullOrEmpty
+            Test-IsAscii $r.StdOut | Should -BeTrue
+            $r.Lines[0].Length | Should -BeLessOrEqual 2048
+        }
         $report.status_line | Should -BeExactly $run.Lines[0]
+        $fromLogsReport.status_line | Should -BeExactly $fromLogs.Lines[0]
     }
 
-    It 'says REPAIR_UNAVAILABLE while the module has no Repair-NymiNeaCertificate' {
-        if ($RepairLanded) {
-            Set-ItResult -Skipped -Because 'Repair-NymiNeaCertificate is in the module: the next test covers the repair'
-            return
-        }
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=REPAIR_UNAVAILABLE ksp=\?/20 nes=127\.0\.0\.1:\d+ stage=none detail=NymiDiag_\S+_has_no_Repair-NymiNeaCertificate'
-        $report.error.code | Should -Be 'REPAIR_UNAVAILABLE'
-        $report.repair | Should -BeNullOrEmpty
-    }
-
-    It 'restarts nothing and says why: repair=none, the issue stays' {
-        if (-not $RepairLanded) {
-            Set-ItResult -Skipped -Because 'Repair-NymiNeaCertificate is not in this module yet; this test runs once it is merged'
-            return
-        }
-        $run.Lines[0] | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp .* repair=none( before=8/20)? reason=\S+'
+    It 'restarts nothing and says why: repair=none reason=NES_unreachable, the issue stays' {
+        $run.Lines[0] | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp .* repair=none reason=NES_unreachable$'
         $report.repair.action | Should -Be 'none'
+        $report.repair.reason_code | Should -Be 'NES_unreachable'
+        $report.repair.reason | Should -Match 'not reachable'
         $report.repair.fixed | Should -BeFalse
         $report.repair.nes_reachable | Should -BeFalse
+        $report.repair.service_name | Should -BeNullOrEmpty
         $report.diagnosis.data.verdict.id | Should -Be 'NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED'
+    }
+
+    It 'takes the NES URL from the logs when -NesUri is empty' {
+        $fromLogs.Lines[0] | Should -BeExactly $run.Lines[0]
+        $fromLogsReport.repair.nes_uri | Should -Be $terminal.NesUri
+        $fromLogsReport.status_line_before | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED '
+        $report.status_line_before | Should -BeNullOrEmpty
     }
 }
 
@@ -396,6 +412,25 @@ Describe 'Remediate-NymiNeaCertificates.ps1 on each repair outcome (stand-in mod
         $run.Lines.Count | Should -Be 1
         $run.Lines[0].Length | Should -Be 2048
         $run.Lines[0] | Should -Match ' repair=none before=8/20 reason=NES_unreachable$'
+    }
+
+    It 'restarts nothing when no NES URL is known: repair=none reason=no_NES_URL' {
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'no-url/NymiDiag') -StatusLine $blocked -DiagnosisNesUri '' -Repair ([ordered]@{ Action = 'restarted'; Fixed = $true })
+        $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports)
+        $run.StdErr | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 1
+        $run.Lines | Should -Be @($blocked + ' repair=none reason=no_NES_URL')
+        Test-Path -LiteralPath (Join-Path $TestDrive 'no-url/NymiDiag/repair-call.json') | Should -BeFalse
+    }
+
+    It 'says still_incomplete when a restart did not bring the certificates' {
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'incomplete/NymiDiag') -StatusLine $blocked -Repair ([ordered]@{ Action = 'restarted'; Reason = 'Restarted, but after 120 s the key stores hold 8/20'; Before = '8/20'; After = '8/20'; Fixed = $false; NesReachable = $true })
+        $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports)
+        $run.StdErr | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 1
+        $run.Lines | Should -Be @($blocked + ' repair=restarted before=8/20 after=8/20 reason=still_incomplete')
+        $call = Get-Content -Raw -LiteralPath (Join-Path $TestDrive 'incomplete/NymiDiag/repair-call.json') | ConvertFrom-Json
+        $call.NesUri | Should -Be 'https://nes.corp.example/nes'
     }
 
     It 'says REPAIR_UNAVAILABLE and exits 1 with a module without Repair-NymiNeaCertificate' {

@@ -177,7 +177,7 @@ function Invoke-ScriptProcess {
 function New-StubNymiDiagModule {
     # A stand-in NymiDiag module (manifest and psm1) under $Path for the
     # host script tests: Invoke-NymiDiagnosis returns $StatusLine (or
-    # throws $DiagnosisError); with $Repair, Repair-NymiNeaCertificate
+    # throws $DiagnosisError) with NesUri $DiagnosisNesUri; with $Repair, Repair-NymiNeaCertificate
     # returns it (or throws when it is the string 'throw') and records the
     # parameters it was called with in $Path/repair-call.json.
     param(
@@ -185,6 +185,7 @@ function New-StubNymiDiagModule {
         [string] $Version = '0.1.0',
         [string] $StatusLine = 'STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none finding=none confidence=high logs=none',
         [string] $DiagnosisError,
+        [string] $DiagnosisNesUri = 'https://nes.corp.example/nes',
         [object] $Repair
     )
     $literal = { param([string] $Text) "'" + $Text.Replace("'", "''") + "'" }
@@ -199,7 +200,7 @@ function New-StubNymiDiagModule {
     else {
         $status = ($StatusLine -split ' ')[0] -replace '^STATUS=', ''
         [void]$code.AppendLine('    Write-Warning ''stub diagnosis''')
-        [void]$code.AppendLine('    [PSCustomObject]@{ PSTypeName = ''NymiDiag.Diagnosis''; Status = ' + (& $literal $status) + '; StatusLine = ' + (& $literal $StatusLine) + '; Title = ''stub''; Summary = ''stub summary''; NextSteps = @(); Json = ''{"stub":true}'' }')
+        [void]$code.AppendLine('    [PSCustomObject]@{ PSTypeName = ''NymiDiag.Diagnosis''; Status = ' + (& $literal $status) + '; StatusLine = ' + (& $literal $StatusLine) + '; NesUri = ' + (& $literal $DiagnosisNesUri) + '; Title = ''stub''; Summary = ''stub summary''; NextSteps = @(); Json = ''{"stub":true}'' }')
     }
     [void]$code.AppendLine('}')
     if ($null -ne $Repair) {
