@@ -113,3 +113,121 @@ function Stop-MockNes {
     Stop-Process -Id $ProcessId -Force -ErrorAction SilentlyContinue
     if ($Folder) { Remove-Item -Recurse -Force -LiteralPath $Folder -ErrorAction SilentlyContinue }
 }
+
+function Invoke-ScriptProcess {
+    # Runs a script the way Intune and Group Policy do, in a fresh process
+    # of this edition (-NoProfile -NonInteractive -ExecutionPolicy Bypass
+    # -File), with stdin closed so that a prompt fails instead of waiting.
+    # Returns stdout, stderr, the exit code and the run time, separately.
+    # $Environment adds variables to the child's; a $null value removes one.
+    param(
+        [Parameter(Mandatory = $true)][string] $Path,
+        [string[]] $Arguments = @(),
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSec = 300
+    )
+    $quote = {
+        param([string] $Text)
+        if ($Text -and $Text -notmatch '[\s"]') { return $Text }
+        # CommandLineToArgvW rules, which .NET also follows off Windows.
+        '"' + (($Text -replace '(\\*)"', '$1$1\"') -replace '(\\+)$', '$1$1') + '"'
+    }
+    $all = @('-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $Path) + $Arguments
+    $info = New-Object System.Diagnostics.ProcessStartInfo
+    $info.FileName = $script:PwshPath
+    $info.Arguments = (@($all | ForEach-Object { & $quote $_ }) -join ' ')
+    $info.UseShellExecute = $false
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    # The tests talk only to loopback servers: no proxy from this machine.
+    foreach ($name in @($info.EnvironmentVariables.Keys)) {
+        if ($name -match '^(https?|all)_proxy$') { $info.EnvironmentVariables.Remove($name) }
+    }
+    foreach ($name in @($Environment.Keys)) {
+        if ($null -eq $Environment[$name]) { $info.EnvironmentVariables.Remove($name) }
+        else { $info.EnvironmentVariables[$name] = [string]$Environment[$name] }
+    }
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $process = [System.Diagnostics.Process]::Start($info)
+    try {
+        $process.StandardInput.Close()
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit($TimeoutSec * 1000)) {
+            $process.Kill()
+            throw "$Path did not end within $TimeoutSec s"
+        }
+        $process.WaitForExit()
+        $clock.Stop()
+        $out = $stdout.Result
+        [PSCustomObject]@{
+            StdOut = $out
+            StdErr = $stderr.Result
+            ExitCode = $process.ExitCode
+            Seconds = $clock.Elapsed.TotalSeconds
+            Lines = @($out -split '\r?\n' | Where-Object { $_ -ne '' })
+        }
+    }
+    finally {
+        $process.Dispose()
+    }
+}
+
+function New-StubNymiDiagModule {
+    # A stand-in NymiDiag module (manifest and psm1) under $Path for the
+    # host script tests: Invoke-NymiDiagnosis returns $StatusLine (or
+    # throws $DiagnosisError) with NesUri $DiagnosisNesUri; with $Repair, Repair-NymiNeaCertificate
+    # returns it (or throws when it is the string 'throw') and records the
+    # parameters it was called with in $Path/repair-call.json.
+    param(
+        [Parameter(Mandatory = $true)][string] $Path,
+        [string] $Version = '0.1.0',
+        [string] $StatusLine = 'STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none finding=none confidence=high logs=none',
+        [string] $DiagnosisError,
+        [string] $DiagnosisNesUri = 'https://nes.corp.example/nes',
+        [object] $Repair
+    )
+    $literal = { param([string] $Text) "'" + $Text.Replace("'", "''") + "'" }
+    New-Item -ItemType Directory -Force -Path $Path | Out-Null
+    $functions = @('Invoke-NymiDiagnosis')
+    $code = New-Object System.Text.StringBuilder
+    [void]$code.AppendLine('function Invoke-NymiDiagnosis {')
+    [void]$code.AppendLine('    [CmdletBinding()] param([string] $NesUri, [string[]] $KspPath, [string[]] $LogPath, [int] $TimeoutSec, [string] $TrustedRootPath)')
+    if ($DiagnosisError) {
+        [void]$code.AppendLine('    throw ' + (& $literal $DiagnosisError))
+    }
+    else {
+        $status = ($StatusLine -split ' ')[0] -replace '^STATUS=', ''
+        [void]$code.AppendLine('    Write-Warning ''stub diagnosis''')
+        [void]$code.AppendLine('    [PSCustomObject]@{ PSTypeName = ''NymiDiag.Diagnosis''; Status = ' + (& $literal $status) + '; StatusLine = ' + (& $literal $StatusLine) + '; NesUri = ' + (& $literal $DiagnosisNesUri) + '; Title = ''stub''; Summary = ''stub summary''; NextSteps = @(); Json = ''{"stub":true}'' }')
+    }
+    [void]$code.AppendLine('}')
+    if ($null -ne $Repair) {
+        $functions += 'Repair-NymiNeaCertificate'
+        [void]$code.AppendLine('function Repair-NymiNeaCertificate {')
+        [void]$code.AppendLine('    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = ''High'')] param([string] $NesUri, [string[]] $KspPath, [string] $ServiceDisplayName, [int] $WaitSec, [int] $TimeoutSec)')
+        [void]$code.AppendLine('    $call = @{}; foreach ($k in $PSBoundParameters.Keys) { $call[$k] = [string]$PSBoundParameters[$k] }')
+        [void]$code.AppendLine('    Set-Content -LiteralPath (Join-Path $PSScriptRoot ''repair-call.json'') -Value (ConvertTo-Json $call)')
+        [void]$code.AppendLine('    if (-not $PSCmdlet.ShouldProcess(''EAM Security Service'', ''Restart'')) { return }')
+        if ($Repair -is [string] -and $Repair -eq 'throw') {
+            [void]$code.AppendLine('    throw ''stub repair failed: service controller unavailable''')
+        }
+        else {
+            $pairs = @(foreach ($key in $Repair.Keys) {
+                    $value = $Repair[$key]
+                    if ($value -is [bool]) { '{0} = ${1}' -f $key, $value.ToString().ToLowerInvariant() }
+                    elseif ($null -eq $value) { '{0} = $null' -f $key }
+                    else { '{0} = {1}' -f $key, (& $literal ([string]$value)) }
+                })
+            [void]$code.AppendLine('    Write-Warning ''stub repair''')
+            [void]$code.AppendLine('    [PSCustomObject]@{ PSTypeName = ''NymiDiag.RepairResult''; ' + ($pairs -join '; ') + ' }')
+        }
+        [void]$code.AppendLine('}')
+    }
+    [void]$code.AppendLine('Export-ModuleMember -Function ' + (($functions | ForEach-Object { & $literal $_ }) -join ', '))
+    [System.IO.File]::WriteAllText((Join-Path $Path 'NymiDiag.psm1'), $code.ToString())
+    $manifest = "@{ RootModule = 'NymiDiag.psm1'; ModuleVersion = '$Version'; GUID = '6d1f5b6e-3a0c-4c53-9d55-0e4f1f3c2a10'; FunctionsToExport = @(" + (($functions | ForEach-Object { & $literal $_ }) -join ', ') + ') }'
+    [System.IO.File]::WriteAllText((Join-Path $Path 'NymiDiag.psd1'), $manifest)
+    Join-Path $Path 'NymiDiag.psd1'
+}

@@ -1,0 +1,648 @@
+<#
+.SYNOPSIS
+GPO computer startup script: diagnoses whether this terminal got its NEA
+certificates from the Nymi Enterprise Server (NES), and records the verdict
+in the Application event log and a JSON file.
+
+.DESCRIPTION
+Runs as LocalSystem at boot, without a console, within the 600 s that all
+startup scripts share. Steps:
+
+1. Waits for the network, at most -NetworkWaitSec: every 5 s it checks
+   that an interface is up ([NetworkInterface]::GetIsNetworkAvailable())
+   and, when -NesUri names the NES host, that the host resolves (each
+   lookup bounded by the time left).
+2. Imports the NymiDiag module by absolute path and runs
+   Invoke-NymiDiagnosis with -TimeoutSec as the probe deadline (the
+   diagnosis runs even when the wait timed out: it then says which stage
+   fails).
+3. Writes an event to the Application log with its own source
+   (-EventSource, registered on first use; SYSTEM may do that): id 1000 OK
+   (Information), 1001 ISSUE (Error), 1002 ERROR, the check could not run
+   (Warning). The message is the status line, the summary and the next
+   steps. When the source is not registered and cannot be (not an
+   administrator), the event is written with the WSH source that Windows
+   Script Host registers for script events, and the JSON file says so.
+   Elsewhere than Windows this step is 'not_applicable'.
+4. Writes <ReportFolder>\startup-<yyyyMMdd-HHmmss>.json (UTC) with the
+   network wait, the event log step and the whole diagnosis; keeps the
+   newest -KeepReports such files.
+5. Prints the status line (seen only when run by hand) and exits 0, so a
+   broken terminal never fails the boot; -ExitWithStatus exits 0 OK,
+   1 ISSUE, 2 ERROR instead.
+
+Worst case run time, with N = -NetworkWaitSec (at most 180) and
+T = -TimeoutSec (at most 60):
+
+  network wait                  N + 0.5 s (last lookup bounded by 0.5 s)
+  module import                 about 5 s (cold start of Windows PowerShell)
+  key store, logs, local checks about 10 s
+  NES probe                     T + 2 s (the library's own deadline guard)
+  Windows identity request      T  (only when NES answered TLS and HTTP)
+  Windows chain engine          3 T (connect, handshake, revocation fetch;
+                                     also only when NES answered)
+  event log and JSON file       under 1 s
+  total                         N + 5 T + 18.5 s
+
+Defaults (N = 120, T = 20): 238.5 s. Largest accepted values (N = 180,
+T = 60): 498.5 s. Both under the 600 s startup script budget.
+
+.PARAMETER NesUri
+NES URL as configured for the Evidian client. Default '': the URL found in
+the Nymi and Evidian logs (then the network wait cannot resolve the host
+and waits only for an interface).
+
+.PARAMETER KspPath
+Key store (ksp) or NSL folders instead of the default location in the
+LocalSystem profile.
+
+.PARAMETER LogPath
+Log files or folders to scan instead of the usual Nymi and Evidian places.
+
+.PARAMETER ModulePath
+NymiDiag.psd1, or a folder holding it directly or in version subfolders.
+Default '': NymiDiag under Program Files\WindowsPowerShell\Modules (and
+Program Files\PowerShell\Modules) in both Program Files views.
+
+.PARAMETER NetworkWaitSec
+Longest wait for the network before the diagnosis, 0 to 180 seconds; 0
+does not wait. Default 120.
+
+.PARAMETER TimeoutSec
+Deadline of the NES probe and of each Windows network check, 1 to 60
+seconds. Default 20.
+
+.PARAMETER ReportFolder
+Folder of the JSON reports. Default %ProgramData%\NymiDiag (elsewhere than
+Windows: <temp>/NymiDiag).
+
+.PARAMETER EventSource
+Event source in the Application log. Default 'NymiDiag'. '' writes no
+event.
+
+.PARAMETER KeepReports
+How many startup-*.json files to keep, newest first. Default 10.
+
+.PARAMETER MaxReportMB
+Size cap of the kept startup-*.json files together, in MB. Default 20.
+
+.PARAMETER TrustedRootPath
+PEM or DER file of CA certificates the NES certificate should chain to, in
+addition to the platform's roots. Default '': none.
+
+.PARAMETER ExitWithStatus
+Exit 1 for STATUS=ISSUE and 2 for STATUS=ERROR instead of always 0.
+
+.EXAMPLE
+Group Policy: Computer Configuration > Policies > Windows Settings > Scripts (Startup/Shutdown) > Startup > PowerShell Scripts > Invoke-NymiStartupCheck.ps1, parameters: -NesUri https://nes.corp.example/nes
+
+Runs at every boot; read the result in Event Viewer (Application, source
+NymiDiag) or in %ProgramData%\NymiDiag\startup-*.json.
+
+.OUTPUTS
+One line of text on stdout; exit code 0 (see -ExitWithStatus).
+#>
+[CmdletBinding()]
+param(
+    [string] $NesUri = '',
+    [string[]] $KspPath = @(),
+    [string[]] $LogPath = @(),
+    [string] $ModulePath = '',
+    [int] $NetworkWaitSec = 120,
+    [int] $TimeoutSec = 20,
+    [string] $ReportFolder = "$env:ProgramData\NymiDiag",
+    [string] $EventSource = 'NymiDiag',
+    [int] $KeepReports = 10,
+    [int] $MaxReportMB = 20,
+    [string] $TrustedRootPath = '',
+    [switch] $ExitWithStatus
+)
+
+# Nothing may reach stderr or wait for an answer: errors are caught below,
+# the other streams are silenced.
+$ErrorActionPreference = 'Stop'
+$WarningPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+$ProgressPreference = 'SilentlyContinue'
+$ConfirmPreference = 'None'
+Set-StrictMode -Version 3.0
+
+# region shared host helpers
+# This region is the same, byte for byte, in Detect-NymiNeaCertificates.ps1,
+# Remediate-NymiNeaCertificates.ps1 and Invoke-NymiStartupCheck.ps1 (the
+# tests compare them). It holds only what must work before or without the
+# module: finding and importing it, the ERROR line and the report file.
+
+function TestNymiHostWindows {
+    [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
+}
+
+function ResolveNymiReportFolder {
+    # -ReportFolder as a full path. The default names %ProgramData%, which
+    # only Windows has; elsewhere it becomes <temp>/NymiDiag.
+    param([string] $Folder)
+    if (-not $Folder -or (-not $env:ProgramData -and $Folder -eq '\NymiDiag')) {
+        $Folder = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag')
+    }
+    $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Folder)
+}
+
+function GetNymiHostProperty {
+    # A property of $Object, or $null when it has none (strict mode safe).
+    param([object] $Object, [string] $Name)
+    if ($null -eq $Object) { return $null }
+    if ($Object -is [System.Collections.IDictionary]) {
+        if ($Object.Contains($Name)) { return $Object[$Name] }
+        return $null
+    }
+    $property = $Object.PSObject.Properties[$Name]
+    if ($property) { return $property.Value }
+    $null
+}
+
+function FindNymiDiagManifest {
+    # The NymiDiag.psd1 to import. -ModulePath as given: a manifest file, or
+    # a folder holding NymiDiag.psd1 or <version>\NymiDiag.psd1. Without it,
+    # the all-users module folders of Windows PowerShell and PowerShell 7 in
+    # every Program Files view, so that 32-bit and 64-bit hosts find the
+    # same install. The highest version wins; on a tie, the first folder.
+    param([string] $Path)
+    $roots = New-Object System.Collections.Generic.List[string]
+    if ($Path) {
+        $full = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+        if ([System.IO.File]::Exists($full)) { return [System.IO.Path]::GetFullPath($full) }
+        $roots.Add($full)
+    }
+    else {
+        foreach ($base in @($env:ProgramFiles, ${env:ProgramW6432}, ${env:ProgramFiles(x86)})) {
+            if (-not $base) { continue }
+            foreach ($edition in 'WindowsPowerShell', 'PowerShell') {
+                $candidate = [System.IO.Path]::Combine($base, $edition, 'Modules', 'NymiDiag')
+                if (-not $roots.Contains($candidate)) { $roots.Add($candidate) }
+            }
+        }
+    }
+    $best = $null
+    $bestVersion = $null
+    foreach ($root in $roots) {
+        if (-not [System.IO.Directory]::Exists($root)) { continue }
+        $found = New-Object System.Collections.Generic.List[object]
+        $direct = [System.IO.Path]::Combine($root, 'NymiDiag.psd1')
+        if ([System.IO.File]::Exists($direct)) {
+            $version = New-Object System.Version (0, 0)
+            $declared = [regex]::Match([System.IO.File]::ReadAllText($direct), 'ModuleVersion\s*=\s*[''"]([0-9.]+)[''"]')
+            if ($declared.Success) { $null = [version]::TryParse($declared.Groups[1].Value, [ref]$version) }
+            $found.Add(@($version, $direct))
+        }
+        foreach ($folder in [System.IO.Directory]::GetDirectories($root)) {
+            $version = $null
+            if (-not [version]::TryParse([System.IO.Path]::GetFileName($folder), [ref]$version)) { continue }
+            $manifest = [System.IO.Path]::Combine($folder, 'NymiDiag.psd1')
+            if ([System.IO.File]::Exists($manifest)) { $found.Add(@($version, $manifest)) }
+        }
+        foreach ($pair in $found) {
+            if ($null -eq $bestVersion -or $pair[0] -gt $bestVersion) {
+                $best = $pair[1]
+                $bestVersion = $pair[0]
+            }
+        }
+    }
+    if ($best) { return [System.IO.Path]::GetFullPath($best) }
+    $null
+}
+
+function ImportNymiDiagModule {
+    # Imports NymiDiag by absolute path. Returns @{ Code; Detail; Manifest;
+    # Module }; Code is $null on success, else MODULE_NOT_FOUND or
+    # MODULE_LOAD_FAILED.
+    param([string] $Path)
+    $result = @{ Code = $null; Detail = $null; Manifest = $null; Module = $null }
+    $manifest = FindNymiDiagManifest -Path $Path
+    if (-not $manifest) {
+        $result.Code = 'MODULE_NOT_FOUND'
+        if ($Path) { $result.Detail = "no NymiDiag module at $Path" }
+        else { $result.Detail = 'no NymiDiag module under Program Files\WindowsPowerShell\Modules or Program Files\PowerShell\Modules' }
+        return $result
+    }
+    $result.Manifest = $manifest
+    try {
+        $imported = @(Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -Verbose:$false 3>$null 4>$null 5>$null 6>$null)
+    }
+    catch {
+        $result.Code = 'MODULE_LOAD_FAILED'
+        $result.Detail = $_.Exception.Message
+        return $result
+    }
+    $module = $null
+    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag') { $module = $m } }
+    if (-not $module -or -not $module.ExportedCommands.ContainsKey('Invoke-NymiDiagnosis')) {
+        $result.Code = 'MODULE_LOAD_FAILED'
+        $result.Detail = "$manifest does not export Invoke-NymiDiagnosis: install a newer NymiDiag"
+        return $result
+    }
+    $result.Module = $module
+    $result
+}
+
+function ConvertToNymiLineWord {
+    # One space-free printable-ASCII word for the status line.
+    param([string] $Text, [int] $Max = 300)
+    if (-not $Text) { return '_' }
+    $word = [regex]::Replace($Text.Trim(), '[^\x21-\x7E]+', '_')
+    if (-not $word) { return '_' }
+    if ($word.Length -gt $Max) { $word = $word.Substring(0, $Max) }
+    $word
+}
+
+function LimitNymiLine {
+    # Intune keeps at most 2,048 characters of the last line.
+    param([string] $Line, [string] $Suffix = '')
+    $max = 2048 - $Suffix.Length
+    if ($Line.Length -gt $max) { $Line = $Line.Substring(0, $max) }
+    $Line + $Suffix
+}
+
+function GetNymiNesTarget {
+    # host:port of the NES URL for the ERROR line, 'none' without one.
+    param([string] $NesUri)
+    if (-not $NesUri) { return 'none' }
+    $text = $NesUri.Trim()
+    if ($text -notmatch '^[A-Za-z][A-Za-z0-9+.-]*://') { $text = 'https://' + $text }
+    $uri = $null
+    if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) {
+        return ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port)
+    }
+    ConvertToNymiLineWord $NesUri
+}
+
+function NewNymiErrorLine {
+    param([string] $Code, [string] $NesUri, [string] $Detail)
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f $Code, (GetNymiNesTarget $NesUri), (ConvertToNymiLineWord $Detail))
+}
+
+function InvokeNymiHostDiagnosis {
+    # Invoke-NymiDiagnosis with the script's settings. Non-terminating errors
+    # go to $Warnings, never to stderr; throws when no diagnosis came back.
+    param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
+    $arguments = @{
+        TimeoutSec = [int]$Settings['timeout_sec']
+        ErrorAction = 'Continue'
+        WarningAction = 'SilentlyContinue'
+        InformationAction = 'SilentlyContinue'
+        Verbose = $false
+    }
+    if ($Settings['nes_uri']) { $arguments['NesUri'] = [string]$Settings['nes_uri'] }
+    if (@($Settings['ksp_path']).Count -gt 0) { $arguments['KspPath'] = [string[]]@($Settings['ksp_path']) }
+    if (@($Settings['log_path']).Count -gt 0) { $arguments['LogPath'] = [string[]]@($Settings['log_path']) }
+    if ($Settings['trusted_root_path']) { $arguments['TrustedRootPath'] = [string]$Settings['trusted_root_path'] }
+    $failures = $null
+    $output = @(Invoke-NymiDiagnosis @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
+    foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
+    $diagnosis = $null
+    foreach ($item in $output) { if (GetNymiHostProperty $item 'StatusLine') { $diagnosis = $item } }
+    if (-not $diagnosis) {
+        $reason = 'Invoke-NymiDiagnosis returned no diagnosis'
+        if ($Warnings.Count -gt 0) { $reason = $Warnings[0] }
+        throw $reason
+    }
+    $diagnosis
+}
+
+function NewNymiRunDocument {
+    # The report file's common part; the diagnosis JSON is added unchanged.
+    param([string] $Kind, [string] $Script, [datetime] $Started, [System.Collections.IDictionary] $Settings)
+    [ordered]@{
+        kind = $Kind
+        script = $Script
+        started_utc = $Started.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [System.Globalization.CultureInfo]::InvariantCulture)
+        duration_ms = 0
+        computer = [System.Environment]::MachineName
+        account = [System.Environment]::UserName
+        powershell = ('{0} {1} {2}-bit' -f $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, ([IntPtr]::Size * 8))
+        settings = $Settings
+        module = $null
+        status_line = $null
+        exit_code = 0
+        error = $null
+        warnings = @()
+    }
+}
+
+function WriteNymiRunReport {
+    # Writes $Document to <Folder>/<Prefix>-<yyyyMMdd-HHmmss>.json (UTC) with
+    # the diagnosis JSON embedded as it came from the library, through a
+    # temporary file so that a reader never sees half of it. Then keeps the
+    # newest $Keep files of that prefix, at most $MaxBytes together (the new
+    # one always stays). Returns the path.
+    param(
+        [System.Collections.IDictionary] $Document,
+        [string] $DiagnosisJson,
+        [string] $Folder,
+        [string] $Prefix,
+        [int] $Keep,
+        [long] $MaxBytes
+    )
+    $info = [System.IO.Directory]::CreateDirectory($Folder)
+    # Users may create folders under ProgramData: never follow a link
+    # planted there to write or delete somewhere else as SYSTEM.
+    if ($info.Attributes -band [System.IO.FileAttributes]::ReparsePoint) { throw "$Folder is a link; no report written" }
+    $marker = 'nymidiag-diagnosis-' + [guid]::NewGuid().ToString('N')
+    $Document['diagnosis'] = $marker
+    $text = ConvertTo-Json -InputObject $Document -Depth 12
+    $embedded = 'null'
+    if ($DiagnosisJson) { $embedded = $DiagnosisJson.Trim() }
+    $text = $text.Replace('"' + $marker + '"', $embedded)
+    $stamp = [datetime]::UtcNow.ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
+    $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}.json' -f $Prefix, $stamp))
+    for ($n = 1; [System.IO.File]::Exists($path); $n++) {
+        $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}-{2}.json' -f $Prefix, $stamp, $n))
+    }
+    $temporary = $path + '.partial'
+    [System.IO.File]::WriteAllText($temporary, $text, (New-Object System.Text.UTF8Encoding ($false)))
+    [System.IO.File]::Move($temporary, $path)
+
+    $written = New-Object System.IO.FileInfo ($path)
+    $kept = 1
+    $total = $written.Length
+    $others = @((New-Object System.IO.DirectoryInfo ($Folder)).GetFiles($Prefix + '-*.json') |
+            Where-Object { $_.FullName -ne $written.FullName } |
+            Sort-Object -Property @{ Expression = 'LastWriteTimeUtc'; Descending = $true }, @{ Expression = 'Name'; Descending = $true })
+    foreach ($file in $others) {
+        if ($kept -lt $Keep -and ($total + $file.Length) -le $MaxBytes) {
+            $kept++
+            $total += $file.Length
+        }
+        else {
+            try { $file.Delete() } catch { $null = $_ }
+        }
+    }
+    $path
+}
+# endregion shared host helpers
+
+function GetNymiNesHostName {
+    # The host part of the NES URL ($null without one).
+    param([string] $NesUri)
+    if (-not $NesUri) { return $null }
+    $text = $NesUri.Trim()
+    if ($text -notmatch '^[A-Za-z][A-Za-z0-9+.-]*://') { $text = 'https://' + $text }
+    $uri = $null
+    if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) { return $uri.DnsSafeHost }
+    $null
+}
+
+function WaitNymiNetwork {
+    # Polls every 5 s until an interface is up and, with a host name, the
+    # host resolves; at most $Seconds (+0.5 s for the last lookup).
+    param([int] $Seconds, [string] $HostName)
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $result = [ordered]@{
+        state = 'skipped'; waited_ms = 0; attempts = 0; limit_sec = $Seconds
+        network_available = $null; host = $HostName; dns = 'not_checked'; addresses = [string[]]@(); detail = $null
+    }
+    if ($Seconds -le 0) {
+        $result['detail'] = 'NetworkWaitSec is 0: the diagnosis starts at once.'
+        return $result
+    }
+    $limitMs = [long]$Seconds * 1000
+    while ($true) {
+        $result['attempts']++
+        $available = $false
+        try { $available = [System.Net.NetworkInformation.NetworkInterface]::GetIsNetworkAvailable() }
+        catch { $result['detail'] = 'The network state could not be read: ' + $_.Exception.Message }
+        $result['network_available'] = $available
+        $resolved = $true
+        if ($available -and $HostName) {
+            $resolved = $false
+            $budget = [int][math]::Max(500, [math]::Min(5000, $limitMs - $clock.ElapsedMilliseconds))
+            try {
+                $lookup = [System.Net.Dns]::BeginGetHostAddresses($HostName, $null, $null)
+                if ($lookup.AsyncWaitHandle.WaitOne($budget)) {
+                    $addresses = @([System.Net.Dns]::EndGetHostAddresses($lookup))
+                    if ($addresses.Count -gt 0) {
+                        $resolved = $true
+                        $result['dns'] = 'resolved'
+                        $result['addresses'] = [string[]]@($addresses | ForEach-Object { $_.ToString() })
+                    }
+                    else { $result['dns'] = 'no_addresses' }
+                }
+                else { $result['dns'] = 'timeout' }
+            }
+            catch {
+                $result['dns'] = 'failed'
+                $e = $_.Exception
+                while ($e.InnerException) { $e = $e.InnerException }
+                $result['detail'] = "$HostName did not resolve: $($e.Message)"
+            }
+        }
+        if ($available -and $resolved) {
+            $result['state'] = 'ready'
+            $result['detail'] = $null
+            break
+        }
+        $left = $limitMs - $clock.ElapsedMilliseconds
+        if ($left -le 0) {
+            $result['state'] = 'timeout'
+            if (-not $available) { $result['detail'] = 'No network interface was up.' }
+            elseif (-not $result['detail']) { $result['detail'] = "$HostName did not resolve ($($result['dns']))." }
+            break
+        }
+        Start-Sleep -Milliseconds ([int][math]::Min(5000, $left))
+    }
+    $result['waited_ms'] = $clock.ElapsedMilliseconds
+    $result
+}
+
+function TestNymiHostAdministrator {
+    try {
+        $principal = New-Object System.Security.Principal.WindowsPrincipal ([System.Security.Principal.WindowsIdentity]::GetCurrent())
+        return $principal.IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)
+    }
+    catch { return $false }
+}
+
+function WriteNymiEventLogEntry {
+    # One Application log event per run: 1000 OK, 1001 ISSUE, 1002 ERROR.
+    param([string] $Source, [string] $Status, [string] $Message)
+    $ids = @{ OK = 1000; ISSUE = 1001; ERROR = 1002 }
+    $id = 1002
+    if ($ids.ContainsKey($Status)) { $id = $ids[$Status] }
+    $result = [ordered]@{ state = 'not_applicable'; log = 'Application'; source = $null; event_id = $id; entry_type = $null; source_created = $false; fallback = $null; detail = $null }
+    if (-not (TestNymiHostWindows)) {
+        $result['detail'] = 'Needs Windows: the Application event log.'
+        return $result
+    }
+    if (-not $Source) {
+        $result['state'] = 'skipped'
+        $result['detail'] = 'EventSource is empty: no event written.'
+        return $result
+    }
+    $type = [System.Diagnostics.EventLogEntryType]::Warning
+    if ($Status -eq 'OK') { $type = [System.Diagnostics.EventLogEntryType]::Information }
+    elseif ($Status -eq 'ISSUE') { $type = [System.Diagnostics.EventLogEntryType]::Error }
+    $result['entry_type'] = [string]$type
+    if ($Message.Length -gt 30000) { $Message = $Message.Substring(0, 30000) }
+
+    # SourceExists reads every log's registration; without the right to
+    # read the Security log's it throws, and the write below tells.
+    $registered = $null
+    try { $registered = [System.Diagnostics.EventLog]::SourceExists($Source) } catch { $registered = $null }
+    $why = $null
+    if ($registered -eq $false) {
+        if (TestNymiHostAdministrator) {
+            try {
+                [System.Diagnostics.EventLog]::CreateEventSource($Source, 'Application')
+                $result['source_created'] = $true
+                $registered = $true
+            }
+            catch { $why = "the source '$Source' could not be registered: $($_.Exception.Message)" }
+        }
+        else { $why = "the source '$Source' is not registered and registering it needs an administrator (SYSTEM at startup)" }
+    }
+    if ($registered -ne $false) {
+        try {
+            try { $result['log'] = [System.Diagnostics.EventLog]::LogNameFromSourceName($Source, '.') } catch { $null = $_ }
+            [System.Diagnostics.EventLog]::WriteEntry($Source, $Message, $type, $id)
+            $result['state'] = 'written'
+            $result['source'] = $Source
+            return $result
+        }
+        catch { $why = "writing with the source '$Source' failed: $($_.Exception.Message)" }
+    }
+
+    # Fallback: the source Windows Script Host registers for scripts'
+    # events, never another product's (its monitoring keys on its ids).
+    try {
+        $key = [Microsoft.Win32.Registry]::LocalMachine.OpenSubKey('SYSTEM\CurrentControlSet\Services\EventLog\Application\WSH')
+        if (-not $key) { throw 'the WSH source is not registered either' }
+        $key.Close()
+        [System.Diagnostics.EventLog]::WriteEntry('WSH', ("NymiDiag ($why):`r`n" + $Message), $type, $id)
+        $result['state'] = 'written'
+        $result['log'] = 'Application'
+        $result['source'] = 'WSH'
+        $result['fallback'] = 'WSH'
+        $result['detail'] = "Written with the WSH source because $why."
+    }
+    catch {
+        $result['state'] = 'failed'
+        $result['detail'] = "No event written: $why; the WSH fallback failed too: $($_.Exception.Message)"
+    }
+    $result
+}
+
+function GetNymiEventMessage {
+    # Status line, what was found and what to do, for the event.
+    param([string] $Line, [object] $Diagnosis, [object] $ErrorInfo, [string] $Folder)
+    $text = New-Object System.Text.StringBuilder
+    [void]$text.AppendLine($Line).AppendLine()
+    if ($Diagnosis) {
+        [void]$text.AppendLine([string](GetNymiHostProperty $Diagnosis 'Title'))
+        [void]$text.AppendLine([string](GetNymiHostProperty $Diagnosis 'Summary')).AppendLine()
+        $steps = @(GetNymiHostProperty $Diagnosis 'NextSteps')
+        if ($steps.Count -gt 0) {
+            [void]$text.AppendLine('Next steps:')
+            foreach ($step in $steps) {
+                if (-not $step) { continue }
+                $values = @(foreach ($name in 'Order', 'Step', 'RunOn', 'Action', 'Command') { GetNymiHostProperty $step $name })
+                [void]$text.AppendLine(('{0}. {1} ({2}): {3}' -f $values[0], $values[1], $values[2], $values[3]))
+                if ($values[4]) { [void]$text.AppendLine('   ' + $values[4]) }
+            }
+            [void]$text.AppendLine()
+        }
+    }
+    elseif ($ErrorInfo) {
+        [void]$text.AppendLine(('The check could not run ({0}): {1}' -f $ErrorInfo['code'], $ErrorInfo['detail']))
+        switch ($ErrorInfo['code']) {
+            'MODULE_NOT_FOUND' { [void]$text.AppendLine('Next step: copy the NymiDiag module folder to %ProgramFiles%\WindowsPowerShell\Modules\NymiDiag\<version>\, or set -ModulePath in this script.') }
+            'MODULE_LOAD_FAILED' { [void]$text.AppendLine('Next step: run Import-Module <path>\NymiDiag.psd1 in the same PowerShell (32- or 64-bit) to see the whole error; reinstall the module if a file is missing.') }
+            default { [void]$text.AppendLine('Next step: run Invoke-NymiDiagnosis -Verbose elevated on this terminal to see the whole error.') }
+        }
+        [void]$text.AppendLine()
+    }
+    [void]$text.Append('Report: ' + [System.IO.Path]::Combine($Folder, 'startup-*.json') + ' (newest).')
+    $text.ToString()
+}
+
+$started = [datetime]::UtcNow
+$line = $null
+$diagnosis = $null
+$diagnosisJson = $null
+$warnings = New-Object System.Collections.Generic.List[string]
+$document = $null
+$savedProgress = $global:ProgressPreference
+try {
+    $global:ProgressPreference = 'SilentlyContinue'
+    $settings = [ordered]@{
+        nes_uri = $NesUri
+        ksp_path = [string[]]@($KspPath)
+        log_path = [string[]]@($LogPath)
+        module_path = $ModulePath
+        network_wait_sec = [math]::Min(180, [math]::Max(0, $NetworkWaitSec))
+        timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
+        report_folder = ResolveNymiReportFolder $ReportFolder
+        event_source = $EventSource
+        keep_reports = [math]::Max(1, $KeepReports)
+        max_report_mb = [math]::Max(1, $MaxReportMB)
+        trusted_root_path = $TrustedRootPath
+        exit_with_status = [bool]$ExitWithStatus
+    }
+    $document = NewNymiRunDocument -Kind 'nymidiag.startup_check' -Script 'Invoke-NymiStartupCheck.ps1' -Started $started -Settings $settings
+    $document['network'] = WaitNymiNetwork -Seconds $settings['network_wait_sec'] -HostName (GetNymiNesHostName $NesUri)
+    $document['event_log'] = $null
+    $import = ImportNymiDiagModule -Path $ModulePath
+    $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($import.Module) { [string]$import.Module.Version } else { $null }) }
+    if ($import.Code) {
+        $document['error'] = [ordered]@{ code = $import.Code; detail = $import.Detail }
+        $line = NewNymiErrorLine -Code $import.Code -NesUri $NesUri -Detail $import.Detail
+    }
+    else {
+        try {
+            $diagnosis = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
+            $diagnosisJson = [string]$diagnosis.Json
+            $line = LimitNymiLine ([string]$diagnosis.StatusLine)
+        }
+        catch {
+            $diagnosis = $null
+            $document['error'] = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message }
+            $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri $NesUri -Detail $_.Exception.Message
+        }
+    }
+}
+catch {
+    $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=' + [regex]::Replace([string]$_.Exception.Message, '[^\x21-\x7E]+', '_')
+}
+finally {
+    $global:ProgressPreference = $savedProgress
+}
+if (-not $line) { $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=no_status_line' }
+if ($line.Length -gt 2048) { $line = $line.Substring(0, 2048) }
+
+$status = 'ERROR'
+if ($line -match '^STATUS=([A-Z]+) ') { $status = $Matches[1] }
+$exitCode = 0
+if ($ExitWithStatus) {
+    if ($status -eq 'ISSUE') { $exitCode = 1 }
+    elseif ($status -ne 'OK') { $exitCode = 2 }
+}
+
+if ($document) {
+    try {
+        $message = GetNymiEventMessage -Line $line -Diagnosis $diagnosis -ErrorInfo $document['error'] -Folder $document['settings']['report_folder']
+        $document['event_log'] = WriteNymiEventLogEntry -Source $EventSource -Status $status -Message $message
+    }
+    catch {
+        $document['event_log'] = [ordered]@{ state = 'failed'; detail = $_.Exception.Message }
+    }
+    try {
+        $document['status_line'] = $line
+        $document['exit_code'] = $exitCode
+        $document['warnings'] = [string[]]$warnings.ToArray()
+        $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
+        $null = WriteNymiRunReport -Document $document -DiagnosisJson $diagnosisJson -Folder $document['settings']['report_folder'] -Prefix 'startup' -Keep $document['settings']['keep_reports'] -MaxBytes ([long]$document['settings']['max_report_mb'] * 1MB)
+    }
+    catch { $null = $_ }
+}
+
+[System.Console]::Out.WriteLine($line)
+exit $exitCode

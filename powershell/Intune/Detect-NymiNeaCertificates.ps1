@@ -1,0 +1,423 @@
+<#
+.SYNOPSIS
+Intune Remediations detection script: whether this terminal lacks the NEA
+certificates the Nymi Enterprise Server (NES) issues, and why, in one line.
+
+.DESCRIPTION
+Imports the NymiDiag module (deployed separately, for example to
+%ProgramFiles%\WindowsPowerShell\Modules\NymiDiag\<version>\) by absolute
+path, runs Invoke-NymiDiagnosis, writes the whole result to
+<ReportFolder>\diagnosis-<yyyyMMdd-HHmmss>.json (UTC time; the newest
+-KeepReports files are kept) and prints exactly one line, the line the
+Intune portal shows:
+
+  STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=nes.corp.example:443 stage=tcp finding=NES_TCP_TIMEOUT ...
+
+Exit code 1 only when STATUS=ISSUE (Intune then runs the remediation
+script). When the module is missing, cannot be imported or the diagnosis
+fails, the line is
+
+  STATUS=ERROR code=<MODULE_NOT_FOUND|MODULE_LOAD_FAILED|DIAGNOSIS_FAILED> ksp=?/20 nes=<host:port|none> stage=none detail=<reason>
+
+and the exit code is 0 ("could not check" is not an issue), or 1 with
+-FailOnError. Nothing is written to stderr and nothing on the machine is
+changed apart from the report folder.
+
+Intune passes no parameters: edit the defaults in the param block below.
+Worst case run time, T = -TimeoutSec (at most 60): 5 T + 18.5 s, 118.5 s
+with the default 20 (import 5 s, key store and logs 10 s, NES probe T + 2 s,
+and on Windows, only when NES answered, the request with the Windows
+identity T and the chain engine 3 T; Invoke-NymiStartupCheck.ps1 has the
+table). Typically a few seconds.
+
+.PARAMETER NesUri
+NES URL as configured for the Evidian client (https://nes.corp.example/nes;
+a bare host name means https://<host>/nes). Default '': the URL found in the
+Nymi and Evidian logs.
+
+.PARAMETER KspPath
+Key store (ksp) or NSL folders to count instead of the default location in
+the LocalSystem profile.
+
+.PARAMETER LogPath
+Log files or folders to scan instead of the usual Nymi and Evidian places.
+
+.PARAMETER ModulePath
+NymiDiag.psd1, or a folder holding it directly or in version subfolders.
+Default '': NymiDiag under Program Files\WindowsPowerShell\Modules (and
+Program Files\PowerShell\Modules) in both the 64-bit and the 32-bit Program
+Files, highest version first.
+
+.PARAMETER TimeoutSec
+Deadline of the NES probe and of each Windows network check, 1 to 60
+seconds. Default 20.
+
+.PARAMETER ReportFolder
+Folder of the JSON reports. Default %ProgramData%\NymiDiag (elsewhere than
+Windows: <temp>/NymiDiag).
+
+.PARAMETER KeepReports
+How many diagnosis-*.json files to keep, newest first. Default 10.
+
+.PARAMETER MaxReportMB
+Size cap of the kept diagnosis-*.json files together, in MB; the newest
+report is always kept. Default 20.
+
+.PARAMETER TrustedRootPath
+PEM or DER file of CA certificates the NES certificate should chain to, in
+addition to the platform's roots. Default '': none.
+
+.PARAMETER FailOnError
+Exit 1 also when the line says STATUS=ERROR (the check could not run), so
+that Intune runs the remediation and lists the device as "with issues".
+
+.EXAMPLE
+powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\Detect-NymiNeaCertificates.ps1 -NesUri https://nes.corp.example/nes
+
+What Intune runs (without the parameters); prints the status line.
+
+.OUTPUTS
+One line of text on stdout; exit code 0 or 1.
+#>
+[CmdletBinding()]
+param(
+    [string] $NesUri = '',
+    [string[]] $KspPath = @(),
+    [string[]] $LogPath = @(),
+    [string] $ModulePath = '',
+    [int] $TimeoutSec = 20,
+    [string] $ReportFolder = "$env:ProgramData\NymiDiag",
+    [int] $KeepReports = 10,
+    [int] $MaxReportMB = 20,
+    [string] $TrustedRootPath = '',
+    [switch] $FailOnError
+)
+
+# Nothing may reach stderr or wait for an answer: errors are caught below,
+# the other streams are silenced.
+$ErrorActionPreference = 'Stop'
+$WarningPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+$ProgressPreference = 'SilentlyContinue'
+$ConfirmPreference = 'None'
+Set-StrictMode -Version 3.0
+
+# region shared host helpers
+# This region is the same, byte for byte, in Detect-NymiNeaCertificates.ps1,
+# Remediate-NymiNeaCertificates.ps1 and Invoke-NymiStartupCheck.ps1 (the
+# tests compare them). It holds only what must work before or without the
+# module: finding and importing it, the ERROR line and the report file.
+
+function TestNymiHostWindows {
+    [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
+}
+
+function ResolveNymiReportFolder {
+    # -ReportFolder as a full path. The default names %ProgramData%, which
+    # only Windows has; elsewhere it becomes <temp>/NymiDiag.
+    param([string] $Folder)
+    if (-not $Folder -or (-not $env:ProgramData -and $Folder -eq '\NymiDiag')) {
+        $Folder = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag')
+    }
+    $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Folder)
+}
+
+function GetNymiHostProperty {
+    # A property of $Object, or $null when it has none (strict mode safe).
+    param([object] $Object, [string] $Name)
+    if ($null -eq $Object) { return $null }
+    if ($Object -is [System.Collections.IDictionary]) {
+        if ($Object.Contains($Name)) { return $Object[$Name] }
+        return $null
+    }
+    $property = $Object.PSObject.Properties[$Name]
+    if ($property) { return $property.Value }
+    $null
+}
+
+function FindNymiDiagManifest {
+    # The NymiDiag.psd1 to import. -ModulePath as given: a manifest file, or
+    # a folder holding NymiDiag.psd1 or <version>\NymiDiag.psd1. Without it,
+    # the all-users module folders of Windows PowerShell and PowerShell 7 in
+    # every Program Files view, so that 32-bit and 64-bit hosts find the
+    # same install. The highest version wins; on a tie, the first folder.
+    param([string] $Path)
+    $roots = New-Object System.Collections.Generic.List[string]
+    if ($Path) {
+        $full = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+        if ([System.IO.File]::Exists($full)) { return [System.IO.Path]::GetFullPath($full) }
+        $roots.Add($full)
+    }
+    else {
+        foreach ($base in @($env:ProgramFiles, ${env:ProgramW6432}, ${env:ProgramFiles(x86)})) {
+            if (-not $base) { continue }
+            foreach ($edition in 'WindowsPowerShell', 'PowerShell') {
+                $candidate = [System.IO.Path]::Combine($base, $edition, 'Modules', 'NymiDiag')
+                if (-not $roots.Contains($candidate)) { $roots.Add($candidate) }
+            }
+        }
+    }
+    $best = $null
+    $bestVersion = $null
+    foreach ($root in $roots) {
+        if (-not [System.IO.Directory]::Exists($root)) { continue }
+        $found = New-Object System.Collections.Generic.List[object]
+        $direct = [System.IO.Path]::Combine($root, 'NymiDiag.psd1')
+        if ([System.IO.File]::Exists($direct)) {
+            $version = New-Object System.Version (0, 0)
+            $declared = [regex]::Match([System.IO.File]::ReadAllText($direct), 'ModuleVersion\s*=\s*[''"]([0-9.]+)[''"]')
+            if ($declared.Success) { $null = [version]::TryParse($declared.Groups[1].Value, [ref]$version) }
+            $found.Add(@($version, $direct))
+        }
+        foreach ($folder in [System.IO.Directory]::GetDirectories($root)) {
+            $version = $null
+            if (-not [version]::TryParse([System.IO.Path]::GetFileName($folder), [ref]$version)) { continue }
+            $manifest = [System.IO.Path]::Combine($folder, 'NymiDiag.psd1')
+            if ([System.IO.File]::Exists($manifest)) { $found.Add(@($version, $manifest)) }
+        }
+        foreach ($pair in $found) {
+            if ($null -eq $bestVersion -or $pair[0] -gt $bestVersion) {
+                $best = $pair[1]
+                $bestVersion = $pair[0]
+            }
+        }
+    }
+    if ($best) { return [System.IO.Path]::GetFullPath($best) }
+    $null
+}
+
+function ImportNymiDiagModule {
+    # Imports NymiDiag by absolute path. Returns @{ Code; Detail; Manifest;
+    # Module }; Code is $null on success, else MODULE_NOT_FOUND or
+    # MODULE_LOAD_FAILED.
+    param([string] $Path)
+    $result = @{ Code = $null; Detail = $null; Manifest = $null; Module = $null }
+    $manifest = FindNymiDiagManifest -Path $Path
+    if (-not $manifest) {
+        $result.Code = 'MODULE_NOT_FOUND'
+        if ($Path) { $result.Detail = "no NymiDiag module at $Path" }
+        else { $result.Detail = 'no NymiDiag module under Program Files\WindowsPowerShell\Modules or Program Files\PowerShell\Modules' }
+        return $result
+    }
+    $result.Manifest = $manifest
+    try {
+        $imported = @(Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -Verbose:$false 3>$null 4>$null 5>$null 6>$null)
+    }
+    catch {
+        $result.Code = 'MODULE_LOAD_FAILED'
+        $result.Detail = $_.Exception.Message
+        return $result
+    }
+    $module = $null
+    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag') { $module = $m } }
+    if (-not $module -or -not $module.ExportedCommands.ContainsKey('Invoke-NymiDiagnosis')) {
+        $result.Code = 'MODULE_LOAD_FAILED'
+        $result.Detail = "$manifest does not export Invoke-NymiDiagnosis: install a newer NymiDiag"
+        return $result
+    }
+    $result.Module = $module
+    $result
+}
+
+function ConvertToNymiLineWord {
+    # One space-free printable-ASCII word for the status line.
+    param([string] $Text, [int] $Max = 300)
+    if (-not $Text) { return '_' }
+    $word = [regex]::Replace($Text.Trim(), '[^\x21-\x7E]+', '_')
+    if (-not $word) { return '_' }
+    if ($word.Length -gt $Max) { $word = $word.Substring(0, $Max) }
+    $word
+}
+
+function LimitNymiLine {
+    # Intune keeps at most 2,048 characters of the last line.
+    param([string] $Line, [string] $Suffix = '')
+    $max = 2048 - $Suffix.Length
+    if ($Line.Length -gt $max) { $Line = $Line.Substring(0, $max) }
+    $Line + $Suffix
+}
+
+function GetNymiNesTarget {
+    # host:port of the NES URL for the ERROR line, 'none' without one.
+    param([string] $NesUri)
+    if (-not $NesUri) { return 'none' }
+    $text = $NesUri.Trim()
+    if ($text -notmatch '^[A-Za-z][A-Za-z0-9+.-]*://') { $text = 'https://' + $text }
+    $uri = $null
+    if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) {
+        return ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port)
+    }
+    ConvertToNymiLineWord $NesUri
+}
+
+function NewNymiErrorLine {
+    param([string] $Code, [string] $NesUri, [string] $Detail)
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f $Code, (GetNymiNesTarget $NesUri), (ConvertToNymiLineWord $Detail))
+}
+
+function InvokeNymiHostDiagnosis {
+    # Invoke-NymiDiagnosis with the script's settings. Non-terminating errors
+    # go to $Warnings, never to stderr; throws when no diagnosis came back.
+    param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
+    $arguments = @{
+        TimeoutSec = [int]$Settings['timeout_sec']
+        ErrorAction = 'Continue'
+        WarningAction = 'SilentlyContinue'
+        InformationAction = 'SilentlyContinue'
+        Verbose = $false
+    }
+    if ($Settings['nes_uri']) { $arguments['NesUri'] = [string]$Settings['nes_uri'] }
+    if (@($Settings['ksp_path']).Count -gt 0) { $arguments['KspPath'] = [string[]]@($Settings['ksp_path']) }
+    if (@($Settings['log_path']).Count -gt 0) { $arguments['LogPath'] = [string[]]@($Settings['log_path']) }
+    if ($Settings['trusted_root_path']) { $arguments['TrustedRootPath'] = [string]$Settings['trusted_root_path'] }
+    $failures = $null
+    $output = @(Invoke-NymiDiagnosis @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
+    foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
+    $diagnosis = $null
+    foreach ($item in $output) { if (GetNymiHostProperty $item 'StatusLine') { $diagnosis = $item } }
+    if (-not $diagnosis) {
+        $reason = 'Invoke-NymiDiagnosis returned no diagnosis'
+        if ($Warnings.Count -gt 0) { $reason = $Warnings[0] }
+        throw $reason
+    }
+    $diagnosis
+}
+
+function NewNymiRunDocument {
+    # The report file's common part; the diagnosis JSON is added unchanged.
+    param([string] $Kind, [string] $Script, [datetime] $Started, [System.Collections.IDictionary] $Settings)
+    [ordered]@{
+        kind = $Kind
+        script = $Script
+        started_utc = $Started.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [System.Globalization.CultureInfo]::InvariantCulture)
+        duration_ms = 0
+        computer = [System.Environment]::MachineName
+        account = [System.Environment]::UserName
+        powershell = ('{0} {1} {2}-bit' -f $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, ([IntPtr]::Size * 8))
+        settings = $Settings
+        module = $null
+        status_line = $null
+        exit_code = 0
+        error = $null
+        warnings = @()
+    }
+}
+
+function WriteNymiRunReport {
+    # Writes $Document to <Folder>/<Prefix>-<yyyyMMdd-HHmmss>.json (UTC) with
+    # the diagnosis JSON embedded as it came from the library, through a
+    # temporary file so that a reader never sees half of it. Then keeps the
+    # newest $Keep files of that prefix, at most $MaxBytes together (the new
+    # one always stays). Returns the path.
+    param(
+        [System.Collections.IDictionary] $Document,
+        [string] $DiagnosisJson,
+        [string] $Folder,
+        [string] $Prefix,
+        [int] $Keep,
+        [long] $MaxBytes
+    )
+    $info = [System.IO.Directory]::CreateDirectory($Folder)
+    # Users may create folders under ProgramData: never follow a link
+    # planted there to write or delete somewhere else as SYSTEM.
+    if ($info.Attributes -band [System.IO.FileAttributes]::ReparsePoint) { throw "$Folder is a link; no report written" }
+    $marker = 'nymidiag-diagnosis-' + [guid]::NewGuid().ToString('N')
+    $Document['diagnosis'] = $marker
+    $text = ConvertTo-Json -InputObject $Document -Depth 12
+    $embedded = 'null'
+    if ($DiagnosisJson) { $embedded = $DiagnosisJson.Trim() }
+    $text = $text.Replace('"' + $marker + '"', $embedded)
+    $stamp = [datetime]::UtcNow.ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
+    $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}.json' -f $Prefix, $stamp))
+    for ($n = 1; [System.IO.File]::Exists($path); $n++) {
+        $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}-{2}.json' -f $Prefix, $stamp, $n))
+    }
+    $temporary = $path + '.partial'
+    [System.IO.File]::WriteAllText($temporary, $text, (New-Object System.Text.UTF8Encoding ($false)))
+    [System.IO.File]::Move($temporary, $path)
+
+    $written = New-Object System.IO.FileInfo ($path)
+    $kept = 1
+    $total = $written.Length
+    $others = @((New-Object System.IO.DirectoryInfo ($Folder)).GetFiles($Prefix + '-*.json') |
+            Where-Object { $_.FullName -ne $written.FullName } |
+            Sort-Object -Property @{ Expression = 'LastWriteTimeUtc'; Descending = $true }, @{ Expression = 'Name'; Descending = $true })
+    foreach ($file in $others) {
+        if ($kept -lt $Keep -and ($total + $file.Length) -le $MaxBytes) {
+            $kept++
+            $total += $file.Length
+        }
+        else {
+            try { $file.Delete() } catch { $null = $_ }
+        }
+    }
+    $path
+}
+# endregion shared host helpers
+
+$started = [datetime]::UtcNow
+$line = $null
+$diagnosisJson = $null
+$warnings = New-Object System.Collections.Generic.List[string]
+$document = $null
+$savedProgress = $global:ProgressPreference
+try {
+    $global:ProgressPreference = 'SilentlyContinue'
+    $settings = [ordered]@{
+        nes_uri = $NesUri
+        ksp_path = [string[]]@($KspPath)
+        log_path = [string[]]@($LogPath)
+        module_path = $ModulePath
+        timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
+        report_folder = ResolveNymiReportFolder $ReportFolder
+        keep_reports = [math]::Max(1, $KeepReports)
+        max_report_mb = [math]::Max(1, $MaxReportMB)
+        trusted_root_path = $TrustedRootPath
+        fail_on_error = [bool]$FailOnError
+    }
+    $document = NewNymiRunDocument -Kind 'nymidiag.detection' -Script 'Detect-NymiNeaCertificates.ps1' -Started $started -Settings $settings
+    $import = ImportNymiDiagModule -Path $ModulePath
+    $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($import.Module) { [string]$import.Module.Version } else { $null }) }
+    if ($import.Code) {
+        $document['error'] = [ordered]@{ code = $import.Code; detail = $import.Detail }
+        $line = NewNymiErrorLine -Code $import.Code -NesUri $NesUri -Detail $import.Detail
+    }
+    else {
+        try {
+            $diagnosis = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
+            $diagnosisJson = [string]$diagnosis.Json
+            $line = LimitNymiLine ([string]$diagnosis.StatusLine)
+        }
+        catch {
+            $document['error'] = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message }
+            $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri $NesUri -Detail $_.Exception.Message
+        }
+    }
+}
+catch {
+    $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=' + [regex]::Replace([string]$_.Exception.Message, '[^\x21-\x7E]+', '_')
+}
+finally {
+    $global:ProgressPreference = $savedProgress
+}
+if (-not $line) { $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=no_status_line' }
+if ($line.Length -gt 2048) { $line = $line.Substring(0, 2048) }
+
+$exitCode = 0
+if ($line.StartsWith('STATUS=ISSUE ')) { $exitCode = 1 }
+elseif ($line.StartsWith('STATUS=ERROR ') -and $FailOnError) { $exitCode = 1 }
+
+if ($document) {
+    try {
+        $document['status_line'] = $line
+        $document['exit_code'] = $exitCode
+        $document['warnings'] = [string[]]$warnings.ToArray()
+        $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
+        $null = WriteNymiRunReport -Document $document -DiagnosisJson $diagnosisJson -Folder $document['settings']['report_folder'] -Prefix 'diagnosis' -Keep $document['settings']['keep_reports'] -MaxBytes ([long]$document['settings']['max_report_mb'] * 1MB)
+    }
+    catch { $null = $_ }
+}
+
+[System.Console]::Out.WriteLine($line)
+exit $exitCode

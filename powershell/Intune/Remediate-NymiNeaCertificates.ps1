@@ -1,0 +1,552 @@
+<#
+.SYNOPSIS
+Intune Remediations remediation script: restarts what makes the NEA fetch
+its certificates from the Nymi Enterprise Server (NES) when that can help,
+then checks again and says the outcome in one line.
+
+.DESCRIPTION
+Imports the NymiDiag module by absolute path (as the detection script
+does), calls Repair-NymiNeaCertificate without prompting (it restarts the
+EAM Security Service only when NES is reachable and the key stores are
+incomplete, and waits up to -WaitSec for the certificates), then runs
+Invoke-NymiDiagnosis again and prints one line: the diagnosis' status line
+followed by what the repair did, for example
+
+  STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none ... repair=restarted before=8/20 after=20/20
+  STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 ... repair=none reason=NES_unreachable
+
+repair= is restarted, none, whatif or failed; reason= is NES_unreachable
+(nothing restarted: a restart cannot fetch certificates then),
+certificates_complete (nothing to do), no_NES_URL (no -NesUri and none in
+the logs), still_incomplete (restarted, but the stores did not fill within
+-WaitSec) or, when the repair failed, its reason in one word. The repair's
+whole result is in the report file.
+
+Repair-NymiNeaCertificate needs the NES URL: without -NesUri, a first
+diagnosis finds it in the Nymi and Evidian logs.
+
+Exit code 0 when the final diagnosis is STATUS=OK, 1 otherwise: Intune
+reads a remediation's exit code as success or failure, so a remediation
+that could not run (STATUS=ERROR code=MODULE_NOT_FOUND, MODULE_LOAD_FAILED,
+REPAIR_UNAVAILABLE, DIAGNOSIS_FAILED) is a failure too. The repair result
+and the diagnosis are written to
+<ReportFolder>\remediation-<yyyyMMdd-HHmmss>.json (UTC). Nothing is written
+to stderr.
+
+Intune passes no parameters: edit the defaults in the param block below,
+the same way as in Detect-NymiNeaCertificates.ps1. Worst case run time:
+-WaitSec + 11 T + 165 s with T = -TimeoutSec (at most 60): the diagnosis
+that finds the URL when -NesUri is empty (5 T + 18.5 s), the repair (NES
+test T + 2 s, service stop and start at most 60 s each, -WaitSec plus the
+last count, about 5 s) and the final diagnosis (5 T + 18.5 s). Defaults:
+120 + 220 + 165 = 505 s; typically -WaitSec plus a few seconds after a
+restart, and a few seconds when nothing is restarted.
+
+.PARAMETER NesUri
+NES URL as configured for the Evidian client. Default '': the URL found in
+the Nymi and Evidian logs.
+
+.PARAMETER KspPath
+Key store (ksp) or NSL folders instead of the default location in the
+LocalSystem profile.
+
+.PARAMETER LogPath
+Log files or folders to scan instead of the usual Nymi and Evidian places.
+
+.PARAMETER ModulePath
+NymiDiag.psd1, or a folder holding it directly or in version subfolders.
+Default '': NymiDiag under Program Files\WindowsPowerShell\Modules (and
+Program Files\PowerShell\Modules) in both Program Files views.
+
+.PARAMETER TimeoutSec
+Deadline of the NES probe and of each network check, 1 to 60 seconds.
+Default 20.
+
+.PARAMETER WaitSec
+How long the repair waits for the certificates after a restart, 0 to 600
+seconds. Default 120.
+
+.PARAMETER ServiceDisplayName
+Display name pattern of the service to restart, when it differs from the
+repair's default (a localized or rebranded EAM Security Service). Default
+'': the repair's own.
+
+.PARAMETER ReportFolder
+Folder of the JSON reports. Default %ProgramData%\NymiDiag (elsewhere than
+Windows: <temp>/NymiDiag).
+
+.PARAMETER KeepReports
+How many remediation-*.json files to keep, newest first. Default 10.
+
+.PARAMETER MaxReportMB
+Size cap of the kept remediation-*.json files together, in MB. Default 20.
+
+.PARAMETER TrustedRootPath
+PEM or DER file of CA certificates the NES certificate should chain to, in
+addition to the platform's roots. Default '': none.
+
+.EXAMPLE
+powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\Remediate-NymiNeaCertificates.ps1 -NesUri https://nes.corp.example/nes
+
+What Intune runs (without the parameters) after the detection script
+exited 1.
+
+.OUTPUTS
+One line of text on stdout; exit code 0 or 1.
+#>
+[CmdletBinding()]
+param(
+    [string] $NesUri = '',
+    [string[]] $KspPath = @(),
+    [string[]] $LogPath = @(),
+    [string] $ModulePath = '',
+    [int] $TimeoutSec = 20,
+    [int] $WaitSec = 120,
+    [string] $ServiceDisplayName = '',
+    [string] $ReportFolder = "$env:ProgramData\NymiDiag",
+    [int] $KeepReports = 10,
+    [int] $MaxReportMB = 20,
+    [string] $TrustedRootPath = ''
+)
+
+# Nothing may reach stderr or wait for an answer: errors are caught below,
+# the other streams are silenced.
+$ErrorActionPreference = 'Stop'
+$WarningPreference = 'SilentlyContinue'
+$VerbosePreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
+$ProgressPreference = 'SilentlyContinue'
+$ConfirmPreference = 'None'
+Set-StrictMode -Version 3.0
+
+# region shared host helpers
+# This region is the same, byte for byte, in Detect-NymiNeaCertificates.ps1,
+# Remediate-NymiNeaCertificates.ps1 and Invoke-NymiStartupCheck.ps1 (the
+# tests compare them). It holds only what must work before or without the
+# module: finding and importing it, the ERROR line and the report file.
+
+function TestNymiHostWindows {
+    [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
+}
+
+function ResolveNymiReportFolder {
+    # -ReportFolder as a full path. The default names %ProgramData%, which
+    # only Windows has; elsewhere it becomes <temp>/NymiDiag.
+    param([string] $Folder)
+    if (-not $Folder -or (-not $env:ProgramData -and $Folder -eq '\NymiDiag')) {
+        $Folder = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag')
+    }
+    $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Folder)
+}
+
+function GetNymiHostProperty {
+    # A property of $Object, or $null when it has none (strict mode safe).
+    param([object] $Object, [string] $Name)
+    if ($null -eq $Object) { return $null }
+    if ($Object -is [System.Collections.IDictionary]) {
+        if ($Object.Contains($Name)) { return $Object[$Name] }
+        return $null
+    }
+    $property = $Object.PSObject.Properties[$Name]
+    if ($property) { return $property.Value }
+    $null
+}
+
+function FindNymiDiagManifest {
+    # The NymiDiag.psd1 to import. -ModulePath as given: a manifest file, or
+    # a folder holding NymiDiag.psd1 or <version>\NymiDiag.psd1. Without it,
+    # the all-users module folders of Windows PowerShell and PowerShell 7 in
+    # every Program Files view, so that 32-bit and 64-bit hosts find the
+    # same install. The highest version wins; on a tie, the first folder.
+    param([string] $Path)
+    $roots = New-Object System.Collections.Generic.List[string]
+    if ($Path) {
+        $full = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+        if ([System.IO.File]::Exists($full)) { return [System.IO.Path]::GetFullPath($full) }
+        $roots.Add($full)
+    }
+    else {
+        foreach ($base in @($env:ProgramFiles, ${env:ProgramW6432}, ${env:ProgramFiles(x86)})) {
+            if (-not $base) { continue }
+            foreach ($edition in 'WindowsPowerShell', 'PowerShell') {
+                $candidate = [System.IO.Path]::Combine($base, $edition, 'Modules', 'NymiDiag')
+                if (-not $roots.Contains($candidate)) { $roots.Add($candidate) }
+            }
+        }
+    }
+    $best = $null
+    $bestVersion = $null
+    foreach ($root in $roots) {
+        if (-not [System.IO.Directory]::Exists($root)) { continue }
+        $found = New-Object System.Collections.Generic.List[object]
+        $direct = [System.IO.Path]::Combine($root, 'NymiDiag.psd1')
+        if ([System.IO.File]::Exists($direct)) {
+            $version = New-Object System.Version (0, 0)
+            $declared = [regex]::Match([System.IO.File]::ReadAllText($direct), 'ModuleVersion\s*=\s*[''"]([0-9.]+)[''"]')
+            if ($declared.Success) { $null = [version]::TryParse($declared.Groups[1].Value, [ref]$version) }
+            $found.Add(@($version, $direct))
+        }
+        foreach ($folder in [System.IO.Directory]::GetDirectories($root)) {
+            $version = $null
+            if (-not [version]::TryParse([System.IO.Path]::GetFileName($folder), [ref]$version)) { continue }
+            $manifest = [System.IO.Path]::Combine($folder, 'NymiDiag.psd1')
+            if ([System.IO.File]::Exists($manifest)) { $found.Add(@($version, $manifest)) }
+        }
+        foreach ($pair in $found) {
+            if ($null -eq $bestVersion -or $pair[0] -gt $bestVersion) {
+                $best = $pair[1]
+                $bestVersion = $pair[0]
+            }
+        }
+    }
+    if ($best) { return [System.IO.Path]::GetFullPath($best) }
+    $null
+}
+
+function ImportNymiDiagModule {
+    # Imports NymiDiag by absolute path. Returns @{ Code; Detail; Manifest;
+    # Module }; Code is $null on success, else MODULE_NOT_FOUND or
+    # MODULE_LOAD_FAILED.
+    param([string] $Path)
+    $result = @{ Code = $null; Detail = $null; Manifest = $null; Module = $null }
+    $manifest = FindNymiDiagManifest -Path $Path
+    if (-not $manifest) {
+        $result.Code = 'MODULE_NOT_FOUND'
+        if ($Path) { $result.Detail = "no NymiDiag module at $Path" }
+        else { $result.Detail = 'no NymiDiag module under Program Files\WindowsPowerShell\Modules or Program Files\PowerShell\Modules' }
+        return $result
+    }
+    $result.Manifest = $manifest
+    try {
+        $imported = @(Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -Verbose:$false 3>$null 4>$null 5>$null 6>$null)
+    }
+    catch {
+        $result.Code = 'MODULE_LOAD_FAILED'
+        $result.Detail = $_.Exception.Message
+        return $result
+    }
+    $module = $null
+    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag') { $module = $m } }
+    if (-not $module -or -not $module.ExportedCommands.ContainsKey('Invoke-NymiDiagnosis')) {
+        $result.Code = 'MODULE_LOAD_FAILED'
+        $result.Detail = "$manifest does not export Invoke-NymiDiagnosis: install a newer NymiDiag"
+        return $result
+    }
+    $result.Module = $module
+    $result
+}
+
+function ConvertToNymiLineWord {
+    # One space-free printable-ASCII word for the status line.
+    param([string] $Text, [int] $Max = 300)
+    if (-not $Text) { return '_' }
+    $word = [regex]::Replace($Text.Trim(), '[^\x21-\x7E]+', '_')
+    if (-not $word) { return '_' }
+    if ($word.Length -gt $Max) { $word = $word.Substring(0, $Max) }
+    $word
+}
+
+function LimitNymiLine {
+    # Intune keeps at most 2,048 characters of the last line.
+    param([string] $Line, [string] $Suffix = '')
+    $max = 2048 - $Suffix.Length
+    if ($Line.Length -gt $max) { $Line = $Line.Substring(0, $max) }
+    $Line + $Suffix
+}
+
+function GetNymiNesTarget {
+    # host:port of the NES URL for the ERROR line, 'none' without one.
+    param([string] $NesUri)
+    if (-not $NesUri) { return 'none' }
+    $text = $NesUri.Trim()
+    if ($text -notmatch '^[A-Za-z][A-Za-z0-9+.-]*://') { $text = 'https://' + $text }
+    $uri = $null
+    if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) {
+        return ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port)
+    }
+    ConvertToNymiLineWord $NesUri
+}
+
+function NewNymiErrorLine {
+    param([string] $Code, [string] $NesUri, [string] $Detail)
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f $Code, (GetNymiNesTarget $NesUri), (ConvertToNymiLineWord $Detail))
+}
+
+function InvokeNymiHostDiagnosis {
+    # Invoke-NymiDiagnosis with the script's settings. Non-terminating errors
+    # go to $Warnings, never to stderr; throws when no diagnosis came back.
+    param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
+    $arguments = @{
+        TimeoutSec = [int]$Settings['timeout_sec']
+        ErrorAction = 'Continue'
+        WarningAction = 'SilentlyContinue'
+        InformationAction = 'SilentlyContinue'
+        Verbose = $false
+    }
+    if ($Settings['nes_uri']) { $arguments['NesUri'] = [string]$Settings['nes_uri'] }
+    if (@($Settings['ksp_path']).Count -gt 0) { $arguments['KspPath'] = [string[]]@($Settings['ksp_path']) }
+    if (@($Settings['log_path']).Count -gt 0) { $arguments['LogPath'] = [string[]]@($Settings['log_path']) }
+    if ($Settings['trusted_root_path']) { $arguments['TrustedRootPath'] = [string]$Settings['trusted_root_path'] }
+    $failures = $null
+    $output = @(Invoke-NymiDiagnosis @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
+    foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
+    $diagnosis = $null
+    foreach ($item in $output) { if (GetNymiHostProperty $item 'StatusLine') { $diagnosis = $item } }
+    if (-not $diagnosis) {
+        $reason = 'Invoke-NymiDiagnosis returned no diagnosis'
+        if ($Warnings.Count -gt 0) { $reason = $Warnings[0] }
+        throw $reason
+    }
+    $diagnosis
+}
+
+function NewNymiRunDocument {
+    # The report file's common part; the diagnosis JSON is added unchanged.
+    param([string] $Kind, [string] $Script, [datetime] $Started, [System.Collections.IDictionary] $Settings)
+    [ordered]@{
+        kind = $Kind
+        script = $Script
+        started_utc = $Started.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [System.Globalization.CultureInfo]::InvariantCulture)
+        duration_ms = 0
+        computer = [System.Environment]::MachineName
+        account = [System.Environment]::UserName
+        powershell = ('{0} {1} {2}-bit' -f $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, ([IntPtr]::Size * 8))
+        settings = $Settings
+        module = $null
+        status_line = $null
+        exit_code = 0
+        error = $null
+        warnings = @()
+    }
+}
+
+function WriteNymiRunReport {
+    # Writes $Document to <Folder>/<Prefix>-<yyyyMMdd-HHmmss>.json (UTC) with
+    # the diagnosis JSON embedded as it came from the library, through a
+    # temporary file so that a reader never sees half of it. Then keeps the
+    # newest $Keep files of that prefix, at most $MaxBytes together (the new
+    # one always stays). Returns the path.
+    param(
+        [System.Collections.IDictionary] $Document,
+        [string] $DiagnosisJson,
+        [string] $Folder,
+        [string] $Prefix,
+        [int] $Keep,
+        [long] $MaxBytes
+    )
+    $info = [System.IO.Directory]::CreateDirectory($Folder)
+    # Users may create folders under ProgramData: never follow a link
+    # planted there to write or delete somewhere else as SYSTEM.
+    if ($info.Attributes -band [System.IO.FileAttributes]::ReparsePoint) { throw "$Folder is a link; no report written" }
+    $marker = 'nymidiag-diagnosis-' + [guid]::NewGuid().ToString('N')
+    $Document['diagnosis'] = $marker
+    $text = ConvertTo-Json -InputObject $Document -Depth 12
+    $embedded = 'null'
+    if ($DiagnosisJson) { $embedded = $DiagnosisJson.Trim() }
+    $text = $text.Replace('"' + $marker + '"', $embedded)
+    $stamp = [datetime]::UtcNow.ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
+    $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}.json' -f $Prefix, $stamp))
+    for ($n = 1; [System.IO.File]::Exists($path); $n++) {
+        $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}-{2}.json' -f $Prefix, $stamp, $n))
+    }
+    $temporary = $path + '.partial'
+    [System.IO.File]::WriteAllText($temporary, $text, (New-Object System.Text.UTF8Encoding ($false)))
+    [System.IO.File]::Move($temporary, $path)
+
+    $written = New-Object System.IO.FileInfo ($path)
+    $kept = 1
+    $total = $written.Length
+    $others = @((New-Object System.IO.DirectoryInfo ($Folder)).GetFiles($Prefix + '-*.json') |
+            Where-Object { $_.FullName -ne $written.FullName } |
+            Sort-Object -Property @{ Expression = 'LastWriteTimeUtc'; Descending = $true }, @{ Expression = 'Name'; Descending = $true })
+    foreach ($file in $others) {
+        if ($kept -lt $Keep -and ($total + $file.Length) -le $MaxBytes) {
+            $kept++
+            $total += $file.Length
+        }
+        else {
+            try { $file.Delete() } catch { $null = $_ }
+        }
+    }
+    $path
+}
+# endregion shared host helpers
+
+function InvokeNymiHostRepair {
+    # Repair-NymiNeaCertificate without prompting, given only the settings
+    # it has parameters for. Returns the repair as an ordered dictionary;
+    # a failed call is Action 'failed' with the reason.
+    param([System.Management.Automation.CommandInfo] $Command, [string] $NesUri, [System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
+    $wanted = @{
+        NesUri = $NesUri
+        KspPath = [string[]]@($Settings['ksp_path'])
+        LogPath = [string[]]@($Settings['log_path'])
+        TimeoutSec = [int]$Settings['timeout_sec']
+        WaitSec = [int]$Settings['wait_sec']
+        ServiceDisplayName = [string]$Settings['service_display_name']
+        TrustedRootPath = [string]$Settings['trusted_root_path']
+    }
+    $arguments = @{
+        Confirm = $false
+        ErrorAction = 'Continue'
+        WarningAction = 'SilentlyContinue'
+        InformationAction = 'SilentlyContinue'
+        Verbose = $false
+    }
+    foreach ($name in @($wanted.Keys)) {
+        $value = $wanted[$name]
+        $given = ($value -is [int]) -or (@($value | Where-Object { $_ }).Count -gt 0)
+        if ($given -and $Command.Parameters.ContainsKey($name)) { $arguments[$name] = $value }
+    }
+    $repair = [ordered]@{
+        action = 'failed'; reason_code = $null; reason = $null; before = $null; after = $null; fixed = $false
+        nes_reachable = $null; nes_uri = $NesUri; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
+    }
+    try {
+        $failures = $null
+        $output = @(& $Command @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
+        foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
+        $result = $null
+        foreach ($item in $output) { if (GetNymiHostProperty $item 'Action') { $result = $item } }
+        if ($result) {
+            $repair['action'] = [string](GetNymiHostProperty $result 'Action')
+            foreach ($pair in @(@('reason', 'Reason'), @('before', 'Before'), @('after', 'After'))) {
+                $value = GetNymiHostProperty $result $pair[1]
+                if ($null -ne $value -and [string]$value) { $repair[$pair[0]] = [string]$value }
+            }
+            $repair['fixed'] = [bool](GetNymiHostProperty $result 'Fixed')
+            $reachable = GetNymiHostProperty $result 'NesReachable'
+            if ($null -ne $reachable) { $repair['nes_reachable'] = [bool]$reachable }
+            $repair['service_name'] = GetNymiHostProperty $result 'ServiceName'
+            $repair['waited_sec'] = GetNymiHostProperty $result 'WaitedSec'
+            $repair['finding_ids'] = [string[]]@(foreach ($f in @(GetNymiHostProperty $result 'Findings')) { $id = GetNymiHostProperty $f 'Id'; if ($id) { [string]$id } })
+        }
+        elseif ($Warnings.Count -gt 0) { $repair['reason'] = $Warnings[0] }
+        else { $repair['reason'] = 'Repair-NymiNeaCertificate returned no result' }
+    }
+    catch {
+        $repair['reason'] = $_.Exception.Message
+    }
+    $repair['reason_code'] = GetNymiRepairReasonCode $repair
+    $repair
+}
+
+function GetNymiRepairReasonCode {
+    # The repair's reason as one short word for the line.
+    param([System.Collections.IDictionary] $Repair)
+    switch ([string]$Repair['action']) {
+        'restarted' { if ($Repair['fixed']) { return $null } else { return 'still_incomplete' } }
+        'whatif' { return 'whatif' }
+        'none' {
+            if ($Repair['nes_reachable'] -eq $false) { return 'NES_unreachable' }
+            if ($Repair['fixed']) { return 'certificates_complete' }
+        }
+    }
+    if ($Repair['reason']) { return ConvertToNymiLineWord $Repair['reason'] 120 }
+    $null
+}
+
+function GetNymiRepairSuffix {
+    # ' repair=<action> before=<n/20> after=<n/20> reason=<why>' for the line.
+    param([System.Collections.IDictionary] $Repair)
+    $suffix = ' repair=' + (ConvertToNymiLineWord $Repair['action'] 20)
+    if ($Repair['before']) { $suffix += ' before=' + (ConvertToNymiLineWord $Repair['before'] 20) }
+    if ($Repair['after']) { $suffix += ' after=' + (ConvertToNymiLineWord $Repair['after'] 20) }
+    if ($Repair['reason_code']) { $suffix += ' reason=' + (ConvertToNymiLineWord $Repair['reason_code'] 120) }
+    $suffix
+}
+
+$started = [datetime]::UtcNow
+$line = $null
+$diagnosisJson = $null
+$warnings = New-Object System.Collections.Generic.List[string]
+$document = $null
+$savedProgress = $global:ProgressPreference
+try {
+    $global:ProgressPreference = 'SilentlyContinue'
+    $settings = [ordered]@{
+        nes_uri = $NesUri
+        ksp_path = [string[]]@($KspPath)
+        log_path = [string[]]@($LogPath)
+        module_path = $ModulePath
+        timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
+        wait_sec = [math]::Min(600, [math]::Max(0, $WaitSec))
+        service_display_name = $ServiceDisplayName
+        report_folder = ResolveNymiReportFolder $ReportFolder
+        keep_reports = [math]::Max(1, $KeepReports)
+        max_report_mb = [math]::Max(1, $MaxReportMB)
+        trusted_root_path = $TrustedRootPath
+    }
+    $document = NewNymiRunDocument -Kind 'nymidiag.remediation' -Script 'Remediate-NymiNeaCertificates.ps1' -Started $started -Settings $settings
+    $document['repair'] = $null
+    $document['status_line_before'] = $null
+    $import = ImportNymiDiagModule -Path $ModulePath
+    $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($import.Module) { [string]$import.Module.Version } else { $null }) }
+    if ($import.Code) {
+        $document['error'] = [ordered]@{ code = $import.Code; detail = $import.Detail }
+        $line = NewNymiErrorLine -Code $import.Code -NesUri $NesUri -Detail $import.Detail
+    }
+    elseif (-not $import.Module.ExportedCommands.ContainsKey('Repair-NymiNeaCertificate')) {
+        $detail = 'NymiDiag {0} has no Repair-NymiNeaCertificate: install a newer NymiDiag' -f $import.Module.Version
+        $document['error'] = [ordered]@{ code = 'REPAIR_UNAVAILABLE'; detail = $detail }
+        $line = NewNymiErrorLine -Code 'REPAIR_UNAVAILABLE' -NesUri $NesUri -Detail $detail
+    }
+    else {
+        # The repair needs the NES URL: without -NesUri, the one the
+        # diagnosis finds in the logs.
+        $repairUri = $NesUri
+        if (-not $repairUri) {
+            try {
+                $first = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
+                $document['status_line_before'] = [string]$first.StatusLine
+                $repairUri = [string](GetNymiHostProperty $first 'NesUri')
+            }
+            catch { $warnings.Add('The diagnosis before the repair failed: ' + $_.Exception.Message) }
+        }
+        if ($repairUri) {
+            $repair = InvokeNymiHostRepair -Command $import.Module.ExportedCommands['Repair-NymiNeaCertificate'] -NesUri $repairUri -Settings $settings -Warnings $warnings
+        }
+        else {
+            $repair = [ordered]@{
+                action = 'none'; reason_code = 'no_NES_URL'; reason = 'No NES URL: -NesUri is empty and the logs name none; set -NesUri in this script.'
+                before = $null; after = $null; fixed = $false; nes_reachable = $null; nes_uri = $null; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
+            }
+        }
+        $document['repair'] = $repair
+        $suffix = GetNymiRepairSuffix $repair
+        try {
+            $diagnosis = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
+            $diagnosisJson = [string]$diagnosis.Json
+            $line = LimitNymiLine ([string]$diagnosis.StatusLine) $suffix
+        }
+        catch {
+            $document['error'] = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message }
+            $line = LimitNymiLine (NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri $NesUri -Detail $_.Exception.Message) $suffix
+        }
+    }
+}
+catch {
+    $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=' + [regex]::Replace([string]$_.Exception.Message, '[^\x21-\x7E]+', '_')
+}
+finally {
+    $global:ProgressPreference = $savedProgress
+}
+if (-not $line) { $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=no_status_line' }
+if ($line.Length -gt 2048) { $line = $line.Substring(0, 2048) }
+
+$exitCode = 1
+if ($line.StartsWith('STATUS=OK ')) { $exitCode = 0 }
+
+if ($document) {
+    try {
+        $document['status_line'] = $line
+        $document['exit_code'] = $exitCode
+        $document['warnings'] = [string[]]$warnings.ToArray()
+        $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
+        $null = WriteNymiRunReport -Document $document -DiagnosisJson $diagnosisJson -Folder $document['settings']['report_folder'] -Prefix 'remediation' -Keep $document['settings']['keep_reports'] -MaxBytes ([long]$document['settings']['max_report_mb'] * 1MB)
+    }
+    catch { $null = $_ }
+}
+
+[System.Console]::Out.WriteLine($line)
+exit $exitCode
