@@ -18,7 +18,8 @@ Tasks:
   Pester   Only the Pester tests, in this edition of PowerShell (run it
            from powershell.exe to test Windows PowerShell 5.1); expects a
            previous Build.
-  Package  Build, then a versioned module folder and zip under out/.
+  Package  Build, then a versioned module folder and zip under out/, and the
+           Intune and GPO scripts under out/hosts/
   Demo     Build, then run the diagnosis (Invoke-NymiDiagnosis -Demo) on a
            generated broken terminal (no Nymi install needed): a key store
            with only the 8 local NEA certificates, WGSS and nymi_api logs
@@ -203,6 +204,15 @@ function Invoke-Package {
     Compress-Archive -Path (Join-Path $root 'out/NymiDiag') -DestinationPath $zip
     $rids = (Get-ChildItem (Join-Path $dest 'bin') -Directory | ForEach-Object Name) -join ', '
     Write-Host "==> out/NymiDiag/$version and out/NymiDiag-$version.zip (libraries: $rids)"
+    # The Intune and GPO scripts are deployed apart from the module (Intune
+    # uploads one script file each), so they get their own folder.
+    $hosts = Join-Path $root 'out/hosts'
+    if (Test-Path $hosts) { Remove-Item -Recurse -Force $hosts }
+    New-Item -ItemType Directory -Force -Path $hosts | Out-Null
+    foreach ($item in 'Intune', 'Gpo') {
+        Copy-Item -Recurse -Force (Join-Path $root "powershell/$item") $hosts
+    }
+    Write-Host '==> out/hosts/Intune and out/hosts/Gpo (edit the defaults at the top of each script)'
 }
 
 function Invoke-Demo {
