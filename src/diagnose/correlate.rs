@@ -153,11 +153,13 @@ fn other_causes(f: &Facts<'_>) -> Vec<EvidenceItem> {
     ) {
         out.push(host_item(x));
     }
+    // A stopped service breaks taps; a service not found may simply live
+    // elsewhere (a central Nymi Agent), so it is evidence, not a cause.
     if let Some(check) = f.host.checks.get(&HostCheckName::Services) {
         for x in check
             .findings
             .iter()
-            .filter(|x| x.id == "HOST_SERVICE_STOPPED" || x.id == "HOST_SERVICE_NOT_FOUND")
+            .filter(|x| x.id == "HOST_SERVICE_STOPPED")
         {
             out.push(host_item(x));
         }

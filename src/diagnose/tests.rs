@@ -463,6 +463,17 @@ fn rows() -> Vec<Row> {
             steps: &["BLE adapter"],
         },
         Row {
+            name: "certificates fine, a service not found here (a central Nymi Agent): healthy",
+            certs: complete(),
+            logs: logs(&[]),
+            path: clean(),
+            host: host(&[(H::Services, "HOST_SERVICE_NOT_FOUND")]),
+            verdict: V::Healthy,
+            stage: None,
+            confidence: Confidence::High,
+            steps: &["Re-check"],
+        },
+        Row {
             name: "certificates fine, Nymi Agent stopped, and NES unreachable: the tap cause wins",
             certs: complete(),
             logs: logs(&[]),
