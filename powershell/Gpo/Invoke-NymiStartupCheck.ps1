@@ -73,8 +73,9 @@ Deadline of the NES probe and of each Windows network check, 1 to 60
 seconds. Default 20.
 
 .PARAMETER ReportFolder
-Folder of the JSON reports. Default %ProgramData%\NymiDiag (elsewhere than
-Windows: <temp>/NymiDiag).
+Folder of the JSON reports, written by the module's Save-NymiReport (none
+when the module is missing or cannot be loaded). Default
+%ProgramData%\NymiDiag (elsewhere than Windows: <temp>/NymiDiag).
 
 .PARAMETER EventSource
 Event source in the Application log. Default 'NymiDiag'. '' writes no
@@ -129,44 +130,17 @@ $ConfirmPreference = 'None'
 Set-StrictMode -Version 3.0
 
 # region shared host helpers
-# This region is the same, byte for byte, in Detect-NymiNeaCertificates.ps1,
+# The same, byte for byte, in Detect-NymiNeaCertificates.ps1,
 # Remediate-NymiNeaCertificates.ps1 and Invoke-NymiStartupCheck.ps1 (the
-# tests compare them). It holds only what must work before or without the
-# module: finding and importing it, the ERROR line and the report file.
-
-function TestNymiHostWindows {
-    [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
-}
-
-function ResolveNymiReportFolder {
-    # -ReportFolder as a full path. The default names %ProgramData%, which
-    # only Windows has; elsewhere it becomes <temp>/NymiDiag.
-    param([string] $Folder)
-    if (-not $Folder -or (-not $env:ProgramData -and $Folder -eq '\NymiDiag')) {
-        $Folder = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag')
-    }
-    $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Folder)
-}
-
-function GetNymiHostProperty {
-    # A property of $Object, or $null when it has none (strict mode safe).
-    param([object] $Object, [string] $Name)
-    if ($null -eq $Object) { return $null }
-    if ($Object -is [System.Collections.IDictionary]) {
-        if ($Object.Contains($Name)) { return $Object[$Name] }
-        return $null
-    }
-    $property = $Object.PSObject.Properties[$Name]
-    if ($property) { return $property.Value }
-    $null
-}
+# tests compare them): finding and importing the module and the STATUS=ERROR
+# line, which must work without it, and the diagnosis run the three share.
+# The report file is written by the module (Save-NymiReport).
 
 function FindNymiDiagManifest {
-    # The NymiDiag.psd1 to import. -ModulePath as given: a manifest file, or
-    # a folder holding NymiDiag.psd1 or <version>\NymiDiag.psd1. Without it,
-    # the all-users module folders of Windows PowerShell and PowerShell 7 in
-    # every Program Files view, so that 32-bit and 64-bit hosts find the
-    # same install. The highest version wins; on a tie, the first folder.
+    # -ModulePath as given (NymiDiag.psd1, or a folder holding it directly
+    # or in <version> subfolders); without it NymiDiag in the all-users
+    # module folders of both editions in every Program Files view, so that
+    # 32-bit and 64-bit hosts find the same install. Highest version wins.
     param([string] $Path)
     $roots = New-Object System.Collections.Generic.List[string]
     if ($Path) {
@@ -176,10 +150,8 @@ function FindNymiDiagManifest {
     }
     else {
         foreach ($base in @($env:ProgramFiles, ${env:ProgramW6432}, ${env:ProgramFiles(x86)})) {
-            if (-not $base) { continue }
             foreach ($edition in 'WindowsPowerShell', 'PowerShell') {
-                $candidate = [System.IO.Path]::Combine($base, $edition, 'Modules', 'NymiDiag')
-                if (-not $roots.Contains($candidate)) { $roots.Add($candidate) }
+                if ($base) { $roots.Add([System.IO.Path]::Combine($base, $edition, 'Modules', 'NymiDiag')) }
             }
         }
     }
@@ -187,25 +159,21 @@ function FindNymiDiagManifest {
     $bestVersion = $null
     foreach ($root in $roots) {
         if (-not [System.IO.Directory]::Exists($root)) { continue }
-        $found = New-Object System.Collections.Generic.List[object]
+        $found = @()
         $direct = [System.IO.Path]::Combine($root, 'NymiDiag.psd1')
         if ([System.IO.File]::Exists($direct)) {
             $version = New-Object System.Version (0, 0)
             $declared = [regex]::Match([System.IO.File]::ReadAllText($direct), 'ModuleVersion\s*=\s*[''"]([0-9.]+)[''"]')
             if ($declared.Success) { $null = [version]::TryParse($declared.Groups[1].Value, [ref]$version) }
-            $found.Add(@($version, $direct))
+            $found += , @($version, $direct)
         }
         foreach ($folder in [System.IO.Directory]::GetDirectories($root)) {
             $version = $null
-            if (-not [version]::TryParse([System.IO.Path]::GetFileName($folder), [ref]$version)) { continue }
             $manifest = [System.IO.Path]::Combine($folder, 'NymiDiag.psd1')
-            if ([System.IO.File]::Exists($manifest)) { $found.Add(@($version, $manifest)) }
+            if ([version]::TryParse([System.IO.Path]::GetFileName($folder), [ref]$version) -and [System.IO.File]::Exists($manifest)) { $found += , @($version, $manifest) }
         }
         foreach ($pair in $found) {
-            if ($null -eq $bestVersion -or $pair[0] -gt $bestVersion) {
-                $best = $pair[1]
-                $bestVersion = $pair[0]
-            }
+            if ($null -eq $bestVersion -or $pair[0] -gt $bestVersion) { $best = $pair[1]; $bestVersion = $pair[0] }
         }
     }
     if ($best) { return [System.IO.Path]::GetFullPath($best) }
@@ -214,42 +182,28 @@ function FindNymiDiagManifest {
 
 function ImportNymiDiagModule {
     # Imports NymiDiag by absolute path. Returns @{ Code; Detail; Manifest;
-    # Module }; Code is $null on success, else MODULE_NOT_FOUND or
-    # MODULE_LOAD_FAILED.
+    # Module }: Code $null on success, else MODULE_NOT_FOUND or MODULE_LOAD_FAILED.
     param([string] $Path)
-    $result = @{ Code = $null; Detail = $null; Manifest = $null; Module = $null }
-    $manifest = FindNymiDiagManifest -Path $Path
-    if (-not $manifest) {
-        $result.Code = 'MODULE_NOT_FOUND'
+    $result = @{ Code = 'MODULE_NOT_FOUND'; Detail = $null; Manifest = (FindNymiDiagManifest -Path $Path); Module = $null }
+    if (-not $result.Manifest) {
         if ($Path) { $result.Detail = "no NymiDiag module at $Path" }
         else { $result.Detail = 'no NymiDiag module under Program Files\WindowsPowerShell\Modules or Program Files\PowerShell\Modules' }
         return $result
     }
-    $result.Manifest = $manifest
-    try {
-        $imported = @(Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -Verbose:$false 3>$null 4>$null 5>$null 6>$null)
-    }
-    catch {
-        $result.Code = 'MODULE_LOAD_FAILED'
-        $result.Detail = $_.Exception.Message
-        return $result
-    }
-    $module = $null
-    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag') { $module = $m } }
-    if (-not $module -or -not $module.ExportedCommands.ContainsKey('Invoke-NymiDiagnosis')) {
-        $result.Code = 'MODULE_LOAD_FAILED'
-        $result.Detail = "$manifest does not export Invoke-NymiDiagnosis: install a newer NymiDiag"
-        return $result
-    }
-    $result.Module = $module
+    $result.Code = 'MODULE_LOAD_FAILED'
+    try { $imported = @(Import-Module -Name $result.Manifest -Force -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -Verbose:$false 3>$null 4>$null 5>$null 6>$null) }
+    catch { $result.Detail = $_.Exception.Message; return $result }
+    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag' -and $m.ExportedCommands.ContainsKey('Invoke-NymiDiagnosis')) { $result.Module = $m } }
+    if ($result.Module) { $result.Code = $null }
+    else { $result.Detail = "$($result.Manifest) does not export Invoke-NymiDiagnosis: install a newer NymiDiag" }
     $result
 }
 
 function ConvertToNymiLineWord {
     # One space-free printable-ASCII word for the status line.
     param([string] $Text, [int] $Max = 300)
-    if (-not $Text) { return '_' }
-    $word = [regex]::Replace($Text.Trim(), '[^\x21-\x7E]+', '_')
+    $word = ''
+    if ($Text) { $word = [regex]::Replace($Text.Trim(), '[^\x21-\x7E]+', '_') }
     if (-not $word) { return '_' }
     if ($word.Length -gt $Max) { $word = $word.Substring(0, $Max) }
     $word
@@ -263,121 +217,54 @@ function LimitNymiLine {
     $Line + $Suffix
 }
 
-function GetNymiNesTarget {
-    # host:port of the NES URL for the ERROR line, 'none' without one.
-    param([string] $NesUri)
-    if (-not $NesUri) { return 'none' }
-    $text = $NesUri.Trim()
-    if ($text -notmatch '^[A-Za-z][A-Za-z0-9+.-]*://') { $text = 'https://' + $text }
-    $uri = $null
-    if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) {
-        return ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port)
-    }
-    ConvertToNymiLineWord $NesUri
-}
-
 function NewNymiErrorLine {
+    # nes= is the host:port of the NES URL, 'none' without one.
     param([string] $Code, [string] $NesUri, [string] $Detail)
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f $Code, (GetNymiNesTarget $NesUri), (ConvertToNymiLineWord $Detail))
+    $target = 'none'
+    if ($NesUri) {
+        $text = $NesUri.Trim()
+        if ($text -notmatch '^[A-Za-z][A-Za-z0-9+.-]*://') { $text = 'https://' + $text }
+        $uri = $null
+        if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) { $target = ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port) }
+        else { $target = ConvertToNymiLineWord $NesUri }
+    }
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f $Code, $target, (ConvertToNymiLineWord $Detail))
+}
+function GetNymiHostProperty {
+    # A property of $Object, or $null when it has none (strict mode safe).
+    param([object] $Object, [string] $Name)
+    if ($Object -is [System.Collections.IDictionary]) { if ($Object.Contains($Name)) { return $Object[$Name] } }
+    elseif ($null -ne $Object -and $Object.PSObject.Properties[$Name]) { return $Object.PSObject.Properties[$Name].Value }
+    $null
 }
 
 function InvokeNymiHostDiagnosis {
     # Invoke-NymiDiagnosis with the script's settings. Non-terminating errors
     # go to $Warnings, never to stderr; throws when no diagnosis came back.
     param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
-    $arguments = @{
-        TimeoutSec = [int]$Settings['timeout_sec']
-        ErrorAction = 'Continue'
-        WarningAction = 'SilentlyContinue'
-        InformationAction = 'SilentlyContinue'
-        Verbose = $false
+    $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Continue'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
+    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'))) {
+        if (@($Settings[$pair[1]] | Where-Object { $_ }).Count -gt 0) { $arguments[$pair[0]] = $Settings[$pair[1]] }
     }
-    if ($Settings['nes_uri']) { $arguments['NesUri'] = [string]$Settings['nes_uri'] }
-    if (@($Settings['ksp_path']).Count -gt 0) { $arguments['KspPath'] = [string[]]@($Settings['ksp_path']) }
-    if (@($Settings['log_path']).Count -gt 0) { $arguments['LogPath'] = [string[]]@($Settings['log_path']) }
-    if ($Settings['trusted_root_path']) { $arguments['TrustedRootPath'] = [string]$Settings['trusted_root_path'] }
     $failures = $null
     $output = @(Invoke-NymiDiagnosis @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
     foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
     $diagnosis = $null
     foreach ($item in $output) { if (GetNymiHostProperty $item 'StatusLine') { $diagnosis = $item } }
-    if (-not $diagnosis) {
-        $reason = 'Invoke-NymiDiagnosis returned no diagnosis'
-        if ($Warnings.Count -gt 0) { $reason = $Warnings[0] }
-        throw $reason
-    }
-    $diagnosis
+    if ($diagnosis) { return $diagnosis }
+    if ($Warnings.Count -gt 0) { throw $Warnings[0] }
+    throw 'Invoke-NymiDiagnosis returned no diagnosis'
 }
 
 function NewNymiRunDocument {
-    # The report file's common part; the diagnosis JSON is added unchanged.
+    # The report file's common part; Save-NymiReport embeds the diagnosis.
     param([string] $Kind, [string] $Script, [datetime] $Started, [System.Collections.IDictionary] $Settings)
     [ordered]@{
-        kind = $Kind
-        script = $Script
-        started_utc = $Started.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [System.Globalization.CultureInfo]::InvariantCulture)
-        duration_ms = 0
-        computer = [System.Environment]::MachineName
-        account = [System.Environment]::UserName
+        kind = $Kind; script = $Script; started_utc = $Started.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [System.Globalization.CultureInfo]::InvariantCulture)
+        duration_ms = 0; computer = [System.Environment]::MachineName; account = [System.Environment]::UserName
         powershell = ('{0} {1} {2}-bit' -f $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, ([IntPtr]::Size * 8))
-        settings = $Settings
-        module = $null
-        status_line = $null
-        exit_code = 0
-        error = $null
-        warnings = @()
+        settings = $Settings; module = $null; status_line = $null; exit_code = 0; error = $null; warnings = @()
     }
-}
-
-function WriteNymiRunReport {
-    # Writes $Document to <Folder>/<Prefix>-<yyyyMMdd-HHmmss>.json (UTC) with
-    # the diagnosis JSON embedded as it came from the library, through a
-    # temporary file so that a reader never sees half of it. Then keeps the
-    # newest $Keep files of that prefix, at most $MaxBytes together (the new
-    # one always stays). Returns the path.
-    param(
-        [System.Collections.IDictionary] $Document,
-        [string] $DiagnosisJson,
-        [string] $Folder,
-        [string] $Prefix,
-        [int] $Keep,
-        [long] $MaxBytes
-    )
-    $info = [System.IO.Directory]::CreateDirectory($Folder)
-    # Users may create folders under ProgramData: never follow a link
-    # planted there to write or delete somewhere else as SYSTEM.
-    if ($info.Attributes -band [System.IO.FileAttributes]::ReparsePoint) { throw "$Folder is a link; no report written" }
-    $marker = 'nymidiag-diagnosis-' + [guid]::NewGuid().ToString('N')
-    $Document['diagnosis'] = $marker
-    $text = ConvertTo-Json -InputObject $Document -Depth 12
-    $embedded = 'null'
-    if ($DiagnosisJson) { $embedded = $DiagnosisJson.Trim() }
-    $text = $text.Replace('"' + $marker + '"', $embedded)
-    $stamp = [datetime]::UtcNow.ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
-    $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}.json' -f $Prefix, $stamp))
-    for ($n = 1; [System.IO.File]::Exists($path); $n++) {
-        $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}-{2}.json' -f $Prefix, $stamp, $n))
-    }
-    $temporary = $path + '.partial'
-    [System.IO.File]::WriteAllText($temporary, $text, (New-Object System.Text.UTF8Encoding ($false)))
-    [System.IO.File]::Move($temporary, $path)
-
-    $written = New-Object System.IO.FileInfo ($path)
-    $kept = 1
-    $total = $written.Length
-    $others = @((New-Object System.IO.DirectoryInfo ($Folder)).GetFiles($Prefix + '-*.json') |
-            Where-Object { $_.FullName -ne $written.FullName } |
-            Sort-Object -Property @{ Expression = 'LastWriteTimeUtc'; Descending = $true }, @{ Expression = 'Name'; Descending = $true })
-    foreach ($file in $others) {
-        if ($kept -lt $Keep -and ($total + $file.Length) -le $MaxBytes) {
-            $kept++
-            $total += $file.Length
-        }
-        else {
-            try { $file.Delete() } catch { $null = $_ }
-        }
-    }
-    $path
 }
 # endregion shared host helpers
 
@@ -469,7 +356,7 @@ function WriteNymiEventLogEntry {
     $id = 1002
     if ($ids.ContainsKey($Status)) { $id = $ids[$Status] }
     $result = [ordered]@{ state = 'not_applicable'; log = 'Application'; source = $null; event_id = $id; entry_type = $null; source_created = $false; fallback = $null; detail = $null }
-    if (-not (TestNymiHostWindows)) {
+    if ([System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) {
         $result['detail'] = 'Needs Windows: the Application event log.'
         return $result
     }
@@ -560,14 +447,14 @@ function GetNymiEventMessage {
         }
         [void]$text.AppendLine()
     }
-    [void]$text.Append('Report: ' + [System.IO.Path]::Combine($Folder, 'startup-*.json') + ' (newest).')
+    if (-not $ErrorInfo -or [string]$ErrorInfo['code'] -notlike 'MODULE_*') { [void]$text.Append('Report: ' + [System.IO.Path]::Combine($Folder, 'startup-*.json') + ' (newest).') }
     $text.ToString()
 }
 
 $started = [datetime]::UtcNow
 $line = $null
 $diagnosis = $null
-$diagnosisJson = $null
+$module = $null
 $warnings = New-Object System.Collections.Generic.List[string]
 $document = $null
 $savedProgress = $global:ProgressPreference
@@ -580,7 +467,7 @@ try {
         module_path = $ModulePath
         network_wait_sec = [math]::Min(180, [math]::Max(0, $NetworkWaitSec))
         timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
-        report_folder = ResolveNymiReportFolder $ReportFolder
+        report_folder = $(if ($ReportFolder -and ($env:ProgramData -or $ReportFolder -ne '\NymiDiag')) { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($ReportFolder) } else { [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag') })
         event_source = $EventSource
         keep_reports = [math]::Max(1, $KeepReports)
         max_report_mb = [math]::Max(1, $MaxReportMB)
@@ -591,7 +478,8 @@ try {
     $document['network'] = WaitNymiNetwork -Seconds $settings['network_wait_sec'] -HostName (GetNymiNesHostName $NesUri)
     $document['event_log'] = $null
     $import = ImportNymiDiagModule -Path $ModulePath
-    $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($import.Module) { [string]$import.Module.Version } else { $null }) }
+    $module = $import.Module
+    $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($module) { [string]$module.Version } else { $null }) }
     if ($import.Code) {
         $document['error'] = [ordered]@{ code = $import.Code; detail = $import.Detail }
         $line = NewNymiErrorLine -Code $import.Code -NesUri $NesUri -Detail $import.Detail
@@ -599,7 +487,6 @@ try {
     else {
         try {
             $diagnosis = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
-            $diagnosisJson = [string]$diagnosis.Json
             $line = LimitNymiLine ([string]$diagnosis.StatusLine)
         }
         catch {
@@ -634,12 +521,17 @@ if ($document) {
     catch {
         $document['event_log'] = [ordered]@{ state = 'failed'; detail = $_.Exception.Message }
     }
+}
+# The report is written by the module: none when it could not be loaded
+# (the event above still says why).
+if ($document -and $module -and $module.ExportedCommands.ContainsKey('Save-NymiReport')) {
     try {
         $document['status_line'] = $line
         $document['exit_code'] = $exitCode
         $document['warnings'] = [string[]]$warnings.ToArray()
         $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
-        $null = WriteNymiRunReport -Document $document -DiagnosisJson $diagnosisJson -Folder $document['settings']['report_folder'] -Prefix 'startup' -Keep $document['settings']['keep_reports'] -MaxBytes ([long]$document['settings']['max_report_mb'] * 1MB)
+        $document['diagnosis'] = $diagnosis
+        $null = Save-NymiReport -InputObject $document -Folder $document['settings']['report_folder'] -Prefix 'startup' -Keep $document['settings']['keep_reports'] -MaxTotalMB $document['settings']['max_report_mb']
     }
     catch { $null = $_ }
 }

@@ -19,6 +19,7 @@
         'Invoke-NymiDiagnosis'
         'Export-NymiSupportBundle'
         'Repair-NymiNeaCertificate'
+        'Save-NymiReport'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

@@ -34,4 +34,5 @@ Export-ModuleMember -Function @(
     'Invoke-NymiDiagnosis'
     'Export-NymiSupportBundle'
     'Repair-NymiNeaCertificate'
+    'Save-NymiReport'
 )

@@ -158,14 +158,23 @@ Describe 'Invoke-NymiStartupCheck.ps1 exit codes and errors' {
         $missing = Join-Path $TestDrive 'nowhere/NymiDiag.psd1'
     }
 
-    It 'exits 0 when the module is missing, and records why' {
+    It 'exits 0 when the module is missing, and says why on its line (no report: the module writes it)' {
         $run = Invoke-ScriptProcess -Path $StartupScript -Arguments @('-ModulePath', $missing, '-NetworkWaitSec', '0', '-ReportFolder', $reports, '-NesUri', 'nes.corp.example')
         $run.ExitCode | Should -Be 0
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines | Should -HaveCount 1
         $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=nes\.corp\.example:443 stage=none detail='
+        Test-Path -LiteralPath $reports | Should -BeFalse
+    }
+
+    It 'records a failed diagnosis with event id 1002' {
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'failing/NymiDiag') -DiagnosisError 'the library answered IO_ERROR'
+        $run = Invoke-ScriptProcess -Path $StartupScript -Arguments @('-ModulePath', $stub, '-NetworkWaitSec', '0', '-ReportFolder', $reports)
+        $run.ExitCode | Should -Be 0
+        $run.StdErr | Should -BeNullOrEmpty
+        $run.Lines[0] | Should -Match '^STATUS=ERROR code=DIAGNOSIS_FAILED '
         $report = (Get-Report $reports)[0]
-        $report.error.code | Should -Be 'MODULE_NOT_FOUND'
+        $report.error.code | Should -Be 'DIAGNOSIS_FAILED'
         $report.event_log.event_id | Should -Be 1002
         if (-not $OnWindows) { $report.event_log.state | Should -Be 'not_applicable' }
     }

@@ -215,10 +215,26 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $run.Lines.Count | Should -Be 1
         $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=nes\.corp\.example:443 stage=none detail=\S+$'
         Test-IsAscii $run.StdOut | Should -BeTrue
+        # The report writer is in the module: without it, the line is all.
+        Test-Path -LiteralPath $reports | Should -BeFalse
+    }
+
+    It 'records a diagnosis that failed, and prints the line without a report when the module is older than Save-NymiReport' {
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'failing/NymiDiag') -DiagnosisError 'the library answered IO_ERROR'
+        $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports, '-NesUri', 'https://nes.corp.example/nes')
+        $run.Lines[0] | Should -Match '^STATUS=ERROR code=DIAGNOSIS_FAILED ksp=\?/20 nes=nes\.corp\.example:443 '
         $report = (Get-Report $reports)[0]
-        $report.error.code | Should -Be 'MODULE_NOT_FOUND'
+        $report.error.code | Should -Be 'DIAGNOSIS_FAILED'
         $report.status_line | Should -BeExactly $run.Lines[0]
+        $report.PSObject.Properties['diagnosis'] | Should -Not -BeNullOrEmpty
         $report.diagnosis | Should -BeNullOrEmpty
+        $old = Join-Path $TestDrive 'reports-old-module'
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'no-report/NymiDiag') -NoReport
+        $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $old)
+        $run.StdErr | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 0
+        $run.Lines | Should -Be @('STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none finding=none confidence=high logs=none')
+        Test-Path -LiteralPath $old | Should -BeFalse
     }
 
     It 'exits 1 with -FailOnError' {
@@ -267,10 +283,11 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         New-Item -ItemType Directory -Path $target | Out-Null
         $link = Join-Path $TestDrive 'link-reports'
         New-Item -ItemType SymbolicLink -Path $link -Target $target | Out-Null
-        $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $missing, '-ReportFolder', $link)
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'link-stub/NymiDiag')
+        $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $link)
         $run.ExitCode | Should -Be 0
         $run.StdErr | Should -BeNullOrEmpty
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND '
+        $run.Lines[0] | Should -Match '^STATUS=OK code=HEALTHY '
         @(Get-ChildItem -LiteralPath $target).Count | Should -Be 0
     }
 
@@ -439,6 +456,7 @@ Describe 'Remediate-NymiNeaCertificates.ps1 on each repair outcome (stand-in mod
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 1
         $run.Lines | Should -Be @('STATUS=ERROR code=REPAIR_UNAVAILABLE ksp=?/20 nes=none stage=none detail=NymiDiag_0.0.9_has_no_Repair-NymiNeaCertificate:_install_a_newer_NymiDiag')
+        (Get-Report $reports 'remediation')[0].error.code | Should -Be 'REPAIR_UNAVAILABLE'
     }
 
     It 'says MODULE_NOT_FOUND and exits 1 (a remediation that cannot run failed)' {
@@ -447,6 +465,5 @@ Describe 'Remediate-NymiNeaCertificates.ps1 on each repair outcome (stand-in mod
         $run.ExitCode | Should -Be 1
         $run.Lines.Count | Should -Be 1
         $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail='
-        (Get-Report $reports 'remediation')[0].error.code | Should -Be 'MODULE_NOT_FOUND'
     }
 }

@@ -179,14 +179,16 @@ function New-StubNymiDiagModule {
     # host script tests: Invoke-NymiDiagnosis returns $StatusLine (or
     # throws $DiagnosisError) with NesUri $DiagnosisNesUri; with $Repair, Repair-NymiNeaCertificate
     # returns it (or throws when it is the string 'throw') and records the
-    # parameters it was called with in $Path/repair-call.json.
+    # parameters it was called with in $Path/repair-call.json. Save-NymiReport
+    # is the module's own unless -NoReport (a module older than it).
     param(
         [Parameter(Mandatory = $true)][string] $Path,
         [string] $Version = '0.1.0',
         [string] $StatusLine = 'STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none finding=none confidence=high logs=none',
         [string] $DiagnosisError,
         [string] $DiagnosisNesUri = 'https://nes.corp.example/nes',
-        [object] $Repair
+        [object] $Repair,
+        [switch] $NoReport
     )
     $literal = { param([string] $Text) "'" + $Text.Replace("'", "''") + "'" }
     New-Item -ItemType Directory -Force -Path $Path | Out-Null
@@ -224,6 +226,13 @@ function New-StubNymiDiagModule {
             [void]$code.AppendLine('    [PSCustomObject]@{ PSTypeName = ''NymiDiag.RepairResult''; ' + ($pairs -join '; ') + ' }')
         }
         [void]$code.AppendLine('}')
+    }
+    if (-not $NoReport) {
+        # The real report writer, so that the scripts' reports can be read.
+        $functions += 'Save-NymiReport'
+        foreach ($file in 'Private/RunReport.ps1', 'Public/Save-NymiReport.ps1') {
+            [void]$code.AppendLine('. ' + (& $literal (Join-Path $RepoRoot ('powershell/NymiDiag/' + $file))))
+        }
     }
     [void]$code.AppendLine('Export-ModuleMember -Function ' + (($functions | ForEach-Object { & $literal $_ }) -join ', '))
     [System.IO.File]::WriteAllText((Join-Path $Path 'NymiDiag.psm1'), $code.ToString())
