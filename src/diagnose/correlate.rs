@@ -310,7 +310,7 @@ pub(crate) fn correlate(f: &Facts<'_>) -> Outcome {
     };
 
     match &f.certs.state {
-        CertState::Missing { .. } => {
+        CertState::Missing => {
             evidence.extend(cert_items(f));
             evidence.extend(log_evidence);
             evidence.extend(path_items(f));

@@ -1,7 +1,7 @@
 //! Reads the part reports into the few facts the verdict rules need, so
 //! that the rules themselves stay a small pure function.
 
-use crate::certs::{CertInventoryData, CertKind, StoreState, ValidityState};
+use crate::certs::{CertInventoryData, StoreState};
 use crate::logs::{LogScanData, RuleHit};
 use crate::probe::NesProbeData;
 use crate::probe::model::{StageName, StageStatus, VerdictStatus};
@@ -14,10 +14,7 @@ use super::request::{HostCheckName, HostFacts};
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum CertState {
     /// Fewer certificates than expected in the worst store.
-    Missing {
-        /// Only the locally generated set is there.
-        only_local: bool,
-    },
+    Missing,
     /// The count is complete, but expired certificates leave fewer valid
     /// ones than expected.
     Expired,
@@ -127,22 +124,10 @@ impl CertFacts {
                     s.counts.files, s.path
                 ))
             }
-            Some(s) if s.counts.certificates < expected => CertState::Missing {
-                only_local: s.counts.nes == 0
-                    && s.counts.certificates == u64::from(data.expected.local),
-            },
+            Some(s) if s.counts.certificates < expected => CertState::Missing,
             Some(s) => {
                 let unusable = s.counts.expired + s.counts.not_yet_valid;
-                let expired_not_local = s
-                    .certificates
-                    .iter()
-                    .filter(|c| {
-                        c.validity == ValidityState::Expired
-                            && c.classification.kind != CertKind::Local
-                    })
-                    .count();
-                if s.counts.certificates.saturating_sub(unusable) < expected
-                    && (expired_not_local > 0 || s.counts.expired > 0)
+                if s.counts.expired > 0 && s.counts.certificates.saturating_sub(unusable) < expected
                 {
                     CertState::Expired
                 } else {
@@ -181,8 +166,8 @@ pub(crate) struct LogFacts {
     pub hits: Vec<RuleHit>,
     /// URLs of `LOG_NES_URL_SEEN`, most frequent first.
     pub urls: Vec<(String, u64)>,
-    /// First and last time of the scan window.
-    pub window: Option<(UtcTime, Option<UtcTime>)>,
+    /// Start of the scan window.
+    pub since: Option<UtcTime>,
 }
 
 impl LogFacts {
@@ -193,7 +178,7 @@ impl LogFacts {
             other_object_not_found: 0,
             hits: Vec::new(),
             urls: Vec::new(),
-            window: None,
+            since: None,
         }
     }
 
@@ -247,7 +232,7 @@ impl LogFacts {
             other_object_not_found,
             hits,
             urls,
-            window: Some((data.window.since, data.window.until)),
+            since: Some(data.window.since),
         }
     }
 

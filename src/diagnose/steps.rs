@@ -60,8 +60,8 @@ fn subject(f: &Facts<'_>, now: UtcTime) -> Subject {
         _ => {
             let since = f
                 .logs
-                .window
-                .map_or(UtcTime(now.0 - time::Duration::days(1)), |w| w.0);
+                .since
+                .unwrap_or(UtcTime(now.0 - time::Duration::days(1)));
             (since, now)
         }
     };

@@ -29,7 +29,7 @@ fn certs(state: CertState, count: Option<u64>) -> CertFacts {
 }
 
 fn missing() -> CertFacts {
-    certs(CertState::Missing { only_local: true }, Some(8))
+    certs(CertState::Missing, Some(8))
 }
 fn complete() -> CertFacts {
     certs(CertState::Complete, Some(20))
@@ -75,7 +75,7 @@ fn logs_at(rules: &[&str], when: &str) -> LogFacts {
         .filter(|h| super::facts::RETRIEVAL_RULES.contains(&h.rule_id.as_str()))
         .cloned()
         .collect();
-    l.window = Some((t("2026-11-15T00:00:00Z"), None));
+    l.since = Some(t("2026-11-15T00:00:00Z"));
     l
 }
 fn logs(rules: &[&str]) -> LogFacts {

@@ -102,6 +102,8 @@ Describe 'Invoke-NymiStartupCheck.ps1 when the NES host does not resolve' {
         $report.event_log.detail | Should -Match 'Needs Windows'
     }
 
+    # The Windows event log exists only on Windows; elsewhere the step is
+    # reported as not applicable (the test above).
     It 'writes an Error event 1001 to the Application log on Windows' -Skip:(-not $OnWindows) {
         $report.event_log.state | Should -Be 'written'
         $report.event_log.entry_type | Should -Be 'Error'
@@ -190,6 +192,7 @@ Describe 'Invoke-NymiStartupCheck.ps1 exit codes and errors' {
         $run.Lines | Should -Be @('STATUS=ISSUE code=NEA_CERTS_EXPIRED_NOT_RENEWED ksp=20/20 nes=nes.corp.example:443 stage=none')
     }
 
+    # Windows only, as above: off Windows no event is ever written.
     It 'writes no event with -EventSource ''''' -Skip:(-not $OnWindows) {
         $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'quiet/NymiDiag')
         $run = Invoke-ScriptProcess -Path $StartupScript -Arguments @('-ModulePath', $stub, '-NetworkWaitSec', '0', '-ReportFolder', $reports, '-EventSource', '')

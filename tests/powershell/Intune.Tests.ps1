@@ -278,11 +278,11 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $run.Lines[0] | Should -BeExactly $long.Substring(0, 2048)
     }
 
-    It 'writes no report through a report folder that is a link' -Skip:([System.Environment]::OSVersion.Platform -eq 'Win32NT') {
+    It 'writes no report through a report folder that is a link' {
         $target = Join-Path $TestDrive 'link-target'
         New-Item -ItemType Directory -Path $target | Out-Null
         $link = Join-Path $TestDrive 'link-reports'
-        New-Item -ItemType SymbolicLink -Path $link -Target $target | Out-Null
+        New-FolderLink -Path $link -Target $target
         $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'link-stub/NymiDiag')
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $link)
         $run.ExitCode | Should -Be 0

@@ -71,6 +71,7 @@ Describe 'Invoke-NymiDiagnosis' -ForEach @($server) {
             $ids | Should -Contain 'LOG_NEA_CERTS_NOT_RETRIEVED'
         }
 
+        # On Windows these checks run and their states depend on the machine.
         It 'fills the host checks: not applicable off Windows' -Skip:([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT) {
             foreach ($name in 'services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine') {
                 $check = $d.Checks | Where-Object Name -eq $name
@@ -149,6 +150,8 @@ Describe 'Invoke-NymiDiagnosis' -ForEach @($server) {
         }
     }
 
+    # Test-Json arrived in PowerShell 6.1; under Windows PowerShell 5.1 the
+    # same report is validated by the PowerShell 7 run of this suite.
     Context '-Raw' -Skip:(-not (Get-Command Test-Json -ErrorAction SilentlyContinue)) {
         It 'returns the JSON report, valid against the committed schema' {
             $terminal = New-Terminal 'not-retrieved'

@@ -118,12 +118,12 @@ Describe 'Save-NymiReport' {
         Test-Path -LiteralPath $file.FullName | Should -BeTrue
     }
 
-    It 'refuses a folder that is a link and writes nothing through it' -Skip:([System.Environment]::OSVersion.Platform -eq 'Win32NT') {
+    It 'refuses a folder that is a link and writes nothing through it' {
         $target = Join-Path $TestDrive 'link-target'
         New-Item -ItemType Directory -Path $target | Out-Null
         Set-Content -LiteralPath (Join-Path $target 'diagnosis-20200101-000000.json') -Value '{}'
         $link = Join-Path $TestDrive 'link-folder'
-        New-Item -ItemType SymbolicLink -Path $link -Target $target | Out-Null
+        New-FolderLink -Path $link -Target $target
         { Save-NymiReport -InputObject @{ a = 1 } -Folder $link -Keep 1 } | Should -Throw '*is a link*'
         @(Get-ChildItem -LiteralPath $target).Name | Should -Be @('diagnosis-20200101-000000.json')
     }

@@ -174,6 +174,16 @@ function Invoke-ScriptProcess {
     }
 }
 
+function New-FolderLink {
+    # A folder link to $Target: a junction on Windows (no privilege needed,
+    # unlike a symbolic link), a symbolic link elsewhere. Both are reparse
+    # points, which is what the report writer refuses.
+    param([string] $Path, [string] $Target)
+    $type = 'SymbolicLink'
+    if ([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT) { $type = 'Junction' }
+    New-Item -ItemType $type -Path $Path -Target $Target | Out-Null
+}
+
 function New-StubNymiDiagModule {
     # A stand-in NymiDiag module (manifest and psm1) under $Path for the
     # host script tests: Invoke-NymiDiagnosis returns $StatusLine (or
