@@ -21,6 +21,7 @@ pub mod context;
 pub mod describe;
 pub mod diagnose;
 mod error;
+mod fsutil;
 pub mod logs;
 pub mod probe;
 pub mod redaction;

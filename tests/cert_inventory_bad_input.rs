@@ -63,12 +63,12 @@ fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
     let e = entry(s, "empty.cer");
     assert_eq!(
         (e.status, e.format, e.size),
-        (FileStatus::Unreadable, FileFormat::Empty, Some(0))
+        (FileStatus::Empty, FileFormat::Empty, Some(0))
     );
     assert!(e.problem.as_deref().unwrap().contains("empty file"));
 
     let e = entry(s, "truncated.cer");
-    assert_eq!(e.status, FileStatus::Unreadable);
+    assert_eq!(e.status, FileStatus::Opaque);
     assert!(
         e.problem.as_deref().unwrap().contains("truncated DER"),
         "{:?}",
@@ -78,7 +78,7 @@ fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
     let e = entry(s, "broken-base64.pem");
     assert_eq!(
         (e.status, e.format),
-        (FileStatus::Unreadable, FileFormat::Pem)
+        (FileStatus::Opaque, FileFormat::Pem)
     );
     assert!(
         e.problem.as_deref().unwrap().contains("broken base64"),
@@ -89,8 +89,9 @@ fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
     let e = entry(s, "random.bin");
     assert_eq!(
         (e.status, e.format),
-        (FileStatus::Unreadable, FileFormat::Unrecognized)
+        (FileStatus::Opaque, FileFormat::Unrecognized)
     );
+    assert!(e.problem.as_deref().unwrap().contains("not an X.509 certificate"));
 
     let e = entry(s, "key.pem");
     assert_eq!((e.status, e.private_keys), (FileStatus::PrivateKey, 1));
@@ -125,27 +126,46 @@ fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
         }
     }
 
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "NEA_CERT_UNREADABLE")
-        .unwrap();
-    let listed: Vec<&str> = f.evidence["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["file"].as_str().unwrap())
-        .collect();
+    // Files read whole that are not X.509: counted, reported as opaque
+    // (a warning because one is empty), never as unreadable.
+    let listed = |id: &str| -> Vec<String> {
+        let f = r.findings.iter().find(|f| f.id == id).unwrap();
+        f.evidence["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["file"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let opaque = listed("NEA_KEYSTORE_FILE_OPAQUE");
     for name in [
         "empty.cer",
         "truncated.cer",
         "broken-base64.pem",
         "random.bin",
     ] {
-        assert!(listed.contains(&name), "{name} not in {listed:?}");
+        assert!(opaque.iter().any(|n| n == name), "{name} not in {opaque:?}");
     }
-    // A key file and a folder are not unreadable certificates.
-    assert!(!listed.contains(&"key.pem") && !listed.contains(&"folder.cer"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.id == "NEA_KEYSTORE_FILE_OPAQUE")
+        .unwrap();
+    assert_eq!(f.severity, nymidiag::Severity::Warning);
+    assert_eq!(f.evidence["empty"], 1);
+    // A key file and a folder are neither opaque nor unreadable.
+    assert!(!opaque.iter().any(|n| n == "key.pem" || n == "folder.cer"));
+    assert_eq!((s.counts.opaque_files, s.counts.empty_files), (4, 1));
+    #[cfg(unix)]
+    {
+        // Only the links that cannot be followed could not be read.
+        let unreadable = listed("NEA_CERT_UNREADABLE");
+        assert_eq!(unreadable.len(), 3, "{unreadable:?}");
+        assert!(!unreadable.iter().any(|n| opaque.contains(n)));
+        // 20 certificate files + 4 opaque + key + 3 broken links.
+        assert_eq!(s.counts.files, 28);
+        assert_eq!(s.counts.skipped_entries, 2);
+    }
     assert_eq!(r.status, ReportStatus::Issue);
 }
 
@@ -181,6 +201,8 @@ fn a_50_mb_file_is_skipped_by_the_cap_and_reported() {
     let r = cert_inventory(&req);
     assert_eq!(r.data.stores[0].counts.certificates, 0);
     assert_eq!(r.data.stores[0].counts.unreadable_files, 21);
+    // Skipped by the cap, yet still counted as files.
+    assert_eq!(r.data.stores[0].counts.files, 21);
 }
 
 #[test]

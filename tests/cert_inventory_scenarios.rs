@@ -58,9 +58,10 @@ fn every_scenario_reports_exactly_its_findings() {
             "{}",
             s.name
         );
+        assert_eq!(r.data.stores[0].counts.files, s.files, "{}", s.name);
         assert_eq!(r.capability, "cert_inventory");
         assert_eq!(r.context.caller.as_deref(), Some("scenario tests"));
-        let expected_status = if s.expect.is_empty() {
+        let expected_status = if !s.issue {
             ReportStatus::Ok
         } else {
             ReportStatus::Issue
@@ -184,9 +185,10 @@ fn local_only_store_says_nes_certificates_were_never_retrieved() {
             .contains("EAM Security Service")
     );
     assert_eq!(f.evidence["certificates"], 8);
+    assert_eq!(f.evidence["files"], 8);
     assert_eq!(f.evidence["expected_total"], 20);
     assert_eq!(f.evidence["nes_never_retrieved"], true);
-    assert_eq!(f.evidence["counted"], "certificates");
+    assert_eq!(f.evidence["counted"], "files");
     assert!(f.title.contains("8 of 20"), "{}", f.title);
     let s = only_store(&r);
     assert_eq!((s.counts.local, s.counts.nes), (8, 0));
@@ -385,5 +387,7 @@ fn the_report_round_trips_through_json() {
             .unwrap()
             .ends_with('Z')
     );
-    assert_eq!(v["data"]["expected"]["counted"], "certificates");
+    assert_eq!(v["data"]["expected"]["counted"], "files");
+    assert_eq!(store["counts"]["files"], 20);
+    assert_eq!(store["role"], "active");
 }

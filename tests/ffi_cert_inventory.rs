@@ -57,6 +57,12 @@ fn inventories_every_scenario_store_as_the_manifest_says() {
             "{}",
             scenario.name
         );
+        assert_eq!(
+            stores[0]["counts"]["files"].as_u64().unwrap(),
+            scenario.files,
+            "{}",
+            scenario.name
+        );
     }
 }
 

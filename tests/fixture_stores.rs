@@ -102,5 +102,10 @@ fn written_stores_match_their_manifest_at_the_current_time() {
             r.data.stores[0].counts.certificates,
             s["certificates"].as_u64().unwrap()
         );
+        assert_eq!(
+            r.data.stores[0].counts.files,
+            s["files"].as_u64().unwrap(),
+            "{name}"
+        );
     }
 }

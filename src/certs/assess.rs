@@ -10,6 +10,8 @@
 //! | `NEA_CERT_NOT_YET_VALID` | error |
 //! | `NEA_CERT_CHAIN_BROKEN` | warning; error when a signature fails |
 //! | `NEA_CERT_UNREADABLE` | warning |
+//! | `NEA_KEYSTORE_FILE_OPAQUE` | info; warning when a file is empty |
+//! | `KSP_STALE_STORE` | info (see `roles`) |
 //! | `NEA_CERT_WEAK_SIGNATURE` | info |
 //! | `KSP_NOT_FOUND` | warning; info when the OS has no default location |
 //! | `KSP_ACCESS_DENIED` | warning |
@@ -83,6 +85,123 @@ fn file_list(files: &[&FileEntry]) -> (Value, usize) {
     (Value::Array(items), left as usize)
 }
 
+/// `NEA_CERTS_MISSING`: fewer counted files than expected.
+fn missing(store: &KspStore, opts: &Options, label: &str) -> Finding {
+    let c = &store.counts;
+    let expected_total = u64::from(opts.expected_local) + u64::from(opts.expected_nes);
+    // The documented signature: exactly the local set, nothing from NES.
+    let only_local = c.files == u64::from(opts.expected_local) && opts.expected_nes > 0 && c.nes == 0;
+    let parsed = format!(
+        "{} distinct X.509 certificates parsed ({} local, {} NES-issued, {} unclassified); {} \
+         files are not X.509, {} could not be read",
+        c.certificates, c.local, c.nes, c.unclassified, c.opaque_files, c.unreadable_files
+    );
+    let detail = if only_local {
+        format!(
+            "The store holds exactly {} files, the size of the locally generated set, and no \
+             NES-issued certificate: the {} NES-issued certificates were never retrieved. This \
+             is the documented failure signature (8 files instead of 20): the NEA could not get \
+             them from the Nymi Enterprise Server, and band taps fail with \"Object not \
+             found\". Evidence: {parsed}.",
+            c.files, opts.expected_nes
+        )
+    } else {
+        format!(
+            "The store holds {} of the {expected_total} expected files ({} local + {} \
+             NES-issued expected). Evidence: {parsed}.",
+            c.files, opts.expected_local, opts.expected_nes
+        )
+    };
+    Finding::new(
+        "NEA_CERTS_MISSING",
+        Severity::Error,
+        format!(
+            "NEA certificates missing in {label}: {} of {expected_total} files",
+            c.files
+        ),
+        detail,
+    )
+    .with_evidence("store", &store.path)
+    .with_evidence("files", c.files)
+    .with_evidence("certificates", c.certificates)
+    .with_evidence("certificate_files", c.certificate_files)
+    .with_evidence("opaque_files", c.opaque_files)
+    .with_evidence("unreadable_files", c.unreadable_files)
+    .with_evidence("key_files", c.key_files)
+    .with_evidence("expected_local", opts.expected_local)
+    .with_evidence("expected_nes", opts.expected_nes)
+    .with_evidence("expected_total", expected_total)
+    .with_evidence("counted", "files")
+    .with_evidence("local", c.local)
+    .with_evidence("nes", c.nes)
+    .with_evidence("unclassified", c.unclassified)
+    .with_evidence("nes_never_retrieved", only_local)
+    .with_remediation(NES_REMEDIATION)
+    .with_ref(ARTICLE)
+    .with_ref(CHECK_D)
+}
+
+/// `NEA_KEYSTORE_FILE_OPAQUE`: counted files read whole that are not
+/// X.509 certificates, in whole or in part.
+fn opaque(store: &KspStore, label: &str) -> Option<Finding> {
+    let files: Vec<&FileEntry> = store
+        .files
+        .iter()
+        .filter(|f| match f.status {
+            FileStatus::Opaque | FileStatus::Empty => true,
+            FileStatus::Certificates | FileStatus::PrivateKey => f.problem.is_some(),
+            _ => false,
+        })
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    let empty = files.iter().filter(|f| f.status == FileStatus::Empty).count();
+    let partly = files
+        .iter()
+        .filter(|f| matches!(f.status, FileStatus::Certificates | FileStatus::PrivateKey))
+        .count();
+    let whole = files.len() - partly;
+    let (list, left) = file_list(&files);
+    let mut detail = format!(
+        "{whole} file(s) hold no X.509 certificate or key and {partly} hold certificates with \
+         parts that are not X.509. They are counted as key-store files, as the Nymi article \
+         counts files: the NSL key-store format is not documented and may be opaque, so they \
+         cannot be dated, chained or classified here. Each entry says what was seen."
+    );
+    if empty > 0 {
+        detail.push_str(&format!(
+            " {empty} file(s) are empty (0 bytes), which no key-store format explains: a write \
+             was probably interrupted."
+        ));
+    }
+    let finding = Finding::new(
+        "NEA_KEYSTORE_FILE_OPAQUE",
+        if empty > 0 {
+            Severity::Warning
+        } else {
+            Severity::Info
+        },
+        format!("{} file(s) in {label} are not X.509 certificates", files.len()),
+        detail,
+    )
+    .with_evidence("count", files.len())
+    .with_evidence("not_x509", whole)
+    .with_evidence("partly_x509", partly)
+    .with_evidence("empty", empty)
+    .with_evidence("files", list)
+    .with_evidence("files_omitted", left)
+    .with_ref(CHECK_D);
+    Some(if empty > 0 {
+        finding.with_remediation(
+            "Restart the EAM Security Service while NES is reachable so the NEA writes its key \
+             store again.",
+        )
+    } else {
+        finding
+    })
+}
+
 /// Every finding for one examined store. `store` still holds its full
 /// lists (caps come later).
 pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
@@ -92,83 +211,28 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
     let expected_total = u64::from(opts.expected_local) + u64::from(opts.expected_nes);
     let base = |f: Finding| f.with_evidence("store", &store.path);
 
-    if c.certificates < expected_total {
-        let only_local =
-            c.certificates == u64::from(opts.expected_local) && opts.expected_nes > 0 && c.nes == 0;
-        let detail = if only_local {
-            format!(
-                "The store holds exactly {} certificates, the locally generated set, and no \
-                 NES-issued one: the {} NES-issued certificates were never retrieved. This is \
-                 the documented failure signature (8 instead of 20): the NEA could not get them \
-                 from the Nymi Enterprise Server, and band taps fail with \"Object not found\".",
-                c.certificates, opts.expected_nes
-            )
-        } else if c.certificates == 0 && c.unreadable_files > 0 {
-            format!(
-                "No certificate could be read from the store's {} files ({} unreadable). They \
-                 may be damaged, or in an NSL-specific format this version does not read; \
-                 compare with a healthy terminal.",
-                c.files, c.unreadable_files
-            )
-        } else {
-            format!(
-                "The store holds {} of the {expected_total} expected certificates ({} local + {} \
-                 NES-issued expected; {} files). Classified: {} local, {} NES-issued, {} \
-                 unclassified.",
-                c.certificates,
-                opts.expected_local,
-                opts.expected_nes,
-                c.files,
-                c.local,
-                c.nes,
-                c.unclassified
-            )
-        };
-        out.push(
-            base(Finding::new(
-                "NEA_CERTS_MISSING",
-                Severity::Error,
-                format!(
-                    "NEA certificates missing in {label}: {} of {expected_total}",
-                    c.certificates
-                ),
-                detail,
-            ))
-            .with_evidence("certificates", c.certificates)
-            .with_evidence("files", c.files)
-            .with_evidence("certificate_files", c.certificate_files)
-            .with_evidence("unreadable_files", c.unreadable_files)
-            .with_evidence("key_files", c.key_files)
-            .with_evidence("expected_local", opts.expected_local)
-            .with_evidence("expected_nes", opts.expected_nes)
-            .with_evidence("expected_total", expected_total)
-            .with_evidence("counted", "certificates")
-            .with_evidence("local", c.local)
-            .with_evidence("nes", c.nes)
-            .with_evidence("unclassified", c.unclassified)
-            .with_evidence("nes_never_retrieved", only_local)
-            .with_remediation(NES_REMEDIATION)
-            .with_ref(ARTICLE)
-            .with_ref(CHECK_D),
-        );
-    } else if c.certificates > expected_total {
+    if c.files < expected_total {
+        out.push(missing(store, opts, &label));
+    } else if c.files > expected_total {
         out.push(
             base(Finding::new(
                 "NEA_CERTS_EXTRA",
                 Severity::Info,
                 format!(
-                    "More NEA certificates than expected in {label}: {} of {expected_total}",
-                    c.certificates
+                    "More NEA key-store files than expected in {label}: {} of {expected_total}",
+                    c.files
                 ),
                 format!(
-                    "The store holds {} certificates where {expected_total} are expected. Older \
-                     certificates may have been left behind after renewals, or the expected \
-                     counts differ for this NEA.",
-                    c.certificates
+                    "The store holds {} files where {expected_total} are expected ({} distinct \
+                     certificates parsed). Older certificates may have been left behind after \
+                     renewals, or the expected counts differ for this NEA.",
+                    c.files, c.certificates
                 ),
             ))
+            .with_evidence("files", c.files)
             .with_evidence("certificates", c.certificates)
             .with_evidence("expected_total", expected_total)
+            .with_evidence("counted", "files")
             .with_evidence("expired", c.expired)
             .with_ref(CHECK_D),
         );
@@ -346,11 +410,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
     let unreadable: Vec<&FileEntry> = store
         .files
         .iter()
-        .filter(|f| match f.status {
-            FileStatus::Unreadable | FileStatus::TooLarge => true,
-            FileStatus::Certificates | FileStatus::PrivateKey => f.problem.is_some(),
-            FileStatus::NotAFile => false,
-        })
+        .filter(|f| matches!(f.status, FileStatus::Unreadable | FileStatus::TooLarge))
         .collect();
     if !unreadable.is_empty() {
         let too_large = unreadable
@@ -362,14 +422,11 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
             base(Finding::new(
                 "NEA_CERT_UNREADABLE",
                 Severity::Warning,
+                format!("{} file(s) in {label} could not be read", unreadable.len()),
                 format!(
-                    "{} file(s) in {label} could not be read as certificates",
-                    unreadable.len()
-                ),
-                format!(
-                    "{} file(s) could not be read, or only in part ({too_large} over the size \
-                     limit and skipped). Each entry says why. Files are only ever read, never \
-                     changed or moved.",
+                    "{} file(s) could not be read ({too_large} over the size limit and \
+                     skipped). They are still counted as files. Each entry says why. Files are \
+                     only ever read, never changed or moved.",
                     unreadable.len()
                 ),
             ))
@@ -383,6 +440,10 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
                  belong there can be moved out by an administrator.",
             ),
         );
+    }
+
+    if let Some(f) = opaque(store, &label) {
+        out.push(base(f));
     }
 
     let weak: Vec<&CertificateInfo> = store

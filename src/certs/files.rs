@@ -5,12 +5,16 @@
 //! denied) and the rest of the module stays pure. [`RealFiles`] never writes:
 //! files are opened read-only, with std's default Windows share mode
 //! (read, write and delete shared), so the NEA is never locked out; entry
-//! types are checked before opening so a pipe or device is never opened.
+//! types are checked before opening so a pipe or device is never opened,
+//! and the opened handle is checked again ([`crate::fsutil`]) in case the
+//! entry was swapped in between.
 
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use crate::fsutil::{self, ReadError, SpecialKind};
 
 /// What an entry is, after following symbolic links.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,8 +23,8 @@ pub(crate) enum EntryKind {
     File,
     /// A folder.
     Dir,
-    /// Anything else (`fifo`, `socket`, `block device`, ...).
-    Other(&'static str),
+    /// Anything else (FIFO, socket, device).
+    Other(SpecialKind),
 }
 
 /// The facts the inventory needs about one entry.
@@ -49,6 +53,9 @@ pub(crate) enum ReadOutcome {
     Bytes(Vec<u8>),
     /// The file turned out larger than the limit while reading.
     TooLarge,
+    /// The opened handle is not a regular file (the entry was swapped for
+    /// a FIFO, socket or device after it was listed); nothing was read.
+    NotRegular(SpecialKind),
 }
 
 /// Read-only file system access.
@@ -96,19 +103,12 @@ impl FileSource for RealFiles {
     }
 
     fn read(&self, path: &Path, limit: u64) -> io::Result<ReadOutcome> {
-        let file = fs::File::open(path)?;
-        // The entry was checked before opening; check again in case it was
-        // swapped for something else in between.
-        if !file.metadata()?.is_file() {
-            return Err(io::Error::other("no longer a regular file"));
+        match fsutil::read_capped(path, limit) {
+            Ok(bytes) => Ok(ReadOutcome::Bytes(bytes)),
+            Err(ReadError::TooLarge { .. }) => Ok(ReadOutcome::TooLarge),
+            Err(ReadError::NotRegular(kind)) => Ok(ReadOutcome::NotRegular(kind)),
+            Err(ReadError::Io(e)) => Err(e),
         }
-        let mut bytes = Vec::new();
-        // One byte past the limit tells "exactly at the limit" from "over".
-        file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > limit {
-            return Ok(ReadOutcome::TooLarge);
-        }
-        Ok(ReadOutcome::Bytes(bytes))
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
@@ -117,29 +117,11 @@ impl FileSource for RealFiles {
 }
 
 fn kind_of(t: &fs::FileType) -> EntryKind {
-    if t.is_file() {
-        return EntryKind::File;
+    match SpecialKind::of(t) {
+        None => EntryKind::File,
+        Some(SpecialKind::Folder) => EntryKind::Dir,
+        Some(kind) => EntryKind::Other(kind),
     }
-    if t.is_dir() {
-        return EntryKind::Dir;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return EntryKind::Other("named pipe (FIFO)");
-        }
-        if t.is_socket() {
-            return EntryKind::Other("socket");
-        }
-        if t.is_block_device() {
-            return EntryKind::Other("block device");
-        }
-        if t.is_char_device() {
-            return EntryKind::Other("character device");
-        }
-    }
-    EntryKind::Other("special file")
 }
 
 /// Explains an I/O error in words an admin can act on.
@@ -166,7 +148,7 @@ mod tests {
         fs::write(&path, [1u8; 10]).unwrap();
         match RealFiles.read(&path, 10).unwrap() {
             ReadOutcome::Bytes(b) => assert_eq!(b.len(), 10),
-            ReadOutcome::TooLarge => panic!("10 bytes fit a 10-byte limit"),
+            other => panic!("10 bytes fit a 10-byte limit: {other:?}"),
         }
         assert!(matches!(
             RealFiles.read(&path, 9).unwrap(),
@@ -195,6 +177,12 @@ mod tests {
             return;
         }
         let meta = RealFiles.stat(&fifo).unwrap();
-        assert_eq!(meta.kind, EntryKind::Other("named pipe (FIFO)"));
+        assert_eq!(meta.kind, EntryKind::Other(SpecialKind::Fifo));
+        // Opened directly, as if swapped in after the listing: refused on
+        // the handle, not read, and without blocking.
+        assert!(matches!(
+            RealFiles.read(&fifo, 1024).unwrap(),
+            ReadOutcome::NotRegular(SpecialKind::Fifo)
+        ));
     }
 }

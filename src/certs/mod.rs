@@ -14,11 +14,32 @@
 //! # Counting
 //!
 //! A healthy NEA has 8 locally generated and 12 NES-issued certificates,
-//! which the Nymi article calls "20 certificate files". The inventory
-//! compares **distinct certificates** (by SHA-1 thumbprint) with the
-//! expected total, because a file may hold several certificates, a key, or
-//! nothing readable; the file count is reported beside it
-//! (`counts.files`), and `expected.counted` says `certificates`.
+//! which the Nymi article counts as "20 certificate files" (and the
+//! failure as "only the 8 locally-generated certificate files"). The
+//! inventory compares **files** with the expected total, as the article
+//! does (`expected.counted` is `files`): every regular file directly in
+//! the store folder, links followed, whatever it holds (an X.509
+//! certificate, a key, an opaque key-store blob, an empty file, or a file
+//! that cannot be read). Not counted: OS metadata files (`desktop.ini`,
+//! `Thumbs.db`, `ehthumbs.db`, `.DS_Store`, `.directory`, `._*`),
+//! subfolders and special files (FIFOs, sockets, devices), which are
+//! listed as skipped entries and never opened for reading. The NSL
+//! key-store format is not documented, so a file that is not X.509 is
+//! still counted (`NEA_KEYSTORE_FILE_OPAQUE`); certificates that do parse
+//! add evidence: distinct certificates (`counts.certificates`), dates,
+//! chains and local/NES classification. `counts.valid` is the counted
+//! files minus expired and not-yet-valid certificates; a file without a
+//! certificate cannot be judged expired (`counts.validity_unknown_files`).
+//!
+//! # Several stores: the active one decides
+//!
+//! Each store gets its last write time (newest modified time of the folder
+//! and its counted files) and a role (see [`StoreRole`]): a store given
+//! explicitly in `paths` is `active`; a discovered store whose last write
+//! is more than `stale_after_days` (default 14, the NES certificate
+//! lifetime) older than the newest store's is `stale`. A stale store gets
+//! only the info finding `KSP_STALE_STORE`; its problems stay in its data.
+//! [`CertInventoryData::deciding_store`] is the store a verdict compares.
 //!
 //! # Discovery
 //!
@@ -61,6 +82,7 @@ mod limits;
 mod model;
 mod names;
 mod pkcs7;
+mod roles;
 mod store;
 
 use schemars::JsonSchema;
@@ -78,17 +100,20 @@ use store::Options;
 /// Request of `nymidiag_cert_inventory`. Every field is optional; `{}` asks
 /// for the defaults. Unknown fields are rejected.
 ///
-/// Findings the report can hold, by stable id:
+/// Findings of `stale` stores are replaced by `KSP_STALE_STORE`. Findings
+/// the report can hold, by stable id:
 ///
 /// | id | severity | meaning |
 /// | --- | --- | --- |
-/// | `NEA_CERTS_MISSING` | error | fewer certificates than `expected_local + expected_nes`; says explicitly when only the local set is there |
-/// | `NEA_CERTS_EXTRA` | info | more certificates than expected |
+/// | `NEA_CERTS_MISSING` | error | fewer files than `expected_local + expected_nes`; says explicitly when only the local set is there (`nes_never_retrieved`) |
+/// | `NEA_CERTS_EXTRA` | info | more files than expected |
 /// | `NEA_CERT_EXPIRED` | error | NotAfter has passed |
 /// | `NEA_CERT_EXPIRING` | warning | NotAfter within `expiring_days` |
 /// | `NEA_CERT_NOT_YET_VALID` | error | NotBefore ahead; a sign of clock skew |
 /// | `NEA_CERT_CHAIN_BROKEN` | warning, error if a signature fails | issuer missing from the store, or signature does not verify |
-/// | `NEA_CERT_UNREADABLE` | warning | a file could not be read (or only in part), or was over `max_file_bytes` |
+/// | `NEA_CERT_UNREADABLE` | warning | a file could not be read (I/O error, broken link), or was over `max_file_bytes` |
+/// | `NEA_KEYSTORE_FILE_OPAQUE` | info; warning if a file is empty | a counted file read whole holds no X.509 certificate (or only in part): an opaque key-store blob, or damaged |
+/// | `KSP_STALE_STORE` | info | a discovered store untouched for more than `stale_after_days` before the newest store; not judged |
 /// | `NEA_CERT_WEAK_SIGNATURE` | info | signed with SHA-1, MD5 or MD2 |
 /// | `KSP_NOT_FOUND` | warning (info where the OS has no default location) | no key store found |
 /// | `KSP_ACCESS_DENIED` | warning | a store or the NSL folder could not be opened: run elevated or as SYSTEM |
@@ -110,6 +135,12 @@ pub struct CertInventoryRequest {
     pub max_file_bytes: u64,
     /// The time validity is judged at. Default: the clock.
     pub now: Option<UtcTime>,
+    /// A discovered store whose last write is more than this many days
+    /// older than the newest store's is `stale`: reported with
+    /// `KSP_STALE_STORE`, never judged. Default 14 (the NES certificate
+    /// lifetime: a store in use is rewritten at least that often). 0 turns
+    /// the rule off (every store is active).
+    pub stale_after_days: u32,
     /// Free text naming the caller, copied into `context.caller` (at most
     /// 256 characters are kept).
     pub caller: Option<String>,
@@ -124,6 +155,7 @@ impl Default for CertInventoryRequest {
             expiring_days: 3,
             max_file_bytes: limits::DEFAULT_MAX_FILE_BYTES,
             now: None,
+            stale_after_days: 14,
             caller: None,
         }
     }
@@ -179,11 +211,12 @@ pub(crate) fn inventory_with(
             local: request.expected_local,
             nes: request.expected_nes,
             total: u64::from(request.expected_local) + u64::from(request.expected_nes),
-            counted: CountBasis::Certificates,
+            counted: CountBasis::Files,
         },
         evaluated_utc: now,
         expiring_days: request.expiring_days,
         max_file_bytes,
+        stale_after_days: request.stale_after_days,
         stores: Vec::new(),
         stores_omitted: 0,
         totals: Totals::default(),
@@ -214,15 +247,23 @@ pub(crate) fn inventory_with(
         files: limits::MAX_FILES_LISTED_TOTAL,
         certs: limits::MAX_CERTS_LISTED_TOTAL,
     };
-    for spec in &specs {
-        let examined = store::examine(fs, spec, &opts);
+    let mut examined: Vec<store::Examined> = specs
+        .iter()
+        .map(|spec| store::examine(fs, spec, &opts))
+        .collect();
+    roles::assign(&mut examined, request.stale_after_days);
+    for examined in examined {
         let mut ksp = examined.store;
         let area = format!("store:{}", ksp.path);
         match ksp.state {
             StoreState::Checked => {
                 report.coverage(&area, CoverageState::Checked, None);
-                for f in assess::store_findings(&ksp, &opts) {
-                    report.finding(f);
+                if ksp.role == StoreRole::Stale {
+                    report.finding(roles::stale_finding(&ksp, &opts, request.stale_after_days));
+                } else {
+                    for f in assess::store_findings(&ksp, &opts) {
+                        report.finding(f);
+                    }
                 }
                 if examined.unsupported_signatures > 0 {
                     report.warning(format!(
@@ -350,8 +391,13 @@ fn add_totals(t: &mut Totals, ksp: &KspStore) {
     if ksp.state == StoreState::Checked {
         t.stores_checked += 1;
     }
+    match ksp.role {
+        StoreRole::Active => t.stores_active += 1,
+        StoreRole::Stale => t.stores_stale += 1,
+    }
     t.files += ksp.counts.files;
     t.certificates += ksp.counts.certificates;
+    t.opaque_files += ksp.counts.opaque_files;
     t.unreadable_files += ksp.counts.unreadable_files;
     t.key_files += ksp.counts.key_files;
 }

@@ -26,6 +26,9 @@ pub struct CertInventoryData {
     pub expiring_days: u32,
     /// Files larger than this many bytes were skipped.
     pub max_file_bytes: u64,
+    /// A discovered store whose last write is more than this many days
+    /// older than the newest store's is `stale` (0: never).
+    pub stale_after_days: u32,
     /// One entry per key store, in discovery order.
     pub stores: Vec<KspStore>,
     /// Stores found but not examined because of the store cap.
@@ -71,9 +74,9 @@ pub struct ExpectedCounts {
     pub nes: u32,
     /// `local + nes` (20 by default).
     pub total: u64,
-    /// What is counted: always `certificates`, meaning distinct certificates
-    /// (by SHA-1 thumbprint) parsed from the store's files. The file count
-    /// is reported beside it because the Nymi article speaks of files.
+    /// What is counted: always `files`, as the Nymi article counts them
+    /// ("20 certificate files"): see [`StoreCounts::files`]. Distinct
+    /// certificates are reported beside it as evidence.
     pub counted: CountBasis,
 }
 
@@ -81,8 +84,9 @@ pub struct ExpectedCounts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CountBasis {
-    /// Distinct certificates, by SHA-1 thumbprint.
-    Certificates,
+    /// Files in the store folder ([`StoreCounts::files`]), whatever they
+    /// hold: the NSL key-store format is not documented and may be opaque.
+    Files,
 }
 
 /// Sums over all examined stores.
@@ -93,12 +97,18 @@ pub struct Totals {
     pub stores: u32,
     /// Stores whose folder could be listed.
     pub stores_checked: u32,
-    /// Regular files seen in the examined stores.
+    /// Examined stores whose role is `active` (they decide the verdict).
+    pub stores_active: u32,
+    /// Examined stores whose role is `stale` (reported, never judged).
+    pub stores_stale: u32,
+    /// Files counted in the examined stores ([`StoreCounts::files`]).
     pub files: u64,
     /// Distinct certificates, summed per store.
     pub certificates: u64,
-    /// Files that could not be read as certificates (including skipped
-    /// large files).
+    /// Files read whole that hold no X.509 certificate or key.
+    pub opaque_files: u64,
+    /// Files that could not be read (I/O error, broken link, over the
+    /// size limit).
     pub unreadable_files: u64,
     /// Files that hold private keys.
     pub key_files: u64,
@@ -116,6 +126,14 @@ pub struct KspStore {
     pub state: StoreState,
     /// Why not, when `state` is not `checked`.
     pub error: Option<String>,
+    /// `active` (judged: its findings count) or `stale` (an abandoned NSL
+    /// folder: reported with `KSP_STALE_STORE` only).
+    pub role: StoreRole,
+    /// Why the store has its role, in a sentence.
+    pub role_reason: String,
+    /// Newest last write time of the folder and its counted files; `null`
+    /// when none is known.
+    pub last_write_utc: Option<UtcTime>,
     /// Counts of entries, files and certificates.
     pub counts: StoreCounts,
     /// Newest renewal and earliest expiry.
@@ -137,6 +155,17 @@ pub struct KspStore {
     pub certificates_omitted: u32,
 }
 
+impl CertInventoryData {
+    /// The store the diagnosis compares: the checked, `active` store with
+    /// the fewest counted files (the first one on a tie).
+    pub fn deciding_store(&self) -> Option<&KspStore> {
+        self.stores
+            .iter()
+            .filter(|s| s.state == StoreState::Checked && s.role == StoreRole::Active)
+            .min_by_key(|s| s.counts.files)
+    }
+}
+
 /// How a store was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -149,6 +178,24 @@ pub enum StoreOrigin {
     NslSubfolder,
     /// Files given one by one in `paths`, grouped by their parent folder.
     Files,
+}
+
+/// Whether a store is the one in use.
+///
+/// A store given explicitly (a folder or files in `paths`) is `active`.
+/// Among discovered stores (the default NSL folder, or an NSL folder given
+/// in `paths`), a store is `stale` when its last write is more than
+/// `stale_after_days` older than the newest last write of any store: a
+/// store in use is rewritten at least once per NES certificate lifetime
+/// (14 days by default). The newest store is always active; a store whose
+/// last write is unknown, or that could not be listed, is active.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreRole {
+    /// In use: its counts and dates are judged.
+    Active,
+    /// Abandoned: reported, never judged.
+    Stale,
 }
 
 /// Whether a store could be examined.
@@ -171,18 +218,40 @@ pub struct StoreCounts {
     pub entries: u64,
     /// Entries not examined because of the per-store entry cap.
     pub entries_not_examined: u64,
-    /// Regular files (after following links).
+    /// The number compared with the expected total, as the Nymi article
+    /// counts: every regular file directly in the folder (links followed),
+    /// whatever it holds, including empty ones, and entries that stand
+    /// where a file should but cannot be opened (a dangling link). OS
+    /// metadata files (`desktop.ini`, `Thumbs.db`, `.DS_Store`, `._*`, ...),
+    /// folders and special files are not counted.
     pub files: u64,
-    /// Files holding at least one certificate.
+    /// Counted files holding at least one certificate.
     pub certificate_files: u64,
-    /// Files holding a private key and no certificate.
+    /// Counted files holding a private key and no certificate.
     pub key_files: u64,
-    /// Files that could not be read as certificates, or were too large.
+    /// Counted files read whole that hold no X.509 certificate and no key
+    /// (an opaque key-store blob, or damaged); includes `empty_files`.
+    pub opaque_files: u64,
+    /// Counted files of 0 bytes.
+    pub empty_files: u64,
+    /// Counted files that could not be read: I/O error, broken link, or
+    /// over `max_file_bytes`.
     pub unreadable_files: u64,
-    /// Entries that are not regular files (folders, pipes, devices).
+    /// OS metadata files, not counted.
+    pub os_metadata_files: u64,
+    /// Entries that are not regular files (folders, FIFOs, sockets,
+    /// devices): not counted, never opened for reading.
     pub skipped_entries: u64,
-    /// Distinct certificates (by SHA-1 thumbprint): the number compared with
-    /// the expected total.
+    /// Counted files minus expired and not-yet-valid certificates: the
+    /// files that can be in use now. A file without a certificate cannot be
+    /// judged expired and stays in this number (see
+    /// `validity_unknown_files`).
+    pub valid: u64,
+    /// Counted files whose validity cannot be judged because they hold no
+    /// certificate (opaque, empty, key, unreadable).
+    pub validity_unknown_files: u64,
+    /// Distinct certificates (by SHA-1 thumbprint) parsed from the files:
+    /// evidence beside the file count.
     pub certificates: u64,
     /// Copies of a certificate already seen in another file or block.
     pub duplicate_certificates: u64,
@@ -349,12 +418,22 @@ pub enum FileStatus {
     Certificates,
     /// A private key and no certificate.
     PrivateKey,
-    /// No certificate could be read (see `problem`).
+    /// Read whole, but no X.509 certificate or key in it (an opaque
+    /// key-store blob, or damaged; see `problem`). Counted.
+    Opaque,
+    /// 0 bytes. Counted.
+    Empty,
+    /// Could not be read: I/O error, or a link whose target is missing or
+    /// loops (see `problem`). Counted.
     Unreadable,
     /// Larger than `max_file_bytes`; not read.
     TooLarge,
-    /// Not a regular file (folder, pipe, device); not read.
+    /// Not a regular file (folder, FIFO, socket, device); never opened for
+    /// reading, not counted.
     NotAFile,
+    /// An OS metadata file (`desktop.ini`, `Thumbs.db`, `.DS_Store`, ...);
+    /// not read, not counted.
+    OsMetadata,
 }
 
 /// One certificate, as read from a store.

@@ -18,7 +18,7 @@ use super::files::{EntryKind, FileSource, ReadOutcome, describe_io_error};
 use super::limits::{MAX_ENTRIES_PER_STORE, MAX_LINKS, MAX_PATH_CHARS, MAX_TEXT_CHARS, clip};
 use super::model::{
     CertKind, ChainStatus, FamilyInfo, FileEntry, FileFormat, FileStatus, KspStore, RootInfo,
-    SignatureCheck, StoreCounts, StoreState, StoreValidity, ValidityState,
+    SignatureCheck, StoreCounts, StoreRole, StoreState, StoreValidity, ValidityState,
 };
 use crate::time_fmt::UtcTime;
 
@@ -49,6 +49,9 @@ pub(crate) fn examine(fs: &dyn FileSource, spec: &StoreSpec, opts: &Options) -> 
         origin: spec.origin,
         state: StoreState::Checked,
         error: None,
+        role: StoreRole::Active,
+        role_reason: String::new(),
+        last_write_utc: None,
         counts: StoreCounts::default(),
         validity: StoreValidity::default(),
         roots: Vec::new(),
@@ -95,6 +98,12 @@ pub(crate) fn examine(fs: &dyn FileSource, spec: &StoreSpec, opts: &Options) -> 
         },
     };
     entries.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    // The folder's own time moves when a file is added, renamed or removed.
+    let mut last_write = fs
+        .stat(&spec.path)
+        .ok()
+        .and_then(|m| m.modified)
+        .and_then(to_utc);
     store.counts.entries += entries.len() as u64;
 
     // Distinct certificates by SHA-1, with the files each came from.
@@ -122,29 +131,62 @@ pub(crate) fn examine(fs: &dyn FileSource, spec: &StoreSpec, opts: &Options) -> 
                 }
             }
         }
-        let c = &mut store.counts;
-        match entry.status {
-            FileStatus::NotAFile => c.skipped_entries += 1,
-            FileStatus::Certificates => {
-                c.files += 1;
-                c.certificate_files += 1;
-            }
-            FileStatus::PrivateKey => {
-                c.files += 1;
-                c.key_files += 1;
-            }
-            FileStatus::Unreadable | FileStatus::TooLarge => {
-                // A dangling link never became a file, but it stands where
-                // one should be.
-                c.files += 1;
-                c.unreadable_files += 1;
-            }
+        if count_entry(&mut store.counts, entry.status) {
+            last_write = last_write.max(entry.modified_utc);
         }
         store.files.push(entry);
     }
 
+    store.last_write_utc = last_write;
     examined.unsupported_signatures = analyse(store, &ders, files_of, opts);
+    let c = &mut store.counts;
+    c.valid = c.files.saturating_sub(c.expired + c.not_yet_valid);
+    c.validity_unknown_files = c.files - c.certificate_files;
     examined
+}
+
+/// Adds one entry to the counts; returns whether it is a counted file.
+fn count_entry(c: &mut StoreCounts, status: FileStatus) -> bool {
+    match status {
+        FileStatus::NotAFile => c.skipped_entries += 1,
+        FileStatus::OsMetadata => c.os_metadata_files += 1,
+        FileStatus::Certificates => c.certificate_files += 1,
+        FileStatus::PrivateKey => c.key_files += 1,
+        FileStatus::Opaque => c.opaque_files += 1,
+        FileStatus::Empty => {
+            c.opaque_files += 1;
+            c.empty_files += 1;
+        }
+        // A dangling link never became a file, but it stands where one
+        // should be.
+        FileStatus::Unreadable | FileStatus::TooLarge => c.unreadable_files += 1,
+    }
+    let counted = !matches!(status, FileStatus::NotAFile | FileStatus::OsMetadata);
+    if counted {
+        c.files += 1;
+    }
+    counted
+}
+
+/// Names Windows Explorer, macOS Finder and similar tools drop into any
+/// folder they show; never part of a key store. Compared case-insensitively.
+const OS_METADATA_NAMES: &[&str] = &[
+    "desktop.ini",
+    "thumbs.db",
+    "ehthumbs.db",
+    "ehthumbs_vista.db",
+    ".ds_store",
+    ".directory",
+];
+
+/// Whether a file name is OS metadata: a name above, or a macOS
+/// AppleDouble companion (`._name`) written beside each file copied to a
+/// foreign file system.
+pub(crate) fn is_os_metadata(name: &str) -> bool {
+    name.starts_with("._")
+        || OS_METADATA_NAMES
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(name))
 }
 
 fn not_read(name: String) -> FileEntry {
@@ -168,6 +210,10 @@ fn examine_entry(fs: &dyn FileSource, path: &Path, max_bytes: u64) -> (FileEntry
         .file_name()
         .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy());
     let mut entry = not_read(clip(&name, MAX_TEXT_CHARS));
+    if is_os_metadata(&name) {
+        entry.status = FileStatus::OsMetadata;
+        return (entry, Vec::new());
+    }
     let meta = match fs.stat(path) {
         Ok(m) => m,
         Err(e) => {
@@ -191,7 +237,9 @@ fn examine_entry(fs: &dyn FileSource, path: &Path, max_bytes: u64) -> (FileEntry
         }
         EntryKind::Other(kind) => {
             entry.status = FileStatus::NotAFile;
-            entry.problem = Some(format!("a {kind}, not a regular file; not opened"));
+            entry.problem = Some(format!(
+                "not a regular file ({kind}); not counted, never opened for reading"
+            ));
             return (entry, Vec::new());
         }
     }
@@ -212,6 +260,16 @@ fn examine_entry(fs: &dyn FileSource, path: &Path, max_bytes: u64) -> (FileEntry
             too_large(&mut entry);
             return (entry, Vec::new());
         }
+        Ok(ReadOutcome::NotRegular(kind)) => {
+            // Listed as a file, but the opened handle is something else:
+            // swapped in between. Nothing was read.
+            entry.status = FileStatus::NotAFile;
+            entry.problem = Some(format!(
+                "not a regular file ({kind}) when opened, though listed as one; not counted, \
+                 not read"
+            ));
+            return (entry, Vec::new());
+        }
         Err(e) => {
             entry.problem = Some(clip(&describe_io_error(&e), MAX_TEXT_CHARS));
             return (entry, Vec::new());
@@ -225,10 +283,18 @@ fn examine_entry(fs: &dyn FileSource, path: &Path, max_bytes: u64) -> (FileEntry
         FileStatus::Certificates
     } else if decoded.private_keys > 0 {
         FileStatus::PrivateKey
+    } else if bytes.is_empty() {
+        FileStatus::Empty
     } else {
-        FileStatus::Unreadable
+        FileStatus::Opaque
     };
-    if !decoded.problems.is_empty() {
+    if entry.status == FileStatus::Opaque {
+        let why = decoded.problems.join("; ");
+        entry.problem = Some(clip(
+            &format!("not an X.509 certificate (opaque key-store data, or damaged): {why}"),
+            MAX_TEXT_CHARS,
+        ));
+    } else if !decoded.problems.is_empty() {
         entry.problem = Some(clip(&decoded.problems.join("; "), MAX_TEXT_CHARS));
     }
     (entry, decoded.certificates)
@@ -393,6 +459,9 @@ fn analyse(
 /// what needs attention.
 pub(crate) fn sort_files_for_display(files: &mut [FileEntry]) {
     files.sort_by_key(|f| {
-        matches!(f.status, FileStatus::Certificates | FileStatus::PrivateKey) && f.problem.is_none()
+        matches!(
+            f.status,
+            FileStatus::Certificates | FileStatus::PrivateKey | FileStatus::OsMetadata
+        ) && f.problem.is_none()
     });
 }

@@ -18,19 +18,6 @@ use encoding_rs::{CoderResult, Decoder};
 
 use super::encoding::{SAMPLE_BYTES, Sniff, sniff};
 
-/// Opens a file for reading with full sharing.
-pub(crate) fn open_shared(path: &Path) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(windows)]
-    {
-        use std::os::windows::fs::OpenOptionsExt;
-        // FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
-        options.share_mode(0x1 | 0x2 | 0x4);
-    }
-    options.open(path)
-}
-
 /// Why a file could not be opened or read, in an admin's words.
 pub(crate) fn describe_io_error(e: &io::Error) -> (&'static str, String) {
     match e.kind() {
@@ -60,14 +47,10 @@ pub(crate) struct OpenedFile {
 impl OpenedFile {
     /// Opens `path`, reads its first bytes and detects the encoding.
     pub(crate) fn open(path: &Path) -> io::Result<OpenedFile> {
-        let mut file = open_shared(path)?;
+        // Read-only and shared; a FIFO, socket or device fails with
+        // `InvalidInput` ("not a regular file (FIFO)") without blocking.
+        let mut file = crate::fsutil::open_regular(path)?;
         let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
         let len_at_open = meta.len();
         let mut sample = Vec::with_capacity(SAMPLE_BYTES);
         (&mut file)

@@ -26,7 +26,7 @@ use super::ids;
 use super::model::{MAX_TEXT, TrustCheck, TrustInfo, TrustState, cap_text};
 
 /// Largest CA file read; a bigger one is not a CA bundle.
-const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+const MAX_CA_FILE_BYTES: u64 = 1024 * 1024;
 
 /// One trust source: not used, unavailable (why), or a verifier.
 #[derive(Debug)]
@@ -185,14 +185,14 @@ fn load_ca_file(
     path: &Path,
     provider: &Arc<CryptoProvider>,
 ) -> Result<(Arc<dyn ServerCertVerifier>, usize), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("it cannot be read ({e})"))?;
-    if meta.len() > MAX_CA_FILE_BYTES {
-        return Err(format!(
-            "it is {} bytes, more than a CA bundle ({MAX_CA_FILE_BYTES} bytes at most)",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("it cannot be read ({e})"))?;
+    use crate::fsutil::{ReadError, read_capped};
+    let bytes = read_capped(path, MAX_CA_FILE_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => format!("it cannot be read ({e})"),
+        ReadError::TooLarge { .. } => {
+            format!("it is {e}, more than a CA bundle (1 MiB)")
+        }
+        ReadError::NotRegular(_) => format!("it is {e}; give a PEM or DER file"),
+    })?;
     let certs: Vec<CertificateDer<'static>> = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         CertificateDer::pem_slice_iter(&bytes)
             .collect::<Result<_, _>>()

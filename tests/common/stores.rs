@@ -21,6 +21,11 @@ pub struct Scenario {
     pub stores: usize,
     /// Distinct certificates in the (first) store.
     pub certificates: u64,
+    /// Files counted in the (first) store, the number compared with the
+    /// expected 20.
+    pub files: u64,
+    /// Whether the report's status is `issue` (not `ok`).
+    pub issue: bool,
     /// Finding ids that must be reported.
     pub expect: Vec<&'static str>,
     /// Finding ids that must not be reported.
@@ -36,6 +41,8 @@ const ALL: &[&str] = &[
     "NEA_CERT_NOT_YET_VALID",
     "NEA_CERT_CHAIN_BROKEN",
     "NEA_CERT_UNREADABLE",
+    "NEA_KEYSTORE_FILE_OPAQUE",
+    "KSP_STALE_STORE",
     "KSP_NOT_FOUND",
     "KSP_ACCESS_DENIED",
 ];
@@ -52,6 +59,8 @@ fn scenario(
         path,
         stores: 1,
         certificates,
+        files: certificates,
+        issue: !expect.is_empty(),
         expect: expect.to_vec(),
         absent: ALL
             .iter()
@@ -159,23 +168,81 @@ pub fn write_all(root: &Path, now: OffsetDateTime) -> Vec<Scenario> {
 
     let dir = root.join("mixed").join("ksp");
     write_mixed(&dir, &healthy);
-    out.push(scenario(
+    let mut s = scenario(
         "mixed",
         dir,
         20,
-        &[],
-        "the healthy 20 across PEM bundles, DER, base64, UTF-16 PEM and PKCS#7, plus a key file",
-    ));
+        &["NEA_CERTS_MISSING"],
+        "the healthy 20 certificates bundled into 13 files (PEM bundles, DER, base64, UTF-16 \
+         PEM, PKCS#7, a key file): 20 distinct certificates, but 13 of 20 files",
+    );
+    s.files = 13;
+    out.push(s);
 
     let dir = root.join("bad-input").join("ksp");
     write_bad_input(&dir, &healthy);
-    out.push(scenario(
+    let mut s = scenario(
         "bad-input",
         dir,
         20,
-        &["NEA_CERT_UNREADABLE"],
-        "the healthy 20 (two in non-ASCII file names) among empty, truncated, broken and random files",
-    ));
+        &[
+            "NEA_CERT_UNREADABLE",
+            "NEA_KEYSTORE_FILE_OPAQUE",
+            "NEA_CERTS_EXTRA",
+        ],
+        "the healthy 20 (two in non-ASCII file names) among empty, truncated, broken and random \
+         files, a key, broken links, a folder and a FIFO: every file counts",
+    );
+    // 20 + empty, truncated, broken base64, random, key; + 3 broken links
+    // on unix (the folder and the FIFO are not counted).
+    s.files = if cfg!(unix) { 28 } else { 25 };
+    if !cfg!(unix) {
+        s.expect.retain(|id| *id != "NEA_CERT_UNREADABLE");
+        s.absent.push("NEA_CERT_UNREADABLE");
+    }
+    out.push(s);
+
+    let dir = root.join("opaque").join("ksp");
+    write_opaque(&dir, 20, 0);
+    let mut s = scenario(
+        "opaque",
+        dir,
+        0,
+        &["NEA_KEYSTORE_FILE_OPAQUE"],
+        "20 files in an undocumented, non-X.509 format: complete by the file count",
+    );
+    s.files = 20;
+    s.issue = false;
+    out.push(s);
+
+    let dir = root.join("opaque-local-only").join("ksp");
+    write_opaque(&dir, 8, 1);
+    let mut s = scenario(
+        "opaque-local-only",
+        dir,
+        0,
+        &["NEA_CERTS_MISSING", "NEA_KEYSTORE_FILE_OPAQUE"],
+        "8 files in an undocumented format: the local set only (8 of 20)",
+    );
+    s.files = 8;
+    out.push(s);
+
+    // An NSL folder with a fresh healthy store and a local-only store left
+    // untouched for 90 days: the stale one is reported, not judged.
+    let nsl = root.join("NSL-stale");
+    write_certs(&nsl.join("current").join("ksp"), &healthy, Encoding::Der);
+    let old = nsl.join("old-instance").join("ksp");
+    write_certs(&old, &local, Encoding::Der);
+    age_store(&old, 90);
+    let mut s = scenario(
+        "nsl-stale",
+        nsl,
+        20,
+        &["KSP_STALE_STORE"],
+        "an NSL folder with a fresh healthy store and a local-only store untouched for 90 days",
+    );
+    s.stores = 2;
+    out.push(s);
 
     // An NSL folder with two NEA stores, one healthy and one local-only.
     let nsl = root.join("NSL");
@@ -193,8 +260,60 @@ pub fn write_all(root: &Path, now: OffsetDateTime) -> Vec<Scenario> {
         "an NSL folder with two NEA stores: one healthy, one with only local certificates",
     );
     s.stores = 2;
+    s.issue = false;
     out.push(s);
     out
+}
+
+/// `n` files of deterministic pseudo-random bytes, of various sizes (never
+/// X.509): what an opaque key-store format looks like to the inventory.
+pub fn write_opaque(dir: &Path, n: usize, seed: u64) {
+    fs::create_dir_all(dir).unwrap();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D ^ seed.wrapping_mul(0x9E37_79B9);
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for i in 0..n {
+        let len = 1 + (next() % 3000) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        fs::write(dir.join(format!("{i:02}.key")), bytes).unwrap();
+    }
+}
+
+/// Sets the modified time of a store folder and of every file in it to
+/// `days` ago (the real clock: store roles compare stores with each
+/// other, not with the evaluation time).
+pub fn age_store(dir: &Path, days: u64) {
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+    for e in fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_file() {
+            let f = fs::OpenOptions::new().write(true).open(&path).unwrap();
+            f.set_modified(then).unwrap();
+        }
+    }
+    // A folder's time is set through a handle to the folder itself.
+    set_dir_modified(dir, then);
+}
+
+#[cfg(unix)]
+fn set_dir_modified(dir: &Path, then: std::time::SystemTime) {
+    fs::File::open(dir).unwrap().set_modified(then).unwrap();
+}
+
+#[cfg(windows)]
+fn set_dir_modified(dir: &Path, then: std::time::SystemTime) {
+    use std::os::windows::fs::OpenOptionsExt;
+    // FILE_FLAG_BACKUP_SEMANTICS opens a folder; FILE_WRITE_ATTRIBUTES.
+    let f = fs::OpenOptions::new()
+        .access_mode(0x100)
+        .custom_flags(0x0200_0000)
+        .open(dir)
+        .unwrap();
+    f.set_modified(then).unwrap();
 }
 
 /// The healthy set spread over every supported encoding.
@@ -285,6 +404,7 @@ pub fn manifest(root: &Path, now: OffsetDateTime, scenarios: &[Scenario]) -> ser
             "path": s.path.to_string_lossy(),
             "stores": s.stores,
             "certificates": s.certificates,
+            "files": s.files,
             "expect": s.expect,
             "absent": s.absent,
             "description": s.description,

@@ -49,7 +49,7 @@ pub(crate) const DEFAULT_SOURCE: &str = "built-in:default.toml";
 
 /// Limits that keep packs (and so reports) bounded.
 const MAX_RULES: usize = 1000;
-const MAX_PACK_BYTES: u64 = 4 << 20;
+const MAX_PACK_BYTES: u64 = 1 << 20;
 const MAX_LITERALS: usize = 64;
 const MAX_LITERAL_CHARS: usize = 256;
 const MAX_TITLE_CHARS: usize = 200;
@@ -530,14 +530,14 @@ pub(crate) fn load(default: bool, paths: &[String]) -> Result<RuleSet, Error> {
 /// Reads a pack file: UTF-8 (BOM allowed) or UTF-16 with BOM, as Notepad
 /// writes them.
 fn read_pack(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| super::source::describe_io_error(&e).1)?;
-    if meta.len() > MAX_PACK_BYTES {
-        return Err(format!(
-            "{} bytes; a rule pack may have at most {MAX_PACK_BYTES}",
-            meta.len()
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| super::source::describe_io_error(&e).1)?;
+    use crate::fsutil::{ReadError, read_capped};
+    let bytes = read_capped(path, MAX_PACK_BYTES).map_err(|e| match e {
+        ReadError::Io(e) => super::source::describe_io_error(&e).1,
+        ReadError::TooLarge { .. } => {
+            format!("{e}; a rule pack may have at most {MAX_PACK_BYTES} bytes (1 MiB)")
+        }
+        ReadError::NotRegular(_) => format!("{e}; a rule pack must be a file"),
+    })?;
     let (text, _, bad) = encoding_rs::UTF_8.decode(&bytes);
     if bad && !bytes.starts_with(b"\xff\xfe") && !bytes.starts_with(b"\xfe\xff") {
         return Err("not UTF-8 text".to_owned());
