@@ -242,6 +242,7 @@ pub fn write_all(root: &Path, now: OffsetDateTime) -> Vec<Scenario> {
         "an NSL folder with a fresh healthy store and a local-only store untouched for 90 days",
     );
     s.stores = 2;
+    s.issue = false;
     out.push(s);
 
     // An NSL folder with two NEA stores, one healthy and one local-only.
@@ -260,7 +261,6 @@ pub fn write_all(root: &Path, now: OffsetDateTime) -> Vec<Scenario> {
         "an NSL folder with two NEA stores: one healthy, one with only local certificates",
     );
     s.stores = 2;
-    s.issue = false;
     out.push(s);
     out
 }
