@@ -76,10 +76,7 @@ fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
     );
 
     let e = entry(s, "broken-base64.pem");
-    assert_eq!(
-        (e.status, e.format),
-        (FileStatus::Opaque, FileFormat::Pem)
-    );
+    assert_eq!((e.status, e.format), (FileStatus::Opaque, FileFormat::Pem));
     assert!(
         e.problem.as_deref().unwrap().contains("broken base64"),
         "{:?}",
@@ -91,7 +88,12 @@ fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
         (e.status, e.format),
         (FileStatus::Opaque, FileFormat::Unrecognized)
     );
-    assert!(e.problem.as_deref().unwrap().contains("not an X.509 certificate"));
+    assert!(
+        e.problem
+            .as_deref()
+            .unwrap()
+            .contains("not an X.509 certificate")
+    );
 
     let e = entry(s, "key.pem");
     assert_eq!((e.status, e.private_keys), (FileStatus::PrivateKey, 1));

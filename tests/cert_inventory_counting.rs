@@ -72,7 +72,11 @@ fn scenarios() -> Vec<(&'static str, Build, Expect)> {
                 skipped: 0,
                 metadata: 0,
                 present: &["NEA_KEYSTORE_FILE_OPAQUE"],
-                absent: &["NEA_CERTS_MISSING", "NEA_CERTS_EXTRA", "NEA_CERT_UNREADABLE"],
+                absent: &[
+                    "NEA_CERTS_MISSING",
+                    "NEA_CERTS_EXTRA",
+                    "NEA_CERT_UNREADABLE",
+                ],
             },
         ),
         (
@@ -366,7 +370,10 @@ fn local_only(dir: &Path) {
     write_certs(dir, &local8(), Encoding::Der);
 }
 
-fn role_of<'a>(r: &'a nymidiag::Report<nymidiag::certs::CertInventoryData>, part: &str) -> &'a KspStore {
+fn role_of<'a>(
+    r: &'a nymidiag::Report<nymidiag::certs::CertInventoryData>,
+    part: &str,
+) -> &'a KspStore {
     r.data
         .stores
         .iter()
@@ -386,7 +393,12 @@ fn a_stale_store_is_reported_and_never_judged() {
         let r = cert_inventory(&request(&[&nsl]));
         assert_eq!(role_of(&r, "fresh").role, StoreRole::Active);
         let stale = role_of(&r, "old");
-        assert_eq!(stale.role, StoreRole::Stale, "{days}: {}", stale.role_reason);
+        assert_eq!(
+            stale.role,
+            StoreRole::Stale,
+            "{days}: {}",
+            stale.role_reason
+        );
         assert_eq!(stale.counts.files, 8);
         let ids: Vec<&str> = r.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["KSP_STALE_STORE"], "{days}");
@@ -457,10 +469,7 @@ fn an_old_store_alone_or_given_explicitly_is_active() {
     healthy(&fresh);
     let r = cert_inventory(&request(&[&old, &fresh]));
     assert!(r.data.stores.iter().all(|s| s.role == StoreRole::Active));
-    assert_eq!(
-        role_of(&r, "only").role_reason,
-        "given explicitly in paths"
-    );
+    assert_eq!(role_of(&r, "only").role_reason, "given explicitly in paths");
     assert!(r.findings.iter().any(|f| f.id == "NEA_CERTS_MISSING"));
     assert!(!r.findings.iter().any(|f| f.id == "KSP_STALE_STORE"));
 }
@@ -474,10 +483,7 @@ fn last_write_is_the_newest_of_folder_and_files() {
     let r = cert_inventory(&request(&[&ksp]));
     let last = r.data.stores[0].last_write_utc.unwrap();
     let age = time::OffsetDateTime::now_utc() - last.0;
-    assert!(
-        (29..=31).contains(&age.whole_days()),
-        "{last} is {age} old"
-    );
+    assert!((29..=31).contains(&age.whole_days()), "{last} is {age} old");
     // Touching one file moves it.
     fs::write(ksp.join("00.key"), b"rewritten").unwrap();
     let r = cert_inventory(&request(&[&ksp]));

@@ -90,7 +90,8 @@ fn missing(store: &KspStore, opts: &Options, label: &str) -> Finding {
     let c = &store.counts;
     let expected_total = u64::from(opts.expected_local) + u64::from(opts.expected_nes);
     // The documented signature: exactly the local set, nothing from NES.
-    let only_local = c.files == u64::from(opts.expected_local) && opts.expected_nes > 0 && c.nes == 0;
+    let only_local =
+        c.files == u64::from(opts.expected_local) && opts.expected_nes > 0 && c.nes == 0;
     let parsed = format!(
         "{} distinct X.509 certificates parsed ({} local, {} NES-issued, {} unclassified); {} \
          files are not X.509, {} could not be read",
@@ -156,7 +157,10 @@ fn opaque(store: &KspStore, label: &str) -> Option<Finding> {
     if files.is_empty() {
         return None;
     }
-    let empty = files.iter().filter(|f| f.status == FileStatus::Empty).count();
+    let empty = files
+        .iter()
+        .filter(|f| f.status == FileStatus::Empty)
+        .count();
     let partly = files
         .iter()
         .filter(|f| matches!(f.status, FileStatus::Certificates | FileStatus::PrivateKey))
@@ -182,7 +186,10 @@ fn opaque(store: &KspStore, label: &str) -> Option<Finding> {
         } else {
             Severity::Info
         },
-        format!("{} file(s) in {label} are not X.509 certificates", files.len()),
+        format!(
+            "{} file(s) in {label} are not X.509 certificates",
+            files.len()
+        ),
         detail,
     )
     .with_evidence("count", files.len())

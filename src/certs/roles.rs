@@ -29,7 +29,11 @@ fn discovered(origin: StoreOrigin) -> bool {
     matches!(origin, StoreOrigin::Discovered | StoreOrigin::NslSubfolder)
 }
 
-fn role_of(store: &KspStore, newest: Option<UtcTime>, stale_after_days: u32) -> (StoreRole, String) {
+fn role_of(
+    store: &KspStore,
+    newest: Option<UtcTime>,
+    stale_after_days: u32,
+) -> (StoreRole, String) {
     let active = |why: String| (StoreRole::Active, why);
     if !discovered(store.origin) {
         return active("given explicitly in paths".to_owned());
@@ -137,13 +141,48 @@ mod tests {
         // (origin, state, last write day, newest day, stale_after_days, role)
         let rows = [
             (O::Discovered, S::Checked, Some(0), 90, 14, StoreRole::Stale),
-            (O::NslSubfolder, S::Checked, Some(0), 90, 14, StoreRole::Stale),
-            (O::Discovered, S::Checked, Some(76), 90, 14, StoreRole::Active),
-            (O::Discovered, S::Checked, Some(75), 90, 14, StoreRole::Stale),
-            (O::Discovered, S::Checked, Some(90), 90, 14, StoreRole::Active),
+            (
+                O::NslSubfolder,
+                S::Checked,
+                Some(0),
+                90,
+                14,
+                StoreRole::Stale,
+            ),
+            (
+                O::Discovered,
+                S::Checked,
+                Some(76),
+                90,
+                14,
+                StoreRole::Active,
+            ),
+            (
+                O::Discovered,
+                S::Checked,
+                Some(75),
+                90,
+                14,
+                StoreRole::Stale,
+            ),
+            (
+                O::Discovered,
+                S::Checked,
+                Some(90),
+                90,
+                14,
+                StoreRole::Active,
+            ),
             (O::Discovered, S::Checked, Some(0), 90, 0, StoreRole::Active),
             (O::Discovered, S::Checked, None, 90, 14, StoreRole::Active),
-            (O::Discovered, S::AccessDenied, Some(0), 90, 14, StoreRole::Active),
+            (
+                O::Discovered,
+                S::AccessDenied,
+                Some(0),
+                90,
+                14,
+                StoreRole::Active,
+            ),
             (O::Folder, S::Checked, Some(0), 90, 14, StoreRole::Active),
             (O::Files, S::Checked, Some(0), 90, 14, StoreRole::Active),
             (O::Discovered, S::Checked, Some(0), 1, 1, StoreRole::Active),
@@ -152,7 +191,10 @@ mod tests {
         for (origin, state, last, newest, days, want) in rows {
             let s = store(origin, state, last);
             let (role, reason) = role_of(&s, Some(at(newest)), days);
-            assert_eq!(role, want, "{origin:?} {state:?} {last:?} {newest} {days}: {reason}");
+            assert_eq!(
+                role, want,
+                "{origin:?} {state:?} {last:?} {newest} {days}: {reason}"
+            );
             assert!(!reason.is_empty());
         }
     }
