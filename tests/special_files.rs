@@ -1,6 +1,7 @@
 //! FIFOs, sockets and devices given or found anywhere the tool reads
 //! files: each case returns promptly with the stated reason and never
-//! blocks on an open or reads without bound.
+//! blocks on an open or reads without bound. Rule packs are capped at
+//! 4 MiB and CA files at 1 MiB.
 #![cfg(unix)]
 
 mod common;
@@ -187,17 +188,17 @@ fn special_files_given_as_rule_packs_are_request_errors() {
 }
 
 #[test]
-fn a_rule_pack_over_1_mib_is_refused_naming_the_cap() {
+fn a_rule_pack_over_4_mib_is_refused_naming_the_cap() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.toml");
-    std::fs::write(&big, vec![b'#'; (1 << 20) + 1]).unwrap();
+    std::fs::write(&big, vec![b'#'; (4 << 20) + 1]).unwrap();
     let r = log_scan(&LogScanRequest {
         paths: vec!["/no/such/log".to_owned()],
         rule_paths: vec![big.display().to_string()],
         ..Default::default()
     });
     let json = serde_json::to_string(&r).unwrap();
-    assert!(json.contains("1048576-byte cap"), "{json}");
+    assert!(json.contains("4194304-byte cap"), "{json}");
 }
 
 fn probe_with_ca(ca: String) -> nymidiag::Report<nymidiag::probe::NesProbeData> {

@@ -49,7 +49,7 @@ pub(crate) const DEFAULT_SOURCE: &str = "built-in:default.toml";
 
 /// Limits that keep packs (and so reports) bounded.
 const MAX_RULES: usize = 1000;
-const MAX_PACK_BYTES: u64 = 1 << 20;
+const MAX_PACK_BYTES: u64 = 4 << 20;
 const MAX_LITERALS: usize = 64;
 const MAX_LITERAL_CHARS: usize = 256;
 const MAX_TITLE_CHARS: usize = 200;
@@ -534,7 +534,7 @@ fn read_pack(path: &Path) -> Result<String, String> {
     let bytes = read_capped(path, MAX_PACK_BYTES).map_err(|e| match e {
         ReadError::Io(e) => super::source::describe_io_error(&e).1,
         ReadError::TooLarge { .. } => {
-            format!("{e}; a rule pack may have at most {MAX_PACK_BYTES} bytes (1 MiB)")
+            format!("{e}; a rule pack may have at most {MAX_PACK_BYTES} bytes (4 MiB)")
         }
         ReadError::NotRegular(_) => format!("{e}; a rule pack must be a file"),
     })?;
