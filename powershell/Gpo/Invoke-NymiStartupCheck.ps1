@@ -91,6 +91,11 @@ Size cap of the kept startup-*.json files together, in MB. Default 20.
 PEM or DER file of CA certificates the NES certificate should chain to, in
 addition to the platform's roots. Default '': none.
 
+.PARAMETER RulePath
+Additional log rule packs (TOML files) for the diagnosis's log scan.
+Default: none. A pack that does not exist or does not load ends in the line
+STATUS=ERROR code=CONFIG_RULE_PACK_INVALID.
+
 .PARAMETER ExitWithStatus
 Exit 1 for STATUS=ISSUE and 2 for STATUS=ERROR instead of always 0.
 
@@ -116,6 +121,7 @@ param(
     [int] $KeepReports = 10,
     [int] $MaxReportMB = 20,
     [string] $TrustedRootPath = '',
+    [string[]] $RulePath = @(),
     [switch] $ExitWithStatus
 )
 
@@ -243,7 +249,7 @@ function InvokeNymiHostDiagnosis {
     # go to $Warnings, never to stderr; throws when no diagnosis came back.
     param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
     $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Continue'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
-    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'))) {
+    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'), @('RulePath', 'rule_path'))) {
         if (@($Settings[$pair[1]] | Where-Object { $_ }).Count -gt 0) { $arguments[$pair[0]] = $Settings[$pair[1]] }
     }
     $failures = $null
@@ -472,6 +478,7 @@ try {
         keep_reports = [math]::Max(1, $KeepReports)
         max_report_mb = [math]::Max(1, $MaxReportMB)
         trusted_root_path = $TrustedRootPath
+        rule_path = [string[]]@($RulePath)
         exit_with_status = [bool]$ExitWithStatus
     }
     $document = NewNymiRunDocument -Kind 'nymidiag.startup_check' -Script 'Invoke-NymiStartupCheck.ps1' -Started $started -Settings $settings

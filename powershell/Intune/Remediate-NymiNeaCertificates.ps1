@@ -86,6 +86,11 @@ Size cap of the kept remediation-*.json files together, in MB. Default 20.
 PEM or DER file of CA certificates the NES certificate should chain to, in
 addition to the platform's roots. Default '': none.
 
+.PARAMETER RulePath
+Additional log rule packs (TOML files) for the diagnosis's log scan.
+Default: none. A pack that does not exist or does not load ends in the line
+STATUS=ERROR code=CONFIG_RULE_PACK_INVALID.
+
 .EXAMPLE
 powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\Remediate-NymiNeaCertificates.ps1 -NesUri https://nes.corp.example/nes
 
@@ -107,7 +112,8 @@ param(
     [string] $ReportFolder = "$env:ProgramData\NymiDiag",
     [int] $KeepReports = 10,
     [int] $MaxReportMB = 20,
-    [string] $TrustedRootPath = ''
+    [string] $TrustedRootPath = '',
+    [string[]] $RulePath = @()
 )
 
 # Nothing may reach stderr or wait for an answer: errors are caught below,
@@ -234,7 +240,7 @@ function InvokeNymiHostDiagnosis {
     # go to $Warnings, never to stderr; throws when no diagnosis came back.
     param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
     $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Continue'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
-    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'))) {
+    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'), @('RulePath', 'rule_path'))) {
         if (@($Settings[$pair[1]] | Where-Object { $_ }).Count -gt 0) { $arguments[$pair[0]] = $Settings[$pair[1]] }
     }
     $failures = $null
@@ -364,6 +370,7 @@ try {
         keep_reports = [math]::Max(1, $KeepReports)
         max_report_mb = [math]::Max(1, $MaxReportMB)
         trusted_root_path = $TrustedRootPath
+        rule_path = [string[]]@($RulePath)
     }
     $document = NewNymiRunDocument -Kind 'nymidiag.remediation' -Script 'Remediate-NymiNeaCertificates.ps1' -Started $started -Settings $settings
     $document['repair'] = $null

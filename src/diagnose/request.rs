@@ -141,6 +141,14 @@ pub struct HostFacts {
     /// This terminal's unicast addresses (no loopback), used in the
     /// commands suggested for the NES server's logs.
     pub terminal_addresses: Vec<String>,
+    /// The DNS servers this terminal uses (addresses as text, in the
+    /// order the network interfaces list them), for the DNS next steps.
+    #[serde(default)]
+    pub dns_servers: Vec<String>,
+    /// Addresses of the domain controllers this terminal uses, when known
+    /// (the module fills the logon server's addresses on Windows).
+    #[serde(default)]
+    pub domain_controllers: Vec<String>,
 }
 
 /// The host checks a diagnosis knows.

@@ -222,3 +222,79 @@ Describe 'Export-NymiSupportBundle' {
         $bundle.Name | Should -Be 'named.zip'
     }
 }
+
+Describe 'Export-NymiSupportBundle -DiagnosisJson' {
+    BeforeAll {
+        $saved = Join-Path $TestDrive 'saved'
+        New-Item -ItemType Directory -Path $saved | Out-Null
+        $report = '{"capability":"diagnose","data":{"verdict":{"id":"NEA_CERTS_NOT_RETRIEVED_DNS"}}}'
+        function Export-Bundle([string] $Name, [string] $Diagnosis) {
+            Export-NymiSupportBundle -Path (Join-Path $out $Name) -KspPath $terminal.KspPath -LogPath $terminal.LogPath `
+                -DiagnosisJson $Diagnosis -MaxLogBytes 0 -WarningAction SilentlyContinue
+        }
+    }
+
+    It 'reads a file given by path (<Case>) and stores its JSON, not the path' -ForEach @(
+        @{ Case = 'UTF-8 without BOM'; File = 'plain.json'; Encoding = (New-Object System.Text.UTF8Encoding $false) }
+        @{ Case = 'UTF-8 with BOM'; File = 'bom.json'; Encoding = (New-Object System.Text.UTF8Encoding $true) }
+        @{ Case = 'UTF-16 LE with BOM'; File = 'wide.json'; Encoding = (New-Object System.Text.UnicodeEncoding ($false, $true)) }
+        @{ Case = 'a name with spaces'; File = 'saved report.json'; Encoding = (New-Object System.Text.UTF8Encoding $false) }
+    ) {
+        $file = Join-Path $saved $File
+        [System.IO.File]::WriteAllText($file, $report, $Encoding)
+        $bundle = Export-Bundle ("from-file-$([guid]::NewGuid().ToString('N')).zip") $file
+        $stored = (Read-ZipEntry $bundle.FullName)['diagnosis.json'].Text
+        $stored | Should -Not -Match ([regex]::Escape($file))
+        (ConvertFrom-Json $stored).data.verdict.id | Should -Be 'NEA_CERTS_NOT_RETRIEVED_DNS'
+    }
+
+    It 'reads a relative path from the current location' {
+        [System.IO.File]::WriteAllText((Join-Path $saved 'relative.json'), $report)
+        Push-Location $saved
+        try { $bundle = Export-Bundle 'from-relative.zip' 'relative.json' }
+        finally { Pop-Location }
+        (ConvertFrom-Json (Read-ZipEntry $bundle.FullName)['diagnosis.json'].Text).capability | Should -Be 'diagnose'
+    }
+
+    It 'stores JSON text as given (<Case>)' -ForEach @(
+        @{ Case = 'compact'; Text = '{"capability":"diagnose"}' }
+        @{ Case = 'leading white space'; Text = "  `r`n{`n  `"capability`": `"diagnose`"`n}" }
+        @{ Case = 'empty object'; Text = '{}' }
+    ) {
+        $bundle = Export-Bundle ("from-text-$([guid]::NewGuid().ToString('N')).zip") $Text
+        (Read-ZipEntry $bundle.FullName)['diagnosis.json'].Text | Should -BeExactly $Text
+    }
+
+    It 'refuses <Case> with a clear error and writes no zip' -ForEach @(
+        @{ Case = 'a path that does not exist'; Value = 'no-such-report.json'; Message = 'neither JSON text nor the path of an existing file' }
+        @{ Case = 'a folder'; Value = '<folder>'; Message = 'neither JSON text nor the path of an existing file' }
+        @{ Case = 'plain text'; Value = 'the diagnosis said DNS'; Message = 'neither JSON text nor the path' }
+        @{ Case = 'broken JSON text'; Value = '{"capability": '; Message = 'is not a JSON object' }
+        @{ Case = 'a JSON array'; Value = '<array file>'; Message = 'is not a JSON object' }
+        @{ Case = 'a file that is not JSON'; Value = '<text file>'; Message = 'is not a JSON object' }
+        @{ Case = 'an empty file'; Value = '<empty file>'; Message = 'is not a JSON object' }
+    ) {
+        $arrayFile = Join-Path $saved 'array.json'
+        $textFile = Join-Path $saved 'notes.txt'
+        $emptyFile = Join-Path $saved 'empty.json'
+        [System.IO.File]::WriteAllText($arrayFile, '[{"capability":"diagnose"}]')
+        [System.IO.File]::WriteAllText($textFile, "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_DNS`r`n")
+        [System.IO.File]::WriteAllText($emptyFile, '')
+        $given = switch ($Value) {
+            '<folder>' { $saved }
+            '<array file>' { $arrayFile }
+            '<text file>' { $textFile }
+            '<empty file>' { $emptyFile }
+            default { $Value }
+        }
+        $zipPath = Join-Path $out ("refused-$([guid]::NewGuid().ToString('N')).zip")
+        $record = $null
+        try { Export-NymiSupportBundle -Path $zipPath -KspPath $terminal.KspPath -LogPath $terminal.LogPath -DiagnosisJson $given -MaxLogBytes 0 }
+        catch { $record = $_ }
+        $record | Should -Not -BeNullOrEmpty
+        $record.FullyQualifiedErrorId | Should -Be 'NymiDiag.DiagnosisJsonInvalid,Export-NymiSupportBundle'
+        $record.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $record.Exception.Message | Should -Match ([regex]::Escape($Message))
+        Test-Path -LiteralPath $zipPath | Should -BeFalse
+    }
+}

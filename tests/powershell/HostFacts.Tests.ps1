@@ -20,6 +20,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-Module $ManifestPath -Force
     $checkNames = @('services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine')
+    $documentKeys = @('checks', 'terminal_addresses', 'dns_servers', 'domain_controllers')
 
     function Assert-HostCheckShape {
         # One check as ConvertFrom-Json reads it: the contract's fields only.
@@ -45,12 +46,22 @@ BeforeAll {
 }
 
 Describe 'GetNymiHostFacts' {
-    It 'returns the host document: the five checks in order and terminal_addresses' {
+    It 'returns the host document: the five checks in order and the network facts' {
         $facts = InModuleScope NymiDiag { GetNymiHostFacts }
         $facts | Should -BeOfType [System.Collections.Specialized.OrderedDictionary]
-        @($facts.Keys) | Should -Be @('checks', 'terminal_addresses')
+        @($facts.Keys) | Should -Be $documentKeys
         @($facts.checks.Keys) | Should -Be $checkNames
-        , $facts.terminal_addresses | Should -BeOfType [string[]]
+        foreach ($key in 'terminal_addresses', 'dns_servers', 'domain_controllers') {
+            , $facts[$key] | Should -BeOfType [string[]] -Because "$key is a list of addresses"
+        }
+    }
+
+    It 'returns only the checks with -ChecksOnly' {
+        Mock -ModuleName NymiDiag GetNymiNetworkFacts { throw 'must not be read' }
+        $facts = InModuleScope NymiDiag { GetNymiHostFacts -Check 'services' -ChecksOnly }
+        @($facts.Keys) | Should -Be @('checks')
+        @($facts.checks.Keys) | Should -Be @('services')
+        Should -Invoke -ModuleName NymiDiag GetNymiNetworkFacts -Times 0 -Exactly
     }
 
     It 'says off Windows that every check needs Windows' -Skip:$OnWindows {
@@ -74,20 +85,23 @@ Describe 'GetNymiHostFacts' {
     It 'converts to JSON with exactly the contract field names' {
         $json = InModuleScope NymiDiag { ConvertTo-Json -InputObject (GetNymiHostFacts -NesUri 'nes.corp.example') -Depth 8 }
         $document = $json | ConvertFrom-Json
-        @($document.PSObject.Properties.Name) | Should -Be @('checks', 'terminal_addresses')
+        @($document.PSObject.Properties.Name) | Should -Be $documentKeys
         @($document.checks.PSObject.Properties.Name) | Should -Be $checkNames
         foreach ($name in $checkNames) { Assert-HostCheckShape $document.checks.$name }
-        , $document.terminal_addresses | Should -BeOfType [object[]]
+        foreach ($key in 'terminal_addresses', 'dns_servers', 'domain_controllers') {
+            , $document.$key | Should -BeOfType [object[]] -Because "$key is a JSON array"
+        }
         $json | Should -Match '"findings": \[\]'
         $json | Should -Match '"facts": \{\}'
     }
 
-    It 'keeps one address a JSON array' {
-        Mock -ModuleName NymiDiag GetNymiTerminalAddresses { '10.30.4.77' }
+    It 'keeps one address a JSON array, and no address an empty one' {
+        Mock -ModuleName NymiDiag GetNymiNetworkFacts { [ordered]@{ terminal_addresses = [string[]]@('10.30.4.77'); dns_servers = [string[]]@('10.30.0.10') } }
+        Mock -ModuleName NymiDiag GetNymiDomainControllers { }
         $json = InModuleScope NymiDiag {
             ConvertTo-Json -InputObject (GetNymiHostFacts -Check @()) -Depth 8 -Compress
         }
-        $json | Should -Be '{"checks":{},"terminal_addresses":["10.30.4.77"]}'
+        $json | Should -Be '{"checks":{},"terminal_addresses":["10.30.4.77"],"dns_servers":["10.30.0.10"],"domain_controllers":[]}'
     }
 
     It 'runs only the checks given with -Check, in contract order' {
@@ -113,11 +127,13 @@ Describe 'GetNymiHostFacts' {
 
     It 'still answers when a check function itself throws' {
         Mock -ModuleName NymiDiag GetNymiBleAdapterFacts { throw 'unexpected' }
-        Mock -ModuleName NymiDiag GetNymiTerminalAddresses { throw 'no interfaces' }
+        Mock -ModuleName NymiDiag GetNymiNetworkFacts { throw 'no interfaces' }
+        Mock -ModuleName NymiDiag GetNymiDomainControllers { throw 'no domain' }
         $facts = InModuleScope NymiDiag { GetNymiHostFacts -Check 'ble_adapter' }
         $facts.checks.ble_adapter.state | Should -Be 'failed'
         $facts.checks.ble_adapter.detail | Should -Match 'unexpected'
-        @($facts.terminal_addresses).Count | Should -Be 0
+        @($facts.Keys) | Should -Be $documentKeys
+        foreach ($key in 'terminal_addresses', 'dns_servers', 'domain_controllers') { @($facts[$key]).Count | Should -Be 0 }
     }
 }
 
@@ -454,8 +470,208 @@ Describe 'terminal addresses' {
         $kept | Should -Be @('10.30.4.77', '2001:db8::7')
     }
 
-    It 'reads this machine without failing' {
-        { InModuleScope NymiDiag { GetNymiTerminalAddresses } } | Should -Not -Throw
+    It 'drops IPv6 zone suffixes and keeps global IPv6 addresses' {
+        $addresses = @('2001:db8::7%3', '2001:db8::7', 'fd00::5%eth0', 'fe80::1%2') | ForEach-Object { [System.Net.IPAddress]::Parse(($_ -replace '%eth0$', '%4')) }
+        $kept = @(InModuleScope NymiDiag -Parameters @{ A = $addresses } { param($A) SelectNymiTerminalAddress -Address $A })
+        $kept | Should -Be @('2001:db8::7', 'fd00::5')
+    }
+}
+
+Describe 'network facts' {
+    BeforeAll {
+        $network = InModuleScope NymiDiag { GetNymiNetworkFacts }
+    }
+
+    It 'reads this machine, on every platform, without failing' {
+        @($network.Keys) | Should -Be @('terminal_addresses', 'dns_servers')
+        , $network.terminal_addresses | Should -BeOfType [string[]]
+        , $network.dns_servers | Should -BeOfType [string[]]
+    }
+
+    It 'lists terminal addresses that parse as IP addresses, without loopback, link-local or zone' {
+        foreach ($text in $network.terminal_addresses) {
+            $address = $null
+            [System.Net.IPAddress]::TryParse($text, [ref]$address) | Should -BeTrue -Because "'$text' is an address"
+            [System.Net.IPAddress]::IsLoopback($address) | Should -BeFalse
+            $address.IsIPv6LinkLocal | Should -BeFalse
+            $text | Should -Not -Match '%'
+        }
+        @($network.terminal_addresses | Select-Object -Unique).Count | Should -Be @($network.terminal_addresses).Count
+    }
+
+    It 'lists DNS servers that parse as IP addresses, without zone or duplicates' {
+        foreach ($text in $network.dns_servers) {
+            $address = $null
+            [System.Net.IPAddress]::TryParse($text, [ref]$address) | Should -BeTrue -Because "'$text' is an address"
+            $text | Should -Not -Match '%'
+        }
+        @($network.dns_servers | Select-Object -Unique).Count | Should -Be @($network.dns_servers).Count
+    }
+
+    It 'matches the addresses .NET reports for the interfaces that are up' {
+        $expected = New-Object System.Collections.Generic.List[string]
+        foreach ($interface in [System.Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces()) {
+            if ($interface.OperationalStatus -ne 'Up' -or $interface.NetworkInterfaceType -eq 'Loopback') { continue }
+            foreach ($u in $interface.GetIPProperties().UnicastAddresses) {
+                $a = $u.Address
+                if ([System.Net.IPAddress]::IsLoopback($a) -or $a.IsIPv6LinkLocal) { continue }
+                if ($a.AddressFamily -eq 'InterNetwork' -and $a.GetAddressBytes()[0] -eq 169 -and $a.GetAddressBytes()[1] -eq 254) { continue }
+                $expected.Add(($a.ToString() -replace '%.*$', ''))
+            }
+        }
+        foreach ($text in $expected) { $network.terminal_addresses | Should -Contain $text }
+    }
+
+    It 'keeps DNS servers in order, once, and drops placeholders: <Case>' -ForEach @(
+        @{ Case = 'IPv4 in order'; In = @('10.30.0.10', '10.30.0.11'); Out = @('10.30.0.10', '10.30.0.11') }
+        @{ Case = 'duplicates across interfaces'; In = @('10.30.0.10', '10.30.0.11', '10.30.0.10'); Out = @('10.30.0.10', '10.30.0.11') }
+        @{ Case = 'a local resolver stays'; In = @('127.0.0.53'); Out = @('127.0.0.53') }
+        @{ Case = 'Windows IPv6 placeholders'; In = @('fec0:0:0:ffff::1%1', 'fec0:0:0:ffff::2%1', 'fec0:0:0:ffff::3%1', '10.30.0.10'); Out = @('10.30.0.10') }
+        @{ Case = 'unspecified addresses'; In = @('0.0.0.0', '::', '2001:db8::53'); Out = @('2001:db8::53') }
+        @{ Case = 'zone suffix dropped'; In = @('fe80::53%7', 'fe80::53%8'); Out = @('fe80::53') }
+        @{ Case = 'none'; In = @(); Out = @() }
+    ) {
+        $addresses = @($In | ForEach-Object { [System.Net.IPAddress]::Parse($_) })
+        $kept = @(InModuleScope NymiDiag -Parameters @{ A = $addresses } { param($A) SelectNymiDnsServer -Address $A })
+        $kept | Should -Be $Out
+    }
+
+    It 'writes an address without its zone: <Text>' -ForEach @(
+        @{ Text = 'fe80::1%12'; Plain = 'fe80::1' }
+        @{ Text = '2001:db8::7%3'; Plain = '2001:db8::7' }
+        @{ Text = '2001:db8::7'; Plain = '2001:db8::7' }
+        @{ Text = '10.30.4.77'; Plain = '10.30.4.77' }
+        @{ Text = '::1'; Plain = '::1' }
+    ) {
+        InModuleScope NymiDiag -Parameters @{ T = $Text } { param($T) ConvertToNymiPlainAddress -Address ([System.Net.IPAddress]::Parse($T)) } | Should -BeExactly $Plain
+    }
+}
+
+Describe 'domain controllers' {
+    It 'reads the logon server name: <Value> on <Computer>' -ForEach @(
+        @{ Value = '\\DC01'; Computer = 'TERM-17'; Name = 'DC01' }
+        @{ Value = '\\dc01.corp.example'; Computer = 'TERM-17'; Name = 'dc01.corp.example' }
+        @{ Value = 'DC02'; Computer = 'TERM-17'; Name = 'DC02' }
+        @{ Value = ' \\DC03 '; Computer = 'TERM-17'; Name = 'DC03' }
+        @{ Value = '\\TERM-17'; Computer = 'TERM-17'; Name = $null }
+        @{ Value = '\\term-17'; Computer = 'TERM-17'; Name = $null }
+        @{ Value = ''; Computer = 'TERM-17'; Name = $null }
+        @{ Value = $null; Computer = 'TERM-17'; Name = $null }
+        @{ Value = '\\'; Computer = 'TERM-17'; Name = $null }
+        @{ Value = '\\DC 01'; Computer = 'TERM-17'; Name = $null }
+        @{ Value = '\\DC01\share'; Computer = 'TERM-17'; Name = $null }
+    ) {
+        $got = InModuleScope NymiDiag -Parameters @{ V = $Value; C = $Computer } { param($V, $C) GetNymiLogonServerName -Value $V -ComputerName $C }
+        if ($null -eq $Name) { $got | Should -BeNullOrEmpty } else { $got | Should -BeExactly $Name }
+    }
+
+    It 'is empty off Windows, whatever LOGONSERVER says' -Skip:$OnWindows {
+        $saved = $env:LOGONSERVER
+        try {
+            $env:LOGONSERVER = '\\localhost'
+            @(InModuleScope NymiDiag { GetNymiDomainControllers }).Count | Should -Be 0
+        }
+        finally { $env:LOGONSERVER = $saved }
+    }
+
+    It 'resolves the logon server on Windows (mocked seam) to plain addresses' {
+        Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
+        $saved = @($env:LOGONSERVER, $env:COMPUTERNAME)
+        try {
+            $env:LOGONSERVER = '\\localhost'
+            $env:COMPUTERNAME = 'TERM-17'
+            $found = @(InModuleScope NymiDiag { GetNymiDomainControllers })
+            $found.Count | Should -BeGreaterThan 0
+            foreach ($text in $found) { [System.Net.IPAddress]::IsLoopback([System.Net.IPAddress]::Parse($text)) | Should -BeTrue }
+            $env:LOGONSERVER = '\\TERM-17'
+            @(InModuleScope NymiDiag { GetNymiDomainControllers }).Count | Should -Be 0
+        }
+        finally { $env:LOGONSERVER = $saved[0]; $env:COMPUTERNAME = $saved[1] }
+    }
+
+    It 'gives no address for a name that does not resolve, within the bound' {
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $found = @(InModuleScope NymiDiag { ResolveNymiHostAddress -HostName 'dc01.nymidiag-test.invalid' -TimeoutMs 3000 })
+        $found.Count | Should -Be 0
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
+    }
+}
+
+Describe 'late host checks: the Windows identity only for a configured URL' {
+    BeforeAll {
+        function New-Report {
+            # A diagnose report as ConvertFrom-Json gives it: the NES URL, its
+            # source and the probe stages that passed.
+            param([string] $Url, [string] $Source, [string[]] $Passed = @())
+            $stages = @(foreach ($name in 'dns', 'tcp', 'tls', 'http') {
+                    $status = 'failed'
+                    if ($Passed -contains $name) { $status = 'ok' }
+                    @{ name = $name; status = $status }
+                })
+            $report = @{ data = @{ nes_url = @{ url = $Url; source = $Source }; inputs = @{ nes_probe = @{ data = @{ stages = $stages } } } } }
+            ConvertTo-Json -InputObject $report -Depth 10 | ConvertFrom-Json
+        }
+        $inferredDetail = 'the NES URL was inferred from the logs; the request with the Windows identity is sent only to a configured NES URL (-NesUri)'
+    }
+
+    BeforeEach {
+        Mock -ModuleName NymiDiag GetNymiHostFacts {
+            $checks = [ordered]@{}
+            foreach ($name in $Check) { $checks[$name] = [ordered]@{ state = 'checked'; detail = "ran $name for $NesUri"; findings = @(); facts = @{} } }
+            [ordered]@{ checks = $checks }
+        }
+    }
+
+    It 'sends the Windows identity and builds the chain for a configured URL that answered' {
+        $report = New-Report -Url 'https://nes.corp.example/nes' -Source 'request' -Passed 'dns', 'tcp', 'tls', 'http'
+        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
+        @($late.Keys) | Should -Be @('windows_auth', 'chain_engine')
+        $late['windows_auth'].detail | Should -Be 'ran windows_auth for https://nes.corp.example/nes'
+        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 1 -Exactly -ParameterFilter { ($Check -join ',') -eq 'windows_auth,chain_engine' -and $ChecksOnly }
+    }
+
+    It 'skips the Windows identity for a URL from <Source>, with the reason, and still builds the chain' -ForEach @(
+        @{ Source = 'log' }
+        @{ Source = 'previous' }
+        @{ Source = '' }
+    ) {
+        $report = New-Report -Url 'https://nes.corp.example/nes' -Source $Source -Passed 'dns', 'tcp', 'tls', 'http'
+        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
+        @($late.Keys) | Should -Be @('windows_auth', 'chain_engine')
+        $late['windows_auth'].state | Should -Be 'skipped'
+        $late['windows_auth'].detail | Should -BeExactly $inferredDetail
+        $late['windows_auth'].facts['url'] | Should -Be 'https://nes.corp.example/nes'
+        $late['chain_engine'].detail | Should -Match '^ran chain_engine for'
+        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 0 -Exactly -ParameterFilter { $Check -contains 'windows_auth' }
+    }
+
+    It 'says why for an inferred URL also when NES did not answer (<Passed>)' -ForEach @(
+        @{ Passed = @() }
+        @{ Passed = @('dns', 'tcp') }
+        @{ Passed = @('dns', 'tcp', 'tls') }
+    ) {
+        $report = New-Report -Url 'https://nes.corp.example/nes' -Source 'log' -Passed $Passed
+        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
+        @($late.Keys) | Should -Be @('windows_auth')
+        $late['windows_auth'].detail | Should -BeExactly $inferredDetail
+        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 0 -Exactly
+    }
+
+    It 'changes nothing for a configured URL that did not answer, or without a URL' -ForEach @(
+        @{ Url = 'https://nes.corp.example/nes'; Source = 'request'; Passed = @('dns', 'tcp') }
+        @{ Url = $null; Source = 'none'; Passed = @() }
+        @{ Url = ''; Source = 'log'; Passed = @('dns', 'tcp', 'tls', 'http') }
+    ) {
+        $report = New-Report -Url $Url -Source $Source -Passed $Passed
+        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
+        $late.Count | Should -Be 0
+        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 0 -Exactly
+    }
+
+    It 'reads an error report without nes_url or probe stages' {
+        $report = '{"status":"error","data":{}}' | ConvertFrom-Json
+        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R }
+        $late.Count | Should -Be 0
     }
 }
 

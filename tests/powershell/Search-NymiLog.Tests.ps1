@@ -45,7 +45,7 @@ Describe 'Search-NymiLog' {
         @($piped.Hits).Count | Should -Be @($scan.Hits).Count
     }
 
-    It 'filters IIS records by client address' {
+    It 'filters IIS records by client address' -Tag 'NeedsAddressLists' {
         $one = Search-NymiLog -Path (Join-Path $logs 'u_ex240502.log') -Since $since -ClientAddress 10.30.4.77
         $kerberos = $one.Hits | Where-Object RuleId -EQ 'IIS_KERBEROS_FAILURE'
         $kerberos.Count | Should -BeGreaterThan 0
@@ -140,5 +140,55 @@ Describe 'Get-NymiDiagnosticRule' {
         try { Get-NymiDiagnosticRule -RulePath (Join-Path $rules $File) } catch { $record = $_ }
         $record.FullyQualifiedErrorId | Should -BeLike 'NymiDiag.RequestInvalid*'
         $record.Exception.Message | Should -Match $Pattern
+    }
+}
+
+Describe 'Search-NymiLog address lists' -Tag 'NeedsAddressLists' {
+    BeforeAll {
+        $iis = Join-Path $logs 'u_ex240502.log'
+        $firewall = Join-Path $logs 'pfirewall.log'
+        function Get-HitCount([object] $Scan, [string] $RuleId) {
+            [int](@($Scan.Hits | Where-Object RuleId -EQ $RuleId | ForEach-Object Count) | Measure-Object -Sum).Sum
+        }
+    }
+
+    It 'IIS: -ClientAddress <Addresses> keeps the Kerberos failures: <Keeps>' -ForEach @(
+        @{ Addresses = @('10.30.4.77'); Keeps = $true }
+        @{ Addresses = @('192.0.2.99', '10.30.4.77'); Keeps = $true }
+        @{ Addresses = @('10.30.9.12', '10.30.4.77'); Keeps = $true }
+        @{ Addresses = @('192.0.2.99'); Keeps = $false }
+        @{ Addresses = @('192.0.2.99', '192.0.2.98'); Keeps = $false }
+    ) {
+        $scan = Search-NymiLog -Path $iis -Since $since -ClientAddress $Addresses
+        (Get-HitCount $scan 'IIS_KERBEROS_FAILURE' -gt 0) | Should -Be $Keeps
+    }
+
+    It 'firewall: -ClientAddress <Addresses> matches either end of a packet: <Keeps>' -ForEach @(
+        @{ Addresses = @('10.30.4.77'); Keeps = $true }
+        @{ Addresses = @('10.20.0.15'); Keeps = $true }
+        @{ Addresses = @('192.0.2.99', '10.30.4.77'); Keeps = $true }
+        @{ Addresses = @('192.0.2.99'); Keeps = $false }
+        @{ Addresses = @('192.0.2.99', '192.0.2.98'); Keeps = $false }
+    ) {
+        $scan = Search-NymiLog -Path $firewall -Since $since -ClientAddress $Addresses
+        (Get-HitCount $scan 'FIREWALL_DROP_NES' -gt 0) | Should -Be $Keeps
+    }
+
+    It 'firewall: -RemoteAddress <Addresses> keeps the drops to NES: <Keeps>' -ForEach @(
+        @{ Addresses = @('10.20.0.15'); Keeps = $true }
+        @{ Addresses = @('192.0.2.1', '10.20.0.15'); Keeps = $true }
+        @{ Addresses = @('192.0.2.1'); Keeps = $false }
+        @{ Addresses = @('192.0.2.1', '192.0.2.2'); Keeps = $false }
+    ) {
+        $scan = Search-NymiLog -Path $firewall -Since $since -RemoteAddress $Addresses
+        (Get-HitCount $scan 'FIREWALL_DROP_NES' -gt 0) | Should -Be $Keeps
+    }
+
+    It 'a list keeps what each of its addresses keeps' {
+        $a = Get-HitCount (Search-NymiLog -Path $iis -Since $since -ClientAddress '10.30.4.77') 'IIS_KERBEROS_FAILURE'
+        $b = Get-HitCount (Search-NymiLog -Path $iis -Since $since -ClientAddress '10.30.9.12') 'IIS_KERBEROS_FAILURE'
+        $both = Get-HitCount (Search-NymiLog -Path $iis -Since $since -ClientAddress '10.30.4.77', '10.30.9.12') 'IIS_KERBEROS_FAILURE'
+        $both | Should -BeGreaterOrEqual ([math]::Max($a, $b))
+        $both | Should -BeGreaterThan 0
     }
 }

@@ -4,7 +4,11 @@
 # function turns plain data into the check (tested on every platform).
 #
 #   { "checks": { "<name>": { "state", "detail", "findings", "facts" } },
-#     "terminal_addresses": [ "10.30.4.77" ] }
+#     "terminal_addresses": [ "10.30.4.77" ], "dns_servers": [ "10.30.0.10" ],
+#     "domain_controllers": [ "10.30.0.5" ] }
+#
+# The network facts (addresses, DNS servers) come from .NET and are gathered
+# on every platform; the domain controllers only on Windows.
 #
 # Nothing throws out of GetNymiHostFacts: a check that fails is state
 # 'failed' with the reason.
@@ -27,7 +31,9 @@ function GetNymiHostFacts {
         [ValidateSet('services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine')]
         [string[]] $Check = $script:NymiHostCheckNames,
         [ValidateRange(1, 600)][int] $TimeoutSec = 20,
-        [System.Collections.IDictionary] $ServicePattern
+        [System.Collections.IDictionary] $ServicePattern,
+        # Only the checks: for a second pass whose network facts are known.
+        [switch] $ChecksOnly
     )
     $checks = [ordered]@{}
     foreach ($name in $script:NymiHostCheckNames) {
@@ -49,13 +55,75 @@ function GetNymiHostFacts {
         if ($null -eq $result) { $result = NewNymiHostCheck -State 'failed' -Detail "The $name check returned nothing." }
         $checks[$name] = $result
     }
-    $addresses = [string[]]@()
-    try { $addresses = [string[]]@(GetNymiTerminalAddresses) }
-    catch { Write-Verbose "NymiDiag: the terminal addresses could not be read: $($_.Exception.Message)" }
+    if ($ChecksOnly) { return [ordered]@{ checks = $checks } }
+    $network = [ordered]@{ terminal_addresses = [string[]]@(); dns_servers = [string[]]@() }
+    try { $network = GetNymiNetworkFacts }
+    catch { Write-Verbose "NymiDiag: the network facts could not be read: $($_.Exception.Message)" }
+    $controllers = [string[]]@()
+    try { $controllers = [string[]]@(GetNymiDomainControllers) }
+    catch { Write-Verbose "NymiDiag: the domain controllers could not be read: $($_.Exception.Message)" }
     [ordered]@{
         checks = $checks
-        terminal_addresses = $addresses
+        terminal_addresses = [string[]]@($network['terminal_addresses'])
+        dns_servers = [string[]]@($network['dns_servers'])
+        domain_controllers = $controllers
     }
+}
+
+# The detail of the windows_auth check when the NES URL came from the logs.
+$script:NymiInferredUrlAuthDetail = 'the NES URL was inferred from the logs; the request with the Windows identity is sent only to a configured NES URL (-NesUri)'
+
+function GetNymiLateHostCheck {
+    # The host checks that need the first diagnosis, as a name -> check map
+    # to replace (empty: nothing changes). Both run only after the anonymous
+    # request passed TLS and HTTP. The request with the Windows identity
+    # goes only to a URL the admin configured (nes_url.source 'request'):
+    # for a URL inferred from the logs it is skipped and says so, whatever
+    # the probe found. The chain engine sends no credentials (a TLS
+    # handshake, as the probe already made) and runs for either.
+    [CmdletBinding()]
+    [OutputType([System.Collections.Specialized.OrderedDictionary])]
+    param([Parameter(Mandatory = $true)][object] $Report, [int] $TimeoutSec = 20)
+    $checks = [ordered]@{}
+    $nesUrl = GetNymiJsonPath -Object $Report -Path 'data', 'nes_url'
+    $url = [string](GetNymiJsonPath -Object $nesUrl -Path 'url')
+    $source = [string](GetNymiJsonPath -Object $nesUrl -Path 'source')
+    if (-not $url) { return $checks }
+    $configured = $source -eq 'request'
+    if (-not $configured) {
+        $checks['windows_auth'] = NewNymiHostCheck -State 'skipped' -Detail $script:NymiInferredUrlAuthDetail -Facts ([ordered]@{ url = $url; nes_url_source = $source })
+    }
+    if (-not (TestNymiNesAnswered -Report $Report)) { return $checks }
+    $names = @('chain_engine')
+    if ($configured) { $names = @('windows_auth', 'chain_engine') }
+    $late = GetNymiHostFacts -Check $names -NesUri $url -TimeoutSec $TimeoutSec -ChecksOnly
+    foreach ($name in @($late['checks'].Keys)) { $checks[$name] = $late['checks'][$name] }
+    $checks
+}
+
+function TestNymiNesAnswered {
+    # Whether the diagnosis's probe passed TLS and HTTP.
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param([Parameter(Mandatory = $true)][object] $Report)
+    $stages = @(GetNymiJsonPath -Object $Report -Path 'data', 'inputs', 'nes_probe', 'data', 'stages')
+    $passed = @($stages | Where-Object { $_ -and (GetNymiJsonPath -Object $_ -Path 'status') -eq 'ok' } | ForEach-Object { [string](GetNymiJsonPath -Object $_ -Path 'name') })
+    ($passed -contains 'tls') -and ($passed -contains 'http')
+}
+
+function GetNymiJsonPath {
+    # A nested property of a ConvertFrom-Json object, or $null when any
+    # step is missing (strict mode safe: error reports lack most of data).
+    [CmdletBinding()]
+    param([AllowNull()][object] $Object, [string[]] $Path)
+    $current = $Object
+    foreach ($name in $Path) {
+        if ($null -eq $current) { return $null }
+        $property = $current.PSObject.Properties[$name]
+        if (-not $property) { return $null }
+        $current = $property.Value
+    }
+    $current
 }
 
 function NewNymiHostCheck {
@@ -549,32 +617,51 @@ function ConvertToNymiChainCheck {
     NewNymiHostCheck -State 'checked' -Detail "Trusted by the Windows chain engine, revocation checked ($leaf)" -Facts $facts
 }
 
-# ------------------------------------------------------ terminal addresses
+# ------------------------------------------------------ network facts
 
-function GetNymiTerminalAddresses {
+function GetNymiNetworkFacts {
     # This machine's unicast addresses as the NES server's logs would show
-    # them. Works on every platform.
+    # them, and the DNS servers it asks, from the interfaces that are up
+    # (loopback interfaces left out). One pass; works on every platform.
     [CmdletBinding()]
-    [OutputType([string[]])]
+    [OutputType([System.Collections.Specialized.OrderedDictionary])]
     param()
     $addresses = New-Object System.Collections.Generic.List[System.Net.IPAddress]
+    $dns = New-Object System.Collections.Generic.List[System.Net.IPAddress]
     foreach ($interface in [System.Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces()) {
         if ($interface.OperationalStatus -ne [System.Net.NetworkInformation.OperationalStatus]::Up) { continue }
         if ($interface.NetworkInterfaceType -eq [System.Net.NetworkInformation.NetworkInterfaceType]::Loopback) { continue }
         try {
-            foreach ($unicast in $interface.GetIPProperties().UnicastAddresses) { $addresses.Add($unicast.Address) }
+            $properties = $interface.GetIPProperties()
+            foreach ($unicast in $properties.UnicastAddresses) { $addresses.Add($unicast.Address) }
+            foreach ($server in $properties.DnsAddresses) { $dns.Add($server) }
         }
         catch {
             Write-Verbose "NymiDiag: the addresses of $($interface.Name) could not be read: $($_.Exception.Message)"
         }
     }
-    SelectNymiTerminalAddress -Address $addresses.ToArray()
+    [ordered]@{
+        terminal_addresses = [string[]]@(SelectNymiTerminalAddress -Address $addresses.ToArray())
+        dns_servers = [string[]]@(SelectNymiDnsServer -Address $dns.ToArray())
+    }
+}
+
+function ConvertToNymiPlainAddress {
+    # The address as text without an IPv6 zone suffix (%eth0, %12): the
+    # zone only means something on this machine.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([Parameter(Mandatory = $true)][System.Net.IPAddress] $Address)
+    if ($Address.AddressFamily -eq [System.Net.Sockets.AddressFamily]::InterNetworkV6 -and $Address.ScopeId -ne 0) {
+        return (New-Object System.Net.IPAddress (, $Address.GetAddressBytes())).ToString()
+    }
+    $Address.ToString()
 }
 
 function SelectNymiTerminalAddress {
     # Keeps the addresses another machine could see: no loopback, no IPv6
     # link-local, no IPv4 link-local (169.254/16, APIPA). IPv4 first, no
-    # duplicates.
+    # duplicates, no zone suffixes.
     [CmdletBinding()]
     [OutputType([string[]])]
     param([AllowEmptyCollection()][System.Net.IPAddress[]] $Address = @())
@@ -593,10 +680,86 @@ function SelectNymiTerminalAddress {
         elseif ($a.AddressFamily -eq [System.Net.Sockets.AddressFamily]::InterNetworkV6) {
             if ($a.IsIPv6LinkLocal -or $a.IsIPv4MappedToIPv6) { continue }
             if ($a.Equals([System.Net.IPAddress]::IPv6None)) { continue }
-            $text = $a.ToString()
+            $text = ConvertToNymiPlainAddress -Address $a
             if (-not $v6.Contains($text)) { $v6.Add($text) }
         }
     }
     $v4.ToArray()
     $v6.ToArray()
+}
+
+function SelectNymiDnsServer {
+    # The DNS servers as configured, in interface order, without duplicates
+    # or zone suffixes. Loopback stays (a local resolver such as
+    # 127.0.0.53 is what this machine asks); the unspecified address and
+    # the fec0:0:0:ffff::1-3 placeholders Windows lists when no IPv6 DNS
+    # server is set are left out.
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param([AllowEmptyCollection()][System.Net.IPAddress[]] $Address = @())
+    $placeholders = @('fec0:0:0:ffff::1', 'fec0:0:0:ffff::2', 'fec0:0:0:ffff::3')
+    $kept = New-Object System.Collections.Generic.List[string]
+    foreach ($a in @($Address)) {
+        if (-not $a) { continue }
+        if ($a.Equals([System.Net.IPAddress]::Any) -or $a.Equals([System.Net.IPAddress]::IPv6Any)) { continue }
+        $text = ConvertToNymiPlainAddress -Address $a
+        if ($placeholders -contains $text) { continue }
+        if (-not $kept.Contains($text)) { $kept.Add($text) }
+    }
+    $kept.ToArray()
+}
+
+# ------------------------------------------------------ domain controllers
+
+function GetNymiDomainControllers {
+    # The addresses of the logon server (LOGONSERVER) on Windows, resolved
+    # with a bound of a few seconds. Empty elsewhere, for a local logon and
+    # as SYSTEM, whose environment has no logon server; nltest and LDAP
+    # queries are not used: they can wait far longer than a diagnosis may.
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param([int] $TimeoutMs = 2000)
+    if (-not (TestNymiIsWindows)) { return }
+    $name = GetNymiLogonServerName -Value $env:LOGONSERVER -ComputerName $env:COMPUTERNAME
+    if (-not $name) { return }
+    ResolveNymiHostAddress -HostName $name -TimeoutMs $TimeoutMs
+}
+
+function GetNymiLogonServerName {
+    # '\\DC01' -> 'DC01'; $null when unset or when it names this computer
+    # (a local account logged on).
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([AllowNull()][AllowEmptyString()][string] $Value, [AllowNull()][AllowEmptyString()][string] $ComputerName)
+    if (-not $Value) { return $null }
+    $name = $Value.Trim().TrimStart('\').Trim()
+    if (-not $name -or $name -match '[\\/\s]') { return $null }
+    if ($ComputerName -and $name -eq $ComputerName.Trim()) { return $null }
+    $name
+}
+
+function ResolveNymiHostAddress {
+    # The addresses of a host name as plain text; none when the lookup fails
+    # or does not finish within the bound.
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param([Parameter(Mandatory = $true)][string] $HostName, [int] $TimeoutMs = 2000)
+    try {
+        $lookup = [System.Net.Dns]::BeginGetHostAddresses($HostName, $null, $null)
+        if (-not $lookup.AsyncWaitHandle.WaitOne($TimeoutMs)) {
+            Write-Verbose "NymiDiag: $HostName did not resolve within $TimeoutMs ms"
+            return
+        }
+        $found = [System.Net.Dns]::EndGetHostAddresses($lookup)
+    }
+    catch {
+        Write-Verbose "NymiDiag: $HostName does not resolve: $($_.Exception.Message)"
+        return
+    }
+    $texts = New-Object System.Collections.Generic.List[string]
+    foreach ($a in @($found)) {
+        $text = ConvertToNymiPlainAddress -Address $a
+        if (-not $texts.Contains($text)) { $texts.Add($text) }
+    }
+    $texts.ToArray()
 }

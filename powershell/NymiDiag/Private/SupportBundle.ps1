@@ -25,6 +25,60 @@ function ResolveNymiBundlePath {
     $full
 }
 
+function ReadNymiDiagnosisJson {
+    # -DiagnosisJson of Export-NymiSupportBundle: JSON text (an object,
+    # kept as given) or the path of a file holding it (read as UTF-8 or
+    # with its BOM). Anything else stops the command before the bundle is
+    # begun, naming what was wrong.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)][string] $Value,
+        [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet
+    )
+    $text = $Value
+    $what = 'the -DiagnosisJson text'
+    if (-not $Value.TrimStart().StartsWith('{')) {
+        $path = ResolveNymiRequestPath -Cmdlet $Cmdlet -Path $Value
+        $problem = $null
+        try {
+            if (-not [System.IO.File]::Exists($path)) { $problem = 'it is neither JSON text nor the path of an existing file' }
+            else { $text = [System.IO.File]::ReadAllText($path) }
+        }
+        catch { $problem = "the file cannot be read: $(GetNymiErrorMessage -ErrorRecord $_)" }
+        if ($problem) { ThrowNymiDiagnosisJsonError -Cmdlet $Cmdlet -Value $Value -Message "NymiDiag: -DiagnosisJson '$(LimitNymiText $Value)': $problem." }
+        $what = "the file '$path'"
+    }
+    if (-not (TestNymiJsonObject -Text $text)) {
+        ThrowNymiDiagnosisJsonError -Cmdlet $Cmdlet -Value $Value -Message "NymiDiag: -DiagnosisJson: $what is not a JSON object (give the text or file of Invoke-NymiDiagnosis -Raw)."
+    }
+    $text
+}
+
+function TestNymiJsonObject {
+    # Whether the text is one JSON object.
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param([AllowEmptyString()][string] $Text)
+    if (-not $Text -or -not $Text.Trim().StartsWith('{')) { return $false }
+    try { $parsed = ConvertFrom-Json -InputObject $Text -ErrorAction Stop }
+    catch { return $false }
+    $parsed -is [System.Management.Automation.PSCustomObject]
+}
+
+function LimitNymiText {
+    # The start of a text for a message.
+    param([AllowEmptyString()][string] $Text, [int] $Max = 80)
+    if ($Text.Length -le $Max) { return $Text }
+    $Text.Substring(0, $Max) + '...'
+}
+
+function ThrowNymiDiagnosisJsonError {
+    param([System.Management.Automation.PSCmdlet] $Cmdlet, [string] $Value, [string] $Message)
+    $exception = New-Object System.ArgumentException ($Message, 'DiagnosisJson')
+    $Cmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.DiagnosisJsonInvalid', [System.Management.Automation.ErrorCategory]::InvalidArgument, $Value)))
+}
+
 function InvokeNymiBundlePart {
     # Runs one collector; on failure the entry is an error document and the
     # problem is noted, so one failing part does not stop the bundle.

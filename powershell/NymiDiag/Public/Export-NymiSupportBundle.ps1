@@ -52,10 +52,12 @@ function Export-NymiSupportBundle {
 
     .PARAMETER Since
     Only log records at or after this time count in the scan. Default: 14
-    days ago. The log copies are cut by size (-MaxLogBytes), not by time.
+    days ago. The log copies are cut by size (-MaxLogBytes), not by time. A
+    time more than 5 minutes in the future is refused.
 
     .PARAMETER TimeoutSec
-    Time limit in seconds for the diagnosis's connection test to NES.
+    Time limit in seconds for the diagnosis's connection test to NES, 1 to
+    300 (as Invoke-NymiDiagnosis takes it).
 
     .PARAMETER MaxLogBytes
     The most bytes kept of each log file: its last bytes, starting at a
@@ -63,9 +65,12 @@ function Export-NymiSupportBundle {
     copies out.
 
     .PARAMETER DiagnosisJson
-    The diagnosis report (JSON text, for example from a run of
-    Invoke-NymiDiagnosis -Raw a moment ago) to store as diagnosis.json
-    instead of running the diagnosis again.
+    The diagnosis report to store as diagnosis.json instead of running the
+    diagnosis again: the JSON text (for example from a run of
+    Invoke-NymiDiagnosis -Raw a moment ago) or the path of a file holding
+    it (a report saved by Save-NymiReport or the Intune and GPO scripts).
+    Anything that is neither a JSON object nor a readable file holding one
+    stops the command before the bundle is written.
 
     .PARAMETER Force
     Overwrite the zip file when it exists. Without it, an existing file
@@ -90,6 +95,12 @@ function Export-NymiSupportBundle {
 
     Stores the diagnosis just made instead of running it again, and keeps at
     most the last megabyte of each log.
+
+    .EXAMPLE
+    Export-NymiSupportBundle -DiagnosisJson C:\ProgramData\NymiDiag\diagnosis-20260501-080000.json
+
+    Bundles the diagnosis the Intune detection script saved, with the
+    inventory, log scan and logs of now.
 
     .EXAMPLE
     Export-NymiSupportBundle -KspPath 'D:\Case-4711\ksp' -LogPath 'D:\Case-4711\logs' -Since '2026-05-01' -Path 'D:\Case-4711\bundle.zip'
@@ -127,7 +138,7 @@ function Export-NymiSupportBundle {
 
         [datetime] $Since,
 
-        [ValidateRange(1, 600)]
+        [ValidateRange(1, 300)]
         [int] $TimeoutSec,
 
         [ValidateRange(0, 1073741824)]
@@ -140,6 +151,9 @@ function Export-NymiSupportBundle {
     )
 
     $started = [datetime]::UtcNow
+    if ($PSBoundParameters.ContainsKey('Since')) { AssertNymiSinceNotFuture -Since $Since -Cmdlet $PSCmdlet }
+    $diagnosisText = $null
+    if ($PSBoundParameters.ContainsKey('DiagnosisJson')) { $diagnosisText = ReadNymiDiagnosisJson -Value $DiagnosisJson -Cmdlet $PSCmdlet }
     $zipPath = ResolveNymiBundlePath -Path $Path -Cmdlet $PSCmdlet
     if ((Test-Path -LiteralPath $zipPath) -and -not $Force) {
         $exception = New-Object System.IO.IOException ("NymiDiag: '$zipPath' exists; choose another -Path or add -Force.")
@@ -152,7 +166,7 @@ function Export-NymiSupportBundle {
     # diagnosis.json
     if ($PSBoundParameters.ContainsKey('DiagnosisJson')) {
         Write-Verbose 'NymiDiag: diagnosis.json from -DiagnosisJson'
-        $entries.Add((NewNymiBundleEntry -Name 'diagnosis.json' -Text $DiagnosisJson))
+        $entries.Add((NewNymiBundleEntry -Name 'diagnosis.json' -Text $diagnosisText))
     }
     else {
         $arguments = @{ Raw = $true }

@@ -16,7 +16,10 @@ function Get-NymiDiagnosticRule {
     Additional rule packs (TOML files) to load and list.
 
     .PARAMETER Id
-    Only the rules with these ids (wildcards allowed).
+    Only the rules with these ids (wildcards allowed). An id without
+    wildcards that names no rule writes a non-terminating error
+    (NymiDiag.RuleNotFound) naming it; the rules that were found are still
+    returned.
 
     .PARAMETER ErrorCode
     Return the table of known error codes (0x8101201c, 2148074254, ...) with
@@ -56,7 +59,7 @@ function Get-NymiDiagnosticRule {
         [switch] $ErrorCode
     )
     $request = @{}
-    if ($RulePath) { $request['rule_paths'] = [string[]]@($RulePath | ForEach-Object { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($_) }) }
+    if ($RulePath) { $request['rule_paths'] = [string[]]@($RulePath | ForEach-Object { ResolveNymiRequestPath -Cmdlet $PSCmdlet -Path $_ }) }
     $report = InvokeNymiExport -Export 'nymidiag_rule_list' -Request $request -Cmdlet $PSCmdlet
 
     if ($ErrorCode) {
@@ -67,9 +70,12 @@ function Get-NymiDiagnosticRule {
         }
         return
     }
+    $found = @{}
     foreach ($rule in @($report.data.rules)) {
         $matched = $false
-        foreach ($pattern in $Id) { if ($rule.id -like $pattern) { $matched = $true } }
+        foreach ($pattern in $Id) {
+            if ($rule.id -like $pattern) { $matched = $true; $found[$pattern] = $true }
+        }
         if (-not $matched) { continue }
         [PSCustomObject]@{
             PSTypeName = 'NymiDiag.LogRule'
@@ -90,5 +96,12 @@ function Get-NymiDiagnosticRule {
             PositiveSamples = [string[]]@($rule.samples.positive)
             NegativeSamples = [string[]]@($rule.samples.negative)
         }
+    }
+    # As Get-Service does: an exact id that names no rule is an error, a
+    # wildcard that matches nothing is not.
+    foreach ($pattern in $Id) {
+        if ($found.ContainsKey($pattern) -or [System.Management.Automation.WildcardPattern]::ContainsWildcardCharacters($pattern)) { continue }
+        $exception = New-Object System.Management.Automation.ItemNotFoundException ("NymiDiag: no rule with id '$pattern'; Get-NymiDiagnosticRule lists the ids (add -RulePath for a site pack).")
+        $PSCmdlet.WriteError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.RuleNotFound', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $pattern)))
     }
 }

@@ -29,7 +29,20 @@ function Invoke-NymiDiagnosis {
     name), a BLE adapter, the WinHTTP proxy LocalSystem services use, and,
     once the anonymous request passed TLS and HTTP, the request with the
     Windows identity and the Windows chain engine's verdict on the NES
-    certificate. Elsewhere those checks say "not applicable".
+    certificate. Elsewhere those checks say "not applicable". The request
+    with the Windows identity goes only to the URL given with -NesUri: when
+    the URL was inferred from the logs it is skipped and the result says so
+    (the chain engine, which sends no credentials, still runs).
+
+    On every platform the diagnosis is given this terminal's addresses and
+    the DNS servers it uses (from the network interfaces that are up), and
+    on Windows the addresses of the logon server when the session has one,
+    for the commands of the next steps.
+
+    A bad -NesUri, a -TrustedRootPath that cannot be read or a -RulePath
+    that does not load is not an error of this command: the diagnosis names
+    the configuration problem (STATUS=ERROR code=CONFIG_NES_URL_INVALID,
+    CONFIG_CA_FILE_UNREADABLE or CONFIG_RULE_PACK_INVALID).
 
     Nothing is changed on the machine. Run it elevated or as SYSTEM: the key
     store lives in the LocalSystem profile.
@@ -49,7 +62,8 @@ function Invoke-NymiDiagnosis {
 
     .PARAMETER Since
     Start of the log window. Default: 14 days ago (the default NEA
-    certificate lifetime).
+    certificate lifetime). A time more than 5 minutes in the future is
+    refused.
 
     .PARAMETER TimeoutSec
     Deadline of the NES probe, and of each Windows network check, in
@@ -58,6 +72,16 @@ function Invoke-NymiDiagnosis {
     .PARAMETER TrustedRootPath
     PEM or DER file of CA certificates the NES certificate should chain to,
     in addition to the platform's roots.
+
+    .PARAMETER RulePath
+    Additional log rule packs (TOML files) for the log scan. A pack that
+    does not exist or does not load gives the verdict
+    CONFIG_RULE_PACK_INVALID.
+
+    .PARAMETER TerminalAddress
+    This terminal's addresses as the NES server's logs show them (IPv4 or
+    IPv6), used instead of the addresses read from the network interfaces,
+    for example the address a NAT or VPN gateway gives it.
 
     .PARAMETER NoPlatformRoots
     Trust only -TrustedRootPath for the NES certificate, not the platform's
@@ -131,6 +155,13 @@ function Invoke-NymiDiagnosis {
         [ValidateNotNullOrEmpty()]
         [string] $TrustedRootPath,
 
+        [ValidateNotNullOrEmpty()]
+        [string[]] $RulePath,
+
+        [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiIpAddressParameter -Text $_ })]
+        [string[]] $TerminalAddress,
+
         [switch] $NoPlatformRoots,
 
         [switch] $Demo,
@@ -138,6 +169,7 @@ function Invoke-NymiDiagnosis {
         [switch] $Raw
     )
     process {
+        if ($PSBoundParameters.ContainsKey('Since')) { AssertNymiSinceNotFuture -Since $Since -Cmdlet $PSCmdlet }
         $demoTerminal = $null
         try {
             if ($Demo) {
@@ -148,7 +180,7 @@ function Invoke-NymiDiagnosis {
                 if (-not $KspPath) { $KspPath = @($demoTerminal.KspPath) }
                 if (-not $LogPath) { $LogPath = @($demoTerminal.LogPath) }
             }
-            $resolve = { param($p) $PSCmdlet.GetUnresolvedProviderPathFromPSPath($p) }
+            $resolve = { param($p) ResolveNymiRequestPath -Cmdlet $PSCmdlet -Path $p }
             $inventory = @{}
             if ($KspPath) { $inventory['paths'] = [string[]]@($KspPath | ForEach-Object { & $resolve $_ }) }
             # WGSS and firewall logs are in local time; the library cannot
@@ -156,6 +188,7 @@ function Invoke-NymiDiagnosis {
             $logScan = @{ local_offset_minutes = [int][System.TimeZoneInfo]::Local.GetUtcOffset([datetime]::Now).TotalMinutes }
             if ($LogPath) { $logScan['paths'] = [string[]]@($LogPath | ForEach-Object { & $resolve $_ }) }
             if ($PSBoundParameters.ContainsKey('Since')) { $logScan['since'] = ConvertToNymiIsoTime $Since }
+            if ($RulePath) { $logScan['rule_paths'] = [string[]]@($RulePath | ForEach-Object { & $resolve $_ }) }
             $probe = @{ deadline_ms = $TimeoutSec * 1000; use_platform_roots = -not $NoPlatformRoots }
             if ($TrustedRootPath) { $probe['trusted_root_path'] = & $resolve $TrustedRootPath }
 
@@ -166,12 +199,15 @@ function Invoke-NymiDiagnosis {
             $onWindows = TestNymiIsWindows
             if ($onWindows) {
                 $hostFacts = GetNymiHostFacts -Check 'services', 'ble_adapter', 'winhttp_proxy' -NesUri $NesUri -TimeoutSec $TimeoutSec
-                foreach ($late in 'windows_auth', 'chain_engine') {
-                    $hostFacts['checks'][$late] = @{ state = 'skipped'; detail = 'Runs only after the anonymous request to NES passed TLS and HTTP.'; findings = @(); facts = @{} }
+                foreach ($name in 'windows_auth', 'chain_engine') {
+                    $hostFacts['checks'][$name] = @{ state = 'skipped'; detail = 'Runs only after the anonymous request to NES passed TLS and HTTP.'; findings = @(); facts = @{} }
                 }
             }
             else {
                 $hostFacts = GetNymiHostFacts -TimeoutSec $TimeoutSec
+            }
+            if ($TerminalAddress) {
+                $hostFacts['terminal_addresses'] = [string[]]@($TerminalAddress | ForEach-Object { ConvertToNymiIpAddressText -Text $_ } | Select-Object -Unique)
             }
 
             $request = @{ cert_inventory = $inventory; log_scan = $logScan; nes_probe = $probe; host = $hostFacts }
@@ -180,14 +216,9 @@ function Invoke-NymiDiagnosis {
             $report = ConvertFrom-Json -InputObject $json
 
             if ($onWindows) {
-                $stages = @()
-                if ($null -ne $report.data.inputs.nes_probe) { $stages = @($report.data.inputs.nes_probe.data.stages) }
-                $tls = $stages | Where-Object { $_.name -eq 'tls' } | Select-Object -First 1
-                $http = $stages | Where-Object { $_.name -eq 'http' } | Select-Object -First 1
-                if ($tls -and $tls.status -eq 'ok' -and $http -and $http.status -eq 'ok') {
-                    $url = [string]$report.data.nes_url.url
-                    $late = GetNymiHostFacts -Check 'windows_auth', 'chain_engine' -NesUri $url -TimeoutSec $TimeoutSec
-                    foreach ($name in @($late['checks'].Keys)) { $hostFacts['checks'][$name] = $late['checks'][$name] }
+                $late = GetNymiLateHostCheck -Report $report -TimeoutSec $TimeoutSec
+                if ($late.Count -gt 0) {
+                    foreach ($name in @($late.Keys)) { $hostFacts['checks'][$name] = $late[$name] }
                     # Correlate again with the new facts; the part reports are
                     # reused as they are (the JSON text is embedded unchanged).
                     $hostJson = ConvertTo-Json -InputObject $hostFacts -Depth 20 -Compress

@@ -30,16 +30,19 @@ function Search-NymiLog {
 
     .PARAMETER Since
     Only records at or after this time. Default: 14 days ago, the lifetime of
-    an NEA certificate.
+    an NEA certificate. A time more than 5 minutes in the future is refused.
 
     .PARAMETER Until
     Only records at or before this time. Default: no limit.
 
     .PARAMETER ClientAddress
-    IIS logs: only requests from this client address (the terminal's IP).
+    Only records of these terminals' addresses (one or more): in IIS logs
+    the requests from them (c-ip), in firewall logs the packets with one of
+    them at either end (source or destination).
 
     .PARAMETER RemoteAddress
-    Firewall logs: only packets to or from this address (the NES server's).
+    Firewall logs: only packets to or from one of these addresses (one or
+    more; the NES server's).
 
     .PARAMETER Port
     Firewall logs: only packets to or from this port.
@@ -68,6 +71,12 @@ function Search-NymiLog {
     On the NES server's IIS logs: what this terminal's requests got in the
     last two hours (IIS_KERBEROS_FAILURE for a 401 loop, IIS_NES_FORBIDDEN,
     IIS_NES_SERVER_ERROR), or that none arrived at all.
+
+    .EXAMPLE
+    Search-NymiLog -Path '\\nes01\c$\inetpub\logs\LogFiles\W3SVC1' -ClientAddress 10.30.4.77, 10.30.4.78
+
+    The requests of two terminals (for example one terminal's IPv4 and
+    IPv6 addresses) in one scan.
 
     .EXAMPLE
     Get-ChildItem C:\Windows\System32\LogFiles\Firewall -Filter 'pfirewall.log*' | Search-NymiLog -RemoteAddress 10.20.0.15 -Port 443
@@ -105,10 +114,10 @@ function Search-NymiLog {
         [datetime] $Until,
 
         [ValidateNotNullOrEmpty()]
-        [string] $ClientAddress,
+        [string[]] $ClientAddress,
 
         [ValidateNotNullOrEmpty()]
-        [string] $RemoteAddress,
+        [string[]] $RemoteAddress,
 
         [ValidateRange(0, 65535)]
         [int] $Port,
@@ -122,6 +131,7 @@ function Search-NymiLog {
         [switch] $Raw
     )
     begin {
+        if ($PSBoundParameters.ContainsKey('Since')) { AssertNymiSinceNotFuture -Since $Since -Cmdlet $PSCmdlet }
         $paths = New-Object System.Collections.Generic.List[string]
     }
     process {
@@ -142,10 +152,10 @@ function Search-NymiLog {
         }
         if ($PSBoundParameters.ContainsKey('Since')) { $request['since'] = ConvertToNymiIsoTime $Since }
         if ($PSBoundParameters.ContainsKey('Until')) { $request['until'] = ConvertToNymiIsoTime $Until }
-        if ($ClientAddress) { $request['client_address'] = $ClientAddress }
-        if ($RemoteAddress) { $request['remote_address'] = $RemoteAddress }
+        if ($ClientAddress) { $request['client_addresses'] = [string[]]@($ClientAddress) }
+        if ($RemoteAddress) { $request['remote_addresses'] = [string[]]@($RemoteAddress) }
         if ($PSBoundParameters.ContainsKey('Port')) { $request['port'] = $Port }
-        if ($RulePath) { $request['rule_paths'] = [string[]]@($RulePath | ForEach-Object { $PSCmdlet.GetUnresolvedProviderPathFromPSPath($_) }) }
+        if ($RulePath) { $request['rule_paths'] = [string[]]@($RulePath | ForEach-Object { ResolveNymiRequestPath -Cmdlet $PSCmdlet -Path $_ }) }
 
         $report = InvokeNymiExport -Export 'nymidiag_log_scan' -Request $request -Cmdlet $PSCmdlet -Raw:$Raw
         if ($Raw) { return $report }

@@ -121,7 +121,7 @@ function Test-NymiNesConnection {
                 use_platform_roots = -not $NoPlatformRoots
             }
             if ($Proxy) { $request['proxy'] = $Proxy.AbsoluteUri }
-            if ($TrustedRootPath) { $request['trusted_root_path'] = $PSCmdlet.GetUnresolvedProviderPathFromPSPath($TrustedRootPath) }
+            if ($TrustedRootPath) { $request['trusted_root_path'] = ResolveNymiRequestPath -Cmdlet $PSCmdlet -Path $TrustedRootPath }
             if ($ExpectedIssuer) { $request['expected_issuer'] = $ExpectedIssuer }
 
             $report = InvokeNymiExport -Export 'nymidiag_nes_probe' -Request $request -Cmdlet $PSCmdlet -Raw:$Raw
