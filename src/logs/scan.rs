@@ -738,11 +738,8 @@ impl<'a> Engine<'a> {
                     continue;
                 };
                 for name in re.capture_names().flatten() {
-                    if let Some(m) = c.name(name) {
-                        let v = clean_value(m.as_str());
-                        if !v.is_empty() {
-                            caps.push((name.to_owned(), v));
-                        }
+                    if let Some(kept) = c.name(name).and_then(|m| rule.capture(name, m.as_str())) {
+                        caps.push(kept);
                     }
                 }
             }

@@ -51,7 +51,7 @@ pub mod request;
 mod tcp;
 mod tls;
 mod trust;
-mod url;
+pub(crate) mod url;
 mod verdict;
 
 pub use dns::{DnsFailureKind, Resolve, ResolveError, SystemResolver};

@@ -71,8 +71,12 @@ pub struct Target {
     pub host_kind: HostKind,
     /// Port (443 for https and 80 for http unless given).
     pub port: u16,
-    /// Path (with query, if any).
+    /// Path (the query and fragment are never kept: they may carry
+    /// tokens).
     pub path: String,
+    /// `host:port`, an IPv6 host in brackets (`[::1]:8443`): the form to
+    /// show or pass on.
+    pub authority: String,
 }
 
 /// What kind of host a URL names.
