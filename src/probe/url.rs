@@ -156,10 +156,11 @@ const AIA_EXTENSIONS: &[&str] = &[".crt", ".cer", ".p7b", ".p7c"];
 pub(crate) fn normalize(raw: &str) -> Result<NormalizedUrl, UrlRejected> {
     let mut notes = Vec::new();
     let unwrapped = strip_wrapping(raw);
+    let shown = redact(&unwrapped).replace('\\', "/");
     let reject = |rejection: Rejection, why: String| UrlRejected {
         rejection,
         why,
-        shown: redact(&unwrapped.replace('\\', "/")),
+        shown: shown.clone(),
     };
     if unwrapped.is_empty() {
         return Err(reject(Rejection::Empty, "it is empty".to_owned()));
@@ -167,6 +168,15 @@ pub(crate) fn normalize(raw: &str) -> Result<NormalizedUrl, UrlRejected> {
     if unwrapped.len() < raw.trim().len() {
         notes.push("surrounding quotes, brackets or punctuation removed".to_owned());
     }
+    // Credentials go first: a domain user (`CORP\jdoe`) would otherwise
+    // turn into a host and a path once backslashes are read as slashes.
+    let (unwrapped, had_userinfo) = match userinfo_span(&unwrapped) {
+        Some((start, at)) => (
+            format!("{}{}", &unwrapped[..start], &unwrapped[at + 1..]),
+            true,
+        ),
+        None => (unwrapped, false),
+    };
     let mut text = unwrapped.replace("\\/", "/");
     if text.contains('\\') {
         text = text.replace('\\', "/");
@@ -216,7 +226,7 @@ pub(crate) fn normalize(raw: &str) -> Result<NormalizedUrl, UrlRejected> {
     }
     let mut url =
         url::Url::parse(&text).map_err(|e| reject(Rejection::Malformed, e.to_string()))?;
-    let had_credentials = !url.username().is_empty() || url.password().is_some();
+    let had_credentials = had_userinfo || !url.username().is_empty() || url.password().is_some();
     if had_credentials {
         // Both succeed on a URL with a host.
         let _ = url.set_username("");
@@ -467,29 +477,38 @@ fn is_dns_name(name: &str) -> bool {
 /// replaced with `***`, and the text is capped.
 pub(crate) fn redact(input: &str) -> String {
     let input = input.trim();
-    // The authority starts after `scheme:` and its slashes (either way
-    // round), or at the start when there is no scheme.
-    let start = input
+    let redacted = match userinfo_span(input) {
+        Some((start, at)) => format!("{}***{}", &input[..start], &input[at..]),
+        None => input.to_owned(),
+    };
+    cap_text(&redacted, MAX_TEXT)
+}
+
+/// Where the user information of a URL-ish text is: from the start of
+/// the authority (after `scheme:` and its slashes or backslashes, or the
+/// start of the text) to its last `@` before the first `/`, `?`, `#` or
+/// space. A backslash does not end it: `https://CORP\jdoe:pw@host` and
+/// `https:\\CORP\jdoe:pw@host\nes` both hold credentials.
+fn userinfo_span(text: &str) -> Option<(usize, usize)> {
+    let start = text
         .find(':')
         .filter(|&c| {
-            let scheme = &input[..c];
+            let scheme = &text[..c];
             !scheme.is_empty()
                 && scheme
                     .chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || "+.-".contains(ch))
-                && input[c + 1..].starts_with(['/', '\\'])
+                && text[c + 1..].starts_with(['/', '\\'])
         })
         .map_or(0, |c| {
-            let rest = &input[c + 1..];
+            let rest = &text[c + 1..];
             c + 1 + rest.len() - rest.trim_start_matches(['/', '\\']).len()
         });
-    let rest = &input[start..];
-    let authority_end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-    let redacted = match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &input[..start], &rest[at..]),
-        None => input.to_owned(),
-    };
-    cap_text(&redacted, MAX_TEXT)
+    let rest = &text[start..];
+    let end = rest
+        .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+        .unwrap_or(rest.len());
+    rest[..end].rfind('@').map(|at| (start, start + at))
 }
 
 /// `host:port`, with an IPv6 host in brackets (`[::1]:8443`).
@@ -768,6 +787,9 @@ mod tests {
             ("https://us:p@S3cret@nes.corp.example/nes", Url(NES)),
             (r"https:\\jdoe:S3cret@nes.corp.example\nes", Url(NES)),
             ("jdoe:S3cret@nes.corp.example/nes", Url(NES)),
+            (r"https://CORP\jdoe:S3cret@nes.corp.example/nes", Url(NES)),
+            (r"https:\\CORP\jdoe:S3cret@nes.corp.example\nes\", Url(NES)),
+            (r"https:\/\/jdoe:S3cret@nes.corp.example\/nes", Url(NES)),
             ("https://nes.corp.example/nes?token=S3cret", Url(NES)),
             ("https://nes.corp.example/nes#S3cret", Url(NES)),
             (
@@ -779,6 +801,9 @@ mod tests {
             ("  \"\" ", Rejected("empty")),
             ("()", Rejected("empty")),
             ("ftp://nes.corp.example/nes", Rejected("scheme")),
+            ("ftp://jdoe:S3cret@nes.corp.example/nes", Rejected("scheme")),
+            (r"https:\\CORP\jdoe:S3cret@7\nes", Rejected("bare_number")),
+            ("https://jdoe:S3cret@pki.corp.example/ca.crl", Rejected("crl")),
             ("ldap:///CN=Corp-CA,CN=AIA,DC=corp", Rejected("scheme")),
             ("file:///C:/Windows/x.log", Rejected("scheme")),
             ("ws://127.0.0.1:9120/socket/websocket", Rejected("scheme")),
