@@ -803,7 +803,10 @@ mod tests {
             ("ftp://nes.corp.example/nes", Rejected("scheme")),
             ("ftp://jdoe:S3cret@nes.corp.example/nes", Rejected("scheme")),
             (r"https:\\CORP\jdoe:S3cret@7\nes", Rejected("bare_number")),
-            ("https://jdoe:S3cret@pki.corp.example/ca.crl", Rejected("crl")),
+            (
+                "https://jdoe:S3cret@pki.corp.example/ca.crl",
+                Rejected("crl"),
+            ),
             ("ldap:///CN=Corp-CA,CN=AIA,DC=corp", Rejected("scheme")),
             ("file:///C:/Windows/x.log", Rejected("scheme")),
             ("ws://127.0.0.1:9120/socket/websocket", Rejected("scheme")),
