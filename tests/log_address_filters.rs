@@ -117,6 +117,14 @@ fn passed(req: &LogScanRequest) -> (u64, nymidiag::Report<nymidiag::logs::LogSca
     (n, report)
 }
 
+/// `client_address`, `client_addresses`, `remote_addresses`, records kept.
+type IisCase = (
+    Option<&'static str>,
+    Vec<&'static str>,
+    Vec<&'static str>,
+    u64,
+);
+
 #[test]
 fn iis_records_count_only_for_the_given_clients() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,7 +136,7 @@ fn iis_records_count_only_for_the_given_clients() {
             ..request(&[direct.as_path(), balanced.as_path()])
         };
         // (client_address, client_addresses, remote_addresses, records kept)
-        let cases: Vec<(Option<&str>, Vec<&str>, Vec<&str>, u64)> = vec![
+        let cases: Vec<IisCase> = vec![
             (None, vec![], vec![], 14 + 16),
             (Some(A), vec![], vec![], 3 + 6),
             (Some("::ffff:10.30.4.77"), vec![], vec![], 9),
