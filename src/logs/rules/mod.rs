@@ -1227,6 +1227,40 @@ negative = ["x beta y"]
     }
 
     #[test]
+    fn normalised_captures_keep_or_reject_their_value() {
+        let text = GOOD
+            .replace(
+                "literals = [\"alpha\"]",
+                "literals = [\"alpha\"]\nregex = 'alpha (?P<u>\\S+)'\nnormalize = { u = \"nes_url\" }",
+            )
+            .replace("x alpha y", "x alpha https://nes.corp.example/nes");
+        let set = pack(&text).unwrap();
+        let rule = &set.rules[0];
+        assert_eq!(set.infos()[0].normalize["u"], "nes_url");
+        assert_eq!(
+            rule.capture("u", r"HTTPS:\\NES.corp.example\nes\"),
+            Some(("u".to_owned(), "https://nes.corp.example/nes".to_owned()))
+        );
+        assert_eq!(
+            rule.capture("u", "http://crl.corp.example/ca.crl"),
+            Some((
+                "u_rejected".to_owned(),
+                "http://crl.corp.example/ca.crl (crl)".to_owned()
+            ))
+        );
+        let (name, value) = rule.capture("u", "https://u:S3cret@7/nes").unwrap();
+        assert_eq!(name, "u_rejected");
+        assert!(
+            !value.contains("S3cret") && value.ends_with("(bare_number)"),
+            "{value}"
+        );
+        assert_eq!(
+            rule.capture("other", " kept "),
+            Some(("other".to_owned(), "kept".to_owned()))
+        );
+    }
+
+    #[test]
     fn a_rule_without_literal_must_be_marked_slow() {
         let text = GOOD.replace("literals = [\"alpha\"]", "regex = 'alpha'");
         let m = message(pack(&text).unwrap_err());
@@ -1268,6 +1302,16 @@ negative = ["x beta y"]
                 "positive = [\"x alpha y\"]",
                 "positive = []",
                 "at least one positive",
+            ),
+            (
+                "literals = [\"alpha\"]",
+                "literals = [\"alpha\"]\nregex = '(?P<u>alpha)'\nnormalize = { v = \"nes_url\" }",
+                "not a named capture",
+            ),
+            (
+                "literals = [\"alpha\"]",
+                "literals = [\"alpha\"]\nregex = '(?P<u>alpha)'\nnormalize = { u = \"lowercase\" }",
+                "unknown normaliser `lowercase`",
             ),
         ] {
             let m = message(pack(&GOOD.replace(from, to)).unwrap_err());
