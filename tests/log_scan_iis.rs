@@ -76,8 +76,19 @@ fn every_conformance_file_is_read_and_its_odd_lines_reported() {
     assert!(mangled.iter().any(|p| p.problem.starts_with("s-ip")));
     assert!(mangled.iter().any(|p| p.problem.starts_with("c-ip")));
 
-    // None of these requests touches the NES.
-    assert!(report.data.nothing_matched, "{:?}", report.data.hits);
+    // None of these requests touches the NES. The mangled file carries
+    // pasted links (`[10.100.220.70](http://10.100.220.70)`), which the
+    // URL rule, reading every kind, reports; nothing else matches.
+    let ids: Vec<&str> = report
+        .data
+        .hits
+        .iter()
+        .map(|h| h.rule_id.as_str())
+        .collect();
+    assert_eq!(ids, ["LOG_NES_URL_SEEN"], "{:?}", report.data.hits);
+    let urls = &report.data.hits[0].fields["nes_url"];
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    assert_eq!(urls[0].value, "http://10.100.220.70");
 }
 
 #[test]

@@ -43,6 +43,13 @@ static KEY_VALUE_SECRET: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// `https://user:password@host`, also with backslashes
+/// (`https:\\\\user:pw@host`): the user information before the host.
+static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\b([a-z][a-z0-9+.\-]*:(?:[/\\]|\\/){1,3})[^\s/?#'"<>]+@"#)
+        .expect("valid regex")
+});
+
 /// JSON Web Tokens, wherever they appear.
 static JWT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*").expect("valid regex")
@@ -66,6 +73,7 @@ static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
             "ntlm",
             "credential",
             "eyJ",
+            "@",
         ])
         .expect("valid patterns")
 });
@@ -100,6 +108,9 @@ pub(crate) fn redact(text: &str) -> Cow<'_, str> {
             }
         });
         out = Cow::Owned(replaced.into_owned());
+    }
+    if URL_USERINFO.is_match(&out) {
+        out = Cow::Owned(step(out, &URL_USERINFO, &format!("${{1}}{REDACTED}@")));
     }
     if JWT.is_match(&out) {
         out = Cow::Owned(step(out, &JWT, REDACTED));
@@ -147,6 +158,19 @@ mod tests {
                 "jwt eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl end",
                 "jwt <redacted> end",
             ),
+            (
+                "NES URL: https://jdoe:S3cret@nes.corp.example/nes",
+                "NES URL: https://<redacted>@nes.corp.example/nes",
+            ),
+            (
+                r"url https:\\CORP\jdoe:S3c@ret@nes.corp.example\nes",
+                r"url https:\\<redacted>@nes.corp.example\nes",
+            ),
+            (
+                r#"{"nes_url":"https:\/\/jdoe:S3cret@nes.corp.example\/nes"}"#,
+                r#"{"nes_url":"https:\/\/<redacted>@nes.corp.example\/nes"}"#,
+            ),
+            ("mail jdoe@corp.example", "mail jdoe@corp.example"),
         ];
         for (input, expected) in cases {
             assert_eq!(redact(input), expected, "{input}");

@@ -62,14 +62,29 @@ pub struct LogScanRequest {
     /// Only records at or before this time count. Default: no limit.
     #[serde(default)]
     pub until: Option<UtcTime>,
-    /// IIS logs: only requests from this client (the terminal's IP
-    /// address, `c-ip`). Default: all clients.
+    /// One client address (the terminal's); joined with
+    /// `client_addresses`. Default: none.
     #[serde(default)]
     pub client_address: Option<String>,
-    /// Firewall logs: only packets to or from this address (the NES or a
-    /// domain controller). Default: all addresses.
+    /// The terminals' IP addresses. IIS logs: a request counts only when
+    /// its client is one of them (the first address of
+    /// `X-Forwarded-For` when the log has that field and it holds one,
+    /// else `c-ip`). Firewall logs: a line counts only when its `src-ip`
+    /// or `dst-ip` is one of them. Addresses compare as IP addresses
+    /// (`::1` = `0:0:0:0:0:0:0:1`, `::ffff:10.0.0.1` = `10.0.0.1`, zone
+    /// ids ignored). Empty with `client_address` unset: all clients.
+    #[serde(default)]
+    pub client_addresses: Vec<String>,
+    /// One remote address (the NES's); joined with `remote_addresses`.
+    /// Default: none.
     #[serde(default)]
     pub remote_address: Option<String>,
+    /// The NES's (or domain controllers') IP addresses. Firewall logs: a
+    /// line counts only when its `src-ip` or `dst-ip` is one of them
+    /// (besides `client_addresses`). Compared as `client_addresses`.
+    /// Empty with `remote_address` unset: all addresses.
+    #[serde(default)]
+    pub remote_addresses: Vec<String>,
     /// Firewall logs: only packets from or to this port. Default: all.
     #[serde(default)]
     pub port: Option<u16>,
@@ -139,14 +154,73 @@ fn invalid(path: &str, message: impl Into<String>) -> Error {
     }
 }
 
-/// Parses an address filter.
-fn address(path: &str, value: Option<&str>) -> Result<Option<IpAddr>, Error> {
-    value
-        .map(|v| {
-            super::format::iis::parse_ip(v.trim())
-                .ok_or_else(|| invalid(path, format!("`{v}` is not an IPv4 or IPv6 address")))
-        })
-        .transpose()
+/// Most addresses accepted in one address filter.
+const MAX_ADDRESSES: usize = 1000;
+
+/// A set of IP addresses, compared as addresses rather than text: IPv6
+/// zone ids are ignored and IPv4-mapped IPv6 addresses equal their IPv4
+/// form. Empty means no filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AddressSet(Vec<IpAddr>);
+
+impl AddressSet {
+    /// Whether no address was given (the filter lets everything through).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `ip` is in the set.
+    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
+        self.0.contains(&ip.to_canonical())
+    }
+
+    /// Whether the text of a log field is an address in the set.
+    pub(crate) fn contains_text(&self, text: &str) -> bool {
+        parse_address(text).is_some_and(|ip| self.contains(ip))
+    }
+
+    /// Reads the singular field and the list; errors name the entry.
+    fn from_request(
+        one_name: &str,
+        one: Option<&str>,
+        list_name: &str,
+        list: &[String],
+    ) -> Result<AddressSet, Error> {
+        if list.len() > MAX_ADDRESSES {
+            return Err(invalid(
+                list_name,
+                format!("at most {MAX_ADDRESSES} addresses"),
+            ));
+        }
+        let named = one.map(|v| (one_name.to_owned(), v)).into_iter().chain(
+            list.iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{list_name}[{i}]"), v.as_str())),
+        );
+        let mut set = Vec::new();
+        for (path, value) in named {
+            let ip = parse_address(value).ok_or_else(|| {
+                invalid(&path, format!("`{value}` is not an IPv4 or IPv6 address"))
+            })?;
+            if !set.contains(&ip) {
+                set.push(ip);
+            }
+        }
+        Ok(AddressSet(set))
+    }
+}
+
+/// An IP address as written in a request or a log: surrounding space,
+/// brackets and an IPv6 zone id (`fe80::1%12`) are ignored, and an
+/// IPv4-mapped IPv6 address becomes its IPv4 form.
+pub(crate) fn parse_address(text: &str) -> Option<IpAddr> {
+    let text = text.trim();
+    let text = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    let bare = text.split('%').next().unwrap_or(text);
+    bare.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
 /// The checked form of a [`LogScanRequest`].
@@ -155,8 +229,8 @@ pub(crate) struct Checked {
     pub(crate) since: UtcTime,
     pub(crate) since_is_default: bool,
     pub(crate) until: Option<UtcTime>,
-    pub(crate) client: Option<IpAddr>,
-    pub(crate) remote: Option<IpAddr>,
+    pub(crate) client: AddressSet,
+    pub(crate) remote: AddressSet,
     pub(crate) max_line: usize,
     pub(crate) caller: Option<String>,
 }
@@ -216,8 +290,18 @@ impl LogScanRequest {
             since,
             since_is_default,
             until: self.until,
-            client: address("client_address", self.client_address.as_deref())?,
-            remote: address("remote_address", self.remote_address.as_deref())?,
+            client: AddressSet::from_request(
+                "client_address",
+                self.client_address.as_deref(),
+                "client_addresses",
+                &self.client_addresses,
+            )?,
+            remote: AddressSet::from_request(
+                "remote_address",
+                self.remote_address.as_deref(),
+                "remote_addresses",
+                &self.remote_addresses,
+            )?,
             max_line,
             caller: cap_caller(self.caller.as_deref()),
         })
@@ -287,6 +371,65 @@ mod tests {
             ),
         ];
         for (req, field) in cases {
+            match req.check() {
+                Err(Error::RequestInvalid { path, .. }) => assert_eq!(path, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn address_sets_join_both_fields_and_compare_as_addresses() {
+        let req = LogScanRequest {
+            client_address: Some(" 10.30.4.77 ".into()),
+            client_addresses: vec![
+                "::1".into(),
+                "[fe80::1%12]".into(),
+                "::ffff:10.30.4.78".into(),
+                "10.30.4.77".into(),
+            ],
+            remote_addresses: vec!["10.20.0.15".into()],
+            ..Default::default()
+        };
+        let c = req.check().unwrap();
+        assert_eq!(c.client.0.len(), 4, "{:?}", c.client);
+        for same in [
+            "10.30.4.77",
+            "::ffff:10.30.4.77",
+            "0:0:0:0:0:0:0:1",
+            "::1%0",
+            "fe80:0::1",
+            "10.30.4.78",
+        ] {
+            assert!(c.client.contains_text(same), "{same}");
+        }
+        assert!(!c.client.contains_text("10.30.4.79"));
+        assert!(c.remote.contains_text("::ffff:a14:f"));
+        assert!(LogScanRequest::default().check().unwrap().client.is_empty());
+
+        for (req, field) in [
+            (
+                LogScanRequest {
+                    client_addresses: vec!["10.0.0.1".into(), "terminal7".into()],
+                    ..Default::default()
+                },
+                "client_addresses[1]",
+            ),
+            (
+                LogScanRequest {
+                    remote_addresses: vec!["10.0.0.256".into()],
+                    ..Default::default()
+                },
+                "remote_addresses[0]",
+            ),
+            (
+                LogScanRequest {
+                    remote_address: Some("".into()),
+                    ..Default::default()
+                },
+                "remote_address",
+            ),
+        ] {
             match req.check() {
                 Err(Error::RequestInvalid { path, .. }) => assert_eq!(path, field),
                 other => panic!("{field}: {other:?}"),

@@ -31,11 +31,10 @@ use time::UtcOffset;
 use super::codes::parse_code;
 use super::collect::{CONTEXT_CHARS, EXCERPT_CHARS, Hit, RuleAcc, clean, clean_value, utc};
 use super::encoding::{decode_line, decode_sample};
-use super::format::iis::parse_ip;
 use super::format::{ParseSettings, Parser, Record, wgss};
 use super::kind::{KindChoice, KindSource, LogKind, detect};
 use super::model::{Excerpt, FileCoverage, NotScanned, ParseProblem, ScanMode};
-use super::request::DateOrder;
+use super::request::{AddressSet, DateOrder, parse_address};
 use super::rules::{Matcher, RuleSet};
 use super::sequence::{Mark, SeqState};
 use super::source::{OpenedFile, SliceInput, TextInput, describe_io_error};
@@ -67,8 +66,8 @@ const MAX_WORKERS: usize = 4;
 pub(crate) struct Settings {
     pub(crate) since_ms: Option<i64>,
     pub(crate) until_ms: Option<i64>,
-    pub(crate) client: Option<IpAddr>,
-    pub(crate) remote: Option<IpAddr>,
+    pub(crate) client: AddressSet,
+    pub(crate) remote: AddressSet,
     pub(crate) port: Option<u16>,
     pub(crate) offset: UtcOffset,
     pub(crate) date_order: DateOrder,
@@ -86,8 +85,8 @@ impl Settings {
         Settings {
             since_ms: None,
             until_ms: None,
-            client: None,
-            remote: None,
+            client: AddressSet::default(),
+            remote: AddressSet::default(),
             port: None,
             offset: UtcOffset::UTC,
             date_order: DateOrder::YyMmDd,
@@ -738,11 +737,8 @@ impl<'a> Engine<'a> {
                     continue;
                 };
                 for name in re.capture_names().flatten() {
-                    if let Some(m) = c.name(name) {
-                        let v = clean_value(m.as_str());
-                        if !v.is_empty() {
-                            caps.push((name.to_owned(), v));
-                        }
+                    if let Some(kept) = c.name(name).and_then(|m| rule.capture(name, m.as_str())) {
+                        caps.push(kept);
                     }
                 }
             }
@@ -862,15 +858,25 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The address filters (see `LogScanRequest::client_addresses`):
+    /// IIS by the request's client, firewall by either end; and the
+    /// firewall port filter.
     fn passes_filters(&self, kind: LogKind, rec: &Record<'_>) -> bool {
         let s = self.settings;
-        let ip = |name: &str| rec.field(name).and_then(parse_ip);
         let port = |name: &str| rec.field(name).and_then(|v| v.parse::<u16>().ok());
+        let either_end = |set: &AddressSet| {
+            set.is_empty()
+                || ["src-ip", "dst-ip"]
+                    .iter()
+                    .any(|f| rec.field(f).is_some_and(|v| set.contains_text(v)))
+        };
         match kind {
-            LogKind::Iis => s.client.is_none_or(|c| ip("c-ip") == Some(c)),
+            LogKind::Iis => {
+                s.client.is_empty() || iis_client(rec).is_some_and(|ip| s.client.contains(ip))
+            }
             LogKind::Firewall => {
-                s.remote
-                    .is_none_or(|r| ip("src-ip") == Some(r) || ip("dst-ip") == Some(r))
+                either_end(&s.client)
+                    && either_end(&s.remote)
                     && s.port
                         .is_none_or(|p| port("src-port") == Some(p) || port("dst-port") == Some(p))
             }
@@ -1070,6 +1076,36 @@ fn block_counts(region: &[u8]) -> Vec<u64> {
 fn newlines_before(region: &[u8], blocks: &[u64], at: usize) -> u64 {
     let b = at / BLOCK;
     blocks[b] + count_newlines(&region[b * BLOCK..at])
+}
+
+/// The client of an IIS request: the first address of `X-Forwarded-For`
+/// (`cs(X-Forwarded-For)`, or `X-Forwarded-For` as IIS custom logging
+/// names it) when the record has one, so that a load balancer in front of
+/// NES does not hide the terminals; otherwise `c-ip`.
+fn iis_client(rec: &Record<'_>) -> Option<IpAddr> {
+    let forwarded = rec
+        .fields
+        .iter()
+        .find(|(n, _)| {
+            n.eq_ignore_ascii_case("cs(X-Forwarded-For)")
+                || n.eq_ignore_ascii_case("X-Forwarded-For")
+        })
+        .and_then(|(_, v)| first_forwarded(v));
+    forwarded.or_else(|| rec.field("c-ip").and_then(parse_address))
+}
+
+/// The first address of an `X-Forwarded-For` value (`a, b, c`), with an
+/// optional port (`10.0.0.1:5123`, `[2001:db8::1]:443`).
+fn first_forwarded(value: &str) -> Option<IpAddr> {
+    let first = value.split(',').next()?.trim().trim_matches('"');
+    if let Some(ip) = parse_address(first) {
+        return Some(ip);
+    }
+    let host = match first.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => first.rsplit_once(':').map(|(h, _)| h)?,
+    };
+    parse_address(host)
 }
 
 /// The value a sequence key has in a record: a capture, else a field.

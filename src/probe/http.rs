@@ -9,12 +9,26 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use time::OffsetDateTime;
+use time::macros::format_description;
+
 use crate::report::{Finding, Severity};
+use crate::time_fmt::UtcTime;
 
 use super::ids;
 use super::model::{HttpInfo, MAX_TEXT, Redirect, StageStatus, cap_text, millis};
 use super::proxy::ProxyEndpoint;
 use super::trust::TrustSources;
+
+/// The server's clock differs from this machine's by more than Kerberos
+/// tolerates. (Belongs with the other ids in `ids.rs`.)
+pub(crate) const NES_CLOCK_SKEW: &str = "NES_CLOCK_SKEW";
+
+/// Kerberos' default maximum clock skew (5 minutes), in milliseconds.
+pub(crate) const CLOCK_SKEW_TOLERANCE_MS: i64 = 300_000;
+/// `Date` has one-second resolution: a measured offset this much beyond
+/// the tolerance is needed before the skew is certain.
+const DATE_RESOLUTION_MS: i64 = 1_000;
 
 /// Most `WWW-Authenticate` schemes kept.
 const MAX_SCHEMES: usize = 10;
@@ -67,6 +81,8 @@ pub(crate) fn get(plan: &HttpPlan<'_>, sources: &Arc<TrustSources>) -> HttpOutco
         redirects: Vec::new(),
         time_to_first_byte_ms: None,
         via_proxy: plan.proxy.is_some(),
+        server_date: None,
+        clock_offset_ms: None,
     };
     let redirects: Arc<Mutex<Vec<Redirect>>> = Arc::default();
     let stop: Arc<Mutex<Option<RedirectStop>>> = Arc::default();
@@ -87,7 +103,17 @@ pub(crate) fn get(plan: &HttpPlan<'_>, sources: &Arc<TrustSources>) -> HttpOutco
     info.redirects = std::mem::take(&mut *redirects.lock().unwrap_or_else(PoisonError::into_inner));
     let error = match result {
         Ok(response) => {
+            let arrived = OffsetDateTime::now_utc();
             info.time_to_first_byte_ms = Some(millis(started.elapsed()));
+            if let Some(date) = response
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_http_date)
+            {
+                info.server_date = Some(UtcTime(date));
+                info.clock_offset_ms = Some(offset_ms(date, arrived));
+            }
             info.final_url = Some(cap_text(response.url().as_str(), MAX_TEXT));
             info.status = Some(response.status().as_u16());
             info.server = response
@@ -360,6 +386,68 @@ pub(crate) fn answer_finding(id: &'static str, severity: Severity, info: &HttpIn
         .with_ref("nymi-domain.md §5 check I")
 }
 
+/// Reads an HTTP `Date` value (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37
+/// GMT`, the form every current server sends); the weekday is not checked.
+pub(crate) fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
+    let value = value.trim();
+    let rest = value.split_once(',').map_or(value, |(_, r)| r).trim();
+    let format = format_description!(
+        "[day] [month repr:short case_sensitive:false] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(rest, &format)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
+/// `server - local` in milliseconds, saturating.
+fn offset_ms(server: OffsetDateTime, local: OffsetDateTime) -> i64 {
+    i64::try_from((server - local).whole_milliseconds()).unwrap_or(if server > local {
+        i64::MAX
+    } else {
+        i64::MIN
+    })
+}
+
+/// `NES_CLOCK_SKEW` when the server's `Date` is more than the Kerberos
+/// tolerance (plus the header's resolution) away from this machine's
+/// clock: Windows authentication to NES then fails even with a valid SPN.
+pub(crate) fn clock_skew_finding(info: &HttpInfo) -> Option<Finding> {
+    let (server, offset) = (info.server_date?, info.clock_offset_ms?);
+    if offset.unsigned_abs() <= (CLOCK_SKEW_TOLERANCE_MS + DATE_RESOLUTION_MS).unsigned_abs() {
+        return None;
+    }
+    let local = UtcTime(server.0 - time::Duration::milliseconds(offset));
+    let seconds = offset / 1000;
+    let (direction, amount) = if offset > 0 {
+        ("ahead of", seconds)
+    } else {
+        ("behind", -seconds)
+    };
+    Some(
+        Finding::new(
+            NES_CLOCK_SKEW,
+            Severity::Warning,
+            "The NES server's clock and this machine's differ by more than 5 minutes",
+            format!(
+                "NES answered with Date {server} when this machine's clock read {local}: \
+                 the server is {amount} s {direction} this machine. Kerberos rejects \
+                 tickets beyond 5 minutes of skew by default, so Windows authentication \
+                 to NES fails even when the SPN is right."
+            ),
+        )
+        .with_evidence("server_date", server)
+        .with_evidence("local_date", local)
+        .with_evidence("clock_offset_ms", offset)
+        .with_evidence("tolerance_ms", CLOCK_SKEW_TOLERANCE_MS)
+        .with_remediation(
+            "Check the Windows Time service (w32tm /query /status) on this machine and \
+             on the NES server, and that both follow the domain time hierarchy \
+             (w32tm /resync once the source is right).",
+        )
+        .with_ref("nymi-domain.md §3: 401.1 causes, time skew"),
+    )
+}
+
 /// The finding for a GET that got no final answer.
 pub(crate) fn error_finding(
     error: &HttpError,
@@ -462,6 +550,75 @@ mod tests {
         );
         assert_eq!(schemes(&["Negotiate oYGCMIGfoAMKAQ=="]), ["Negotiate"]);
         assert!(schemes(&["", " , "]).is_empty());
+    }
+
+    #[test]
+    fn reads_http_dates() {
+        let t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(t.unix_timestamp(), 784_111_777);
+        assert_eq!(
+            parse_http_date(" sun, 06 NOV 1994 08:49:37 GMT ").unwrap(),
+            t
+        );
+        assert_eq!(parse_http_date("06 Nov 1994 08:49:37 GMT").unwrap(), t);
+        for bad in [
+            "",
+            "yesterday",
+            "Sun, 06 Nov 1994 08:49:37 +0100",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn skew_is_raised_beyond_five_minutes_and_a_second() {
+        let server = UtcTime::parse("2026-05-02T07:41:08Z").unwrap();
+        let info = |offset: Option<i64>| HttpInfo {
+            url: "https://nes.corp.example/nes".into(),
+            final_url: None,
+            status: Some(401),
+            server: None,
+            www_authenticate: Vec::new(),
+            redirects: Vec::new(),
+            time_to_first_byte_ms: None,
+            via_proxy: false,
+            server_date: offset.map(|_| server),
+            clock_offset_ms: offset,
+        };
+        for (offset, raised) in [
+            (None, false),
+            (Some(0), false),
+            (Some(2_000), false),
+            (Some(-2_000), false),
+            (Some(300_000), false),
+            (Some(-301_000), false),
+            (Some(301_001), true),
+            (Some(-301_001), true),
+            (Some(-600_000), true),
+            (Some(3_600_000), true),
+        ] {
+            let f = clock_skew_finding(&info(offset));
+            assert_eq!(f.is_some(), raised, "{offset:?}");
+            if let Some(f) = f {
+                assert_eq!(f.id, NES_CLOCK_SKEW);
+                assert_eq!(f.severity, Severity::Warning);
+                assert!(
+                    f.detail.contains("2026-05-02T07:41:08.000Z"),
+                    "{}",
+                    f.detail
+                );
+                let local = UtcTime(server.0 - time::Duration::milliseconds(offset.unwrap()));
+                assert!(f.detail.contains(&local.to_string()), "{}", f.detail);
+                assert!(
+                    f.remediation
+                        .as_deref()
+                        .is_some_and(|r| r.contains("w32tm /query /status")),
+                    "{:?}",
+                    f.remediation
+                );
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,8 @@
 //! that reason. Warnings that do not stop the probe: `NES_URL_NOT_HTTPS`,
 //! `NES_URL_IP_LITERAL`, `NES_URL_SHORT_NAME`, `NES_TLS_CA_FILE_UNREADABLE`,
 //! `NES_TLS_PLATFORM_UNTRUSTED`, `NES_TLS_EXPIRING_SOON`,
-//! `NES_TLS_SHA1_SIGNATURE`, `NES_TLS_UNEXPECTED_ISSUER`; and
+//! `NES_TLS_SHA1_SIGNATURE`, `NES_TLS_UNEXPECTED_ISSUER`,
+//! `NES_CLOCK_SKEW` (the server's `Date` is more than 5 minutes off); and
 //! `NES_HTTP_AUTH_REQUIRED` (info) classifies a healthy 401 Negotiate. The
 //! ids are constants in [`ids`].
 //!
@@ -51,7 +52,7 @@ pub mod request;
 mod tcp;
 mod tls;
 mod trust;
-mod url;
+pub(crate) mod url;
 mod verdict;
 
 pub use dns::{DnsFailureKind, Resolve, ResolveError, SystemResolver};
@@ -576,6 +577,9 @@ impl Job {
         };
         let outcome = http::get(&plan, sources);
         rec.lock().data.http = Some(outcome.info.clone());
+        if let Some(f) = http::clock_skew_finding(&outcome.info) {
+            rec.finding(f);
+        }
         if let Some(e) = &outcome.error {
             let f = http::error_finding(e, &outcome.info, millis(limit), by_deadline);
             return rec.fail(StageName::Http, t, f);

@@ -71,8 +71,12 @@ pub struct Target {
     pub host_kind: HostKind,
     /// Port (443 for https and 80 for http unless given).
     pub port: u16,
-    /// Path (with query, if any).
+    /// Path (the query and fragment are never kept: they may carry
+    /// tokens).
     pub path: String,
+    /// `host:port`, an IPv6 host in brackets (`[::1]:8443`): the form to
+    /// show or pass on.
+    pub authority: String,
 }
 
 /// What kind of host a URL names.
@@ -437,6 +441,15 @@ pub struct HttpInfo {
     pub time_to_first_byte_ms: Option<u64>,
     /// Whether the request went through the proxy.
     pub via_proxy: bool,
+    /// The `Date` header of the response the HTTP stage ended on (any
+    /// status; the first response unless redirects were followed), in
+    /// UTC; `null` without a response or header.
+    pub server_date: Option<UtcTime>,
+    /// `server_date` minus this machine's clock when the response
+    /// arrived, in milliseconds: positive when the server is ahead. `Date`
+    /// has one-second resolution, so values within about 1,000 ms of zero
+    /// mean the clocks agree. `null` with `server_date`.
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// Overall outcome of the probe.

@@ -26,6 +26,15 @@
 //! positive = ["1:(24/05/02 07:41:08.000):CHttpClient.cpp :0402: status 407 407 Proxy Authentication Required"]
 //! negative = ["1:(24/05/02 07:41:08.000):CHttpClient.cpp :0402: status 200"]
 //! ```
+//!
+//! `normalize = { <capture> = "<normaliser>" }` passes a named capture
+//! through a built-in normaliser before it is counted. The one normaliser,
+//! `nes_url`, repairs and cleans a URL (backslashes, quotes, trailing
+//! punctuation, case; credentials, query and fragment removed) and turns
+//! away what cannot be the NES (malformed URLs, CRL, OCSP, AIA and PKI
+//! locations, XML schema names): such a value is kept as the field
+//! `<capture>_rejected`, `"<url> (<reason>)"`, instead of `<capture>`, so
+//! nothing is silently lost and no rejected value becomes a candidate.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -133,6 +142,10 @@ pub struct RuleInfo {
     pub fields: BTreeMap<String, String>,
     /// Record fields copied into the finding.
     pub keep_fields: Vec<String>,
+    /// Captures passed through a built-in normaliser: capture name to
+    /// normaliser (`nes_url`). A rejected value is kept as
+    /// `<capture>_rejected`.
+    pub normalize: BTreeMap<String, String>,
     /// Lines before a hit shown with its excerpts.
     pub context_lines: u32,
     /// Sequence or window condition.
@@ -206,6 +219,8 @@ struct RawRule {
     #[serde(default)]
     keep_fields: Vec<String>,
     #[serde(default)]
+    normalize: Option<Spanned<BTreeMap<String, String>>>,
+    #[serde(default)]
     context_lines: Option<Spanned<u32>>,
     #[serde(default)]
     report: Option<bool>,
@@ -272,6 +287,38 @@ pub(crate) struct FieldCondition {
     pub(crate) regex: Regex,
 }
 
+/// A built-in normaliser of captured values (`normalize` in a pack).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Normalizer {
+    /// An NES URL candidate, through the probe's URL normaliser.
+    NesUrl,
+}
+
+impl Normalizer {
+    fn from_name(name: &str) -> Option<Normalizer> {
+        match name {
+            "nes_url" => Some(Normalizer::NesUrl),
+            _ => None,
+        }
+    }
+
+    /// The name used in packs and listings.
+    fn name(self) -> &'static str {
+        match self {
+            Normalizer::NesUrl => "nes_url",
+        }
+    }
+
+    /// The kept value, or the rejected value shown with its reason.
+    fn apply(self, raw: &str) -> Result<String, String> {
+        match self {
+            Normalizer::NesUrl => crate::probe::url::normalize_nes_candidate(raw)
+                .map(|n| n.url)
+                .map_err(|r| format!("{} ({})", r.shown, r.rejection.code())),
+        }
+    }
+}
+
 /// A compiled sequence condition; rule references are indexes.
 #[derive(Clone, Debug)]
 pub(crate) struct Sequence {
@@ -312,6 +359,8 @@ pub(crate) struct Rule {
     pub(crate) fields: Vec<FieldCondition>,
     field_sources: BTreeMap<String, String>,
     pub(crate) keep_fields: Vec<String>,
+    /// Captures passed through a normaliser.
+    pub(crate) normalize: Vec<(String, Normalizer)>,
     pub(crate) context_lines: usize,
     pub(crate) report: bool,
     pub(crate) explanation: String,
@@ -328,6 +377,24 @@ impl Rule {
             .kind
             .or_else(|| self.kinds.first().copied())
             .unwrap_or(LogKind::Text)
+    }
+
+    /// A captured value as counted: cleaned, then through the capture's
+    /// normaliser if it has one; a rejected value becomes the field
+    /// `<name>_rejected`. `None` for an empty value.
+    pub(crate) fn capture(&self, name: &str, raw: &str) -> Option<(String, String)> {
+        let normalizer = self
+            .normalize
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, f)| *f);
+        let (name, value) = match normalizer.map(|f| f.apply(raw.trim())) {
+            None => (name.to_owned(), raw.to_owned()),
+            Some(Ok(kept)) => (name.to_owned(), kept),
+            Some(Err(shown)) => (format!("{name}_rejected"), shown),
+        };
+        let value = super::collect::clean_value(&value);
+        (!value.is_empty()).then_some((name, value))
     }
 
     /// Whether the rule applies to a file of `kind` named `file_name`.
@@ -440,6 +507,11 @@ impl RuleSet {
                 regex: r.regex.as_ref().map(|re| re.as_str().to_owned()),
                 fields: r.field_sources.clone(),
                 keep_fields: r.keep_fields.clone(),
+                normalize: r
+                    .normalize
+                    .iter()
+                    .map(|(n, f)| (n.clone(), f.name().to_owned()))
+                    .collect(),
                 context_lines: u32::try_from(r.context_lines).unwrap_or(0),
                 sequence: r.sequence.as_ref().map(|s| s.info.clone()),
                 reported: r.report,
@@ -880,6 +952,29 @@ fn check_rule(
             field_sources.insert(name.clone(), pattern.clone());
         }
     }
+    let mut normalize = Vec::new();
+    if let Some(n) = &raw.normalize {
+        for (capture, name) in n.get_ref() {
+            let has_capture = regex
+                .as_ref()
+                .is_some_and(|re| re.capture_names().flatten().any(|c| c == capture));
+            if !has_capture {
+                return Err(err(
+                    at(n.span()),
+                    format!(
+                        "normalize names `{capture}`, which is not a named capture of the regex"
+                    ),
+                ));
+            }
+            let f = Normalizer::from_name(name).ok_or_else(|| {
+                err(
+                    at(n.span()),
+                    format!("unknown normaliser `{name}` (expected nes_url)"),
+                )
+            })?;
+            normalize.push((capture.clone(), f));
+        }
+    }
     let context_lines = raw.context_lines.as_ref().map_or(Ok(0), |c| {
         let n = *c.get_ref() as usize;
         if n > MAX_CONTEXT_LINES {
@@ -963,6 +1058,7 @@ fn check_rule(
         fields,
         field_sources,
         keep_fields: raw.keep_fields.clone(),
+        normalize,
         context_lines,
         report: raw.report.unwrap_or(true),
         explanation: raw
@@ -1131,6 +1227,40 @@ negative = ["x beta y"]
     }
 
     #[test]
+    fn normalised_captures_keep_or_reject_their_value() {
+        let text = GOOD
+            .replace(
+                "literals = [\"alpha\"]",
+                "literals = [\"alpha\"]\nregex = 'alpha (?P<u>\\S+)'\nnormalize = { u = \"nes_url\" }",
+            )
+            .replace("x alpha y", "x alpha https://nes.corp.example/nes");
+        let set = pack(&text).unwrap();
+        let rule = &set.rules[0];
+        assert_eq!(set.infos()[0].normalize["u"], "nes_url");
+        assert_eq!(
+            rule.capture("u", r"HTTPS:\\NES.corp.example\nes\"),
+            Some(("u".to_owned(), "https://nes.corp.example/nes".to_owned()))
+        );
+        assert_eq!(
+            rule.capture("u", "http://crl.corp.example/ca.crl"),
+            Some((
+                "u_rejected".to_owned(),
+                "http://crl.corp.example/ca.crl (crl)".to_owned()
+            ))
+        );
+        let (name, value) = rule.capture("u", "https://u:S3cret@7/nes").unwrap();
+        assert_eq!(name, "u_rejected");
+        assert!(
+            !value.contains("S3cret") && value.ends_with("(bare_number)"),
+            "{value}"
+        );
+        assert_eq!(
+            rule.capture("other", " kept "),
+            Some(("other".to_owned(), "kept".to_owned()))
+        );
+    }
+
+    #[test]
     fn a_rule_without_literal_must_be_marked_slow() {
         let text = GOOD.replace("literals = [\"alpha\"]", "regex = 'alpha'");
         let m = message(pack(&text).unwrap_err());
@@ -1172,6 +1302,16 @@ negative = ["x beta y"]
                 "positive = [\"x alpha y\"]",
                 "positive = []",
                 "at least one positive",
+            ),
+            (
+                "literals = [\"alpha\"]",
+                "literals = [\"alpha\"]\nregex = '(?P<u>alpha)'\nnormalize = { v = \"nes_url\" }",
+                "not a named capture",
+            ),
+            (
+                "literals = [\"alpha\"]",
+                "literals = [\"alpha\"]\nregex = '(?P<u>alpha)'\nnormalize = { u = \"lowercase\" }",
+                "unknown normaliser `lowercase`",
             ),
         ] {
             let m = message(pack(&GOOD.replace(from, to)).unwrap_err());
