@@ -16,9 +16,11 @@ use super::format::{firewall, iis, nymi_api, wgss};
 )]
 #[serde(rename_all = "snake_case")]
 pub enum LogKind {
-    /// Evidian WGSS (Nymi) trace: `id:(date time.ms):Source.cpp :line: message`.
+    /// Evidian WGSS (Nymi) trace: `id:(date time.ms):Source.cpp :line: message`,
+    /// or the same with another time and thread prefix, or none.
     Wgss,
-    /// Nymi API `nymi_api.log`: `LEVEL - message`, optional leading time.
+    /// Nymi API `nymi_api.log`: `LEVEL - message`, optional prefix (time,
+    /// thread) before the level.
     NymiApi,
     /// IIS W3C extended log (NES server): `#Fields`-driven, UTC times.
     Iis,
@@ -164,15 +166,18 @@ fn from_content(sample: &str) -> Option<LogKind> {
         return None;
     }
     let n = data.len();
+    let api: Vec<bool> = data.iter().map(|l| nymi_api::looks_like(l)).collect();
+    // Whatever the prefix (or none), WGSS lines carry its signatures;
+    // continuation lines may outnumber them, so a third is enough.
     let wgss = data
         .iter()
-        .filter(|l| wgss::is_header(l.as_bytes()))
+        .zip(&api)
+        .filter(|(l, api)| !**api && wgss::looks_like(l))
         .count();
-    // Continuation lines may outnumber headers, so a third is enough.
     if wgss > 0 && wgss * 3 >= n {
         return Some(LogKind::Wgss);
     }
-    let api = data.iter().filter(|l| nymi_api::looks_like(l)).count();
+    let api = api.iter().filter(|a| **a).count();
     if api > 0 && api * 2 >= n {
         return Some(LogKind::NymiApi);
     }

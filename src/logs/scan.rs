@@ -11,9 +11,21 @@
 //! (whose headers, filters and parse problems concern every line) and files
 //! with a slow rule are scanned *every record*.
 //!
-//! Lines longer than the line cap are scanned up to the cap, counted, and
-//! skipped to their end without being held in memory, so memory stays
-//! bounded by the buffer whatever the file.
+//! Lines longer than the line cap are scanned up to the cap, counted,
+//! reported (a parse problem for the first few of a file, a note on the
+//! file), and skipped to their end without being held in memory, so memory
+//! stays bounded by the buffer whatever the file.
+//!
+//! Records and time: a WGSS file whose lines carry a prefix (time stamp,
+//! thread) groups a prefixed line with the unprefixed lines after it; in
+//! any other file every line is a record. A record without a time of its
+//! own is *undated*: it counts in the window when its file was last written
+//! at or after `since` (files last written before are not read at all).
+//! Sequence rules relate records of the same key value (a record without
+//! the key, such as a line without a thread, is keyed by its file); dated
+//! records relate by time, and a record where either side is undated
+//! relates only to records of the same file at most
+//! [`UNDATED_LINES`](super::sequence::UNDATED_LINES) lines above it.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -37,7 +49,7 @@ use super::kind::{KindChoice, KindSource, LogKind, detect};
 use super::model::{Excerpt, FileCoverage, NotScanned, ParseProblem, ScanMode};
 use super::request::DateOrder;
 use super::rules::{Matcher, RuleSet};
-use super::sequence::{Mark, SeqState};
+use super::sequence::{At, Mark, SeqState};
 use super::source::{OpenedFile, SliceInput, TextInput, describe_io_error};
 
 /// Bytes read per step.
@@ -58,6 +70,8 @@ const PROBLEMS_PER_FILE: usize = 5;
 const PROBLEMS_PER_STREAM: usize = 100;
 /// Characters of a line shown with a parse problem.
 const PROBLEM_CHARS: usize = 200;
+/// Long lines of a file that also become parse problems.
+const LONG_LINE_PROBLEMS: u64 = 3;
 /// Threads used for scanning at most (the machine is shared with the
 /// services whose logs are read).
 const MAX_WORKERS: usize = 4;
@@ -99,9 +113,15 @@ impl Settings {
         }
     }
 
-    fn in_window(&self, time: Option<i64>) -> bool {
+    /// Whether a record counts: a dated one when its time is in the
+    /// window; an undated one when its file was last written (`modified`)
+    /// at or after `since`, as its time may then lie in the window. An
+    /// unknown write time counts.
+    fn in_window(&self, time: Option<i64>, modified: Option<i64>) -> bool {
         match time {
-            None => true,
+            None => self
+                .since_ms
+                .is_none_or(|s| modified.is_none_or(|m| m >= s)),
             Some(t) => self.since_ms.is_none_or(|s| t >= s) && self.until_ms.is_none_or(|u| t <= u),
         }
     }
@@ -258,6 +278,7 @@ fn sample_hits(
         date_order: DateOrder::YyMmDd,
     };
     let mut fs = FileScan::new(Arc::from("sample"), kind, Parser::new(kind, parse), matcher);
+    fs.framing = Framing::of(kind, sample);
     // In-memory input cannot fail.
     let _ = engine.run(&mut fs, &mut SliceInput::new(sample.as_bytes()));
     engine.finish();
@@ -272,6 +293,8 @@ struct FileStats {
     outside: u64,
     filtered: u64,
     long_lines: u64,
+    /// Long lines also listed as parse problems.
+    long_problems: u64,
     nul_lines: u64,
     cp1252_lines: u64,
     problems: u64,
@@ -293,6 +316,11 @@ impl FileStats {
 struct FileScan {
     path: Arc<str>,
     kind: LogKind,
+    framing: Framing,
+    /// Index of the file in its stream.
+    file_no: u32,
+    /// When the file was last written (Unix ms), where known.
+    modified: Option<i64>,
     parser: Parser,
     matcher: Arc<Matcher>,
     full: bool,
@@ -306,11 +334,39 @@ impl FileScan {
         FileScan {
             path,
             kind,
+            framing: Framing::Lines,
+            file_no: 0,
+            modified: None,
             parser,
             matcher,
             full,
             stats: FileStats::default(),
             notes: Vec::new(),
+        }
+    }
+}
+
+/// How the lines of a file group into records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    /// Every line is a record.
+    Lines,
+    /// A line with a prefix starts a record; the lines after it without
+    /// one continue it (WGSS traces with prefixes).
+    Headed,
+}
+
+impl Framing {
+    /// WGSS files whose first lines hold a prefixed line are headed.
+    fn of(kind: LogKind, sample: &str) -> Framing {
+        let headed = kind == LogKind::Wgss
+            && sample
+                .lines()
+                .any(|l| wgss::is_header(l.trim_start_matches('\u{feff}').as_bytes()));
+        if headed {
+            Framing::Headed
+        } else {
+            Framing::Lines
         }
     }
 }
@@ -331,6 +387,8 @@ struct Engine<'a> {
     problems: Vec<ParseProblem>,
     problems_total: u64,
     matchers: &'a Matchers,
+    /// Files scanned so far in the stream.
+    files_seen: u32,
 }
 
 impl<'a> Engine<'a> {
@@ -358,6 +416,7 @@ impl<'a> Engine<'a> {
             problems_total: 0,
             matchers,
             present: Vec::new(),
+            files_seen: 0,
         }
     }
 
@@ -377,7 +436,7 @@ impl<'a> Engine<'a> {
     }
 
     fn record(&mut self, hit: Hit) {
-        if self.settings.in_window(hit.time) {
+        if self.settings.in_window(hit.time, hit.modified) {
             let rule = hit.rule;
             self.acc[rule].add(hit, self.set);
         }
@@ -425,7 +484,7 @@ impl<'a> Engine<'a> {
         });
         let mut notes = Vec::new();
         let date_order = (kind == LogKind::Wgss).then(|| {
-            let first = sample.lines().find(|l| wgss::is_header(l.as_bytes()));
+            let first = wgss::first_short_date(&sample);
             let (order, note) = wgss::choose_date_order(
                 first,
                 self.settings.date_order,
@@ -446,6 +505,10 @@ impl<'a> Engine<'a> {
         let encoding = opened.sniff.encoding;
         let mut fs = FileScan::new(display.clone(), kind, Parser::new(kind, parse), matcher);
         fs.notes = notes;
+        fs.framing = Framing::of(kind, &sample);
+        fs.modified = modified_ms;
+        fs.file_no = self.files_seen;
+        self.files_seen += 1;
         let mut input = match opened.into_input() {
             Ok(i) => i,
             Err(e) => {
@@ -512,7 +575,7 @@ impl<'a> Engine<'a> {
     /// and counting lines overlap with the prefilter; small ones are read
     /// in turn.
     fn run(&mut self, fs: &mut FileScan, input: &mut dyn TextInput) -> io::Result<()> {
-        let chunker = Chunker::new(self.settings, fs.kind, input.size_hint());
+        let chunker = Chunker::new(self.settings, fs.framing, input.size_hint());
         let threaded = self.settings.pipeline
             && input.size_hint() >= PIPELINE_MIN_CHUNKS * self.settings.chunk as u64;
         let (chunker, result) = if threaded {
@@ -522,6 +585,13 @@ impl<'a> Engine<'a> {
         };
         fs.stats.lines = chunker.line;
         fs.notes.extend(chunker.notes);
+        if fs.stats.long_lines > 0 {
+            fs.notes.push(format!(
+                "{} line(s) longer than max_line_bytes ({} bytes) were cut: only their first {} \
+                 bytes were scanned",
+                fs.stats.long_lines, self.settings.max_line, self.settings.max_line
+            ));
+        }
         result
     }
 
@@ -606,7 +676,7 @@ impl<'a> Engine<'a> {
     fn consume(&mut self, fs: &mut FileScan, piece: &Piece) {
         let data = &piece.buf[..piece.len];
         if piece.long_line {
-            fs.stats.long_lines += 1;
+            self.long_line(fs, piece.first_line, data);
             self.evaluate(fs, data, piece.first_line, &[]);
         } else {
             self.process_region(fs, data, piece.first_line, &piece.blocks);
@@ -623,12 +693,16 @@ impl<'a> Engine<'a> {
         first_line: u64,
         blocks: &[u64],
     ) {
+        for start in long_lines(region, blocks, self.settings.max_line) {
+            let line = first_line + newlines_before(region, blocks, start);
+            self.long_line(fs, line, &region[start..]);
+        }
         let mut pos = 0usize;
         if fs.full {
             let mut newlines = 0u64;
             let mut counted = 0usize;
             while pos < region.len() {
-                let (s, e) = record_forward(region, pos, fs.kind);
+                let (s, e) = record_forward(region, pos, fs.framing);
                 newlines += count_newlines(&region[counted..s]);
                 counted = s;
                 self.evaluate(fs, &region[s..e], first_line + newlines, &region[..s]);
@@ -641,7 +715,7 @@ impl<'a> Engine<'a> {
                     let Some(m) = ac.find(Input::new(region).span(pos..region.len())) else {
                         break;
                     };
-                    let (s, e) = record_around(region, m.start(), pos, fs.kind);
+                    let (s, e) = record_around(region, m.start(), pos, fs.framing);
                     let before = newlines_before(region, blocks, s);
                     self.evaluate(fs, &region[s..e], first_line + before, &region[..s]);
                     pos = e.max(m.end());
@@ -655,10 +729,11 @@ impl<'a> Engine<'a> {
     fn evaluate(&mut self, fs: &mut FileScan, raw: &[u8], line_no: u64, before: &[u8]) {
         let set = self.set;
         let mut raw = trim_eol(raw);
+        // Long lines were counted where they were found; only their
+        // first `max_line` bytes are scanned.
         let cut = raw.len() >= self.settings.max_line;
         if raw.len() > self.settings.max_line {
             raw = &raw[..self.settings.max_line];
-            fs.stats.long_lines += 1;
         }
         if raw.is_empty() {
             return;
@@ -690,7 +765,7 @@ impl<'a> Engine<'a> {
             fs.stats.filtered += 1;
             return;
         }
-        let in_window = self.settings.in_window(rec.time);
+        let in_window = self.settings.in_window(rec.time, fs.modified);
         if !in_window {
             fs.stats.outside += 1;
             // Too early to fire, and too early to matter to a sequence
@@ -741,7 +816,7 @@ impl<'a> Engine<'a> {
                     if let Some(m) = c.name(name) {
                         let v = clean_value(m.as_str());
                         if !v.is_empty() {
-                            caps.push((name.to_owned(), v));
+                            caps.push((name.to_owned(), lower_hex(v)));
                         }
                     }
                 }
@@ -757,7 +832,12 @@ impl<'a> Engine<'a> {
         }
 
         let now = rec.time;
-        for hit in self.seq.advance(now) {
+        let at = At {
+            time: now,
+            file: fs.file_no,
+            line: line_no,
+        };
+        for hit in self.seq.advance(at) {
             self.record(hit);
         }
         let mut fired = vec![false; base.len()];
@@ -769,25 +849,25 @@ impl<'a> Engine<'a> {
             if let Some(seq) = &rule.sequence {
                 let value = seq
                     .key
-                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec))
+                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec, fs.file_no))
                     .unwrap_or_default();
                 let w = seq.window_ms;
                 if seq.min_repeats > 1 {
                     let n = self
                         .seq
-                        .repeat(*ri, &value, now, w, seq.min_repeats as usize);
+                        .repeat(*ri, &value, at, w, seq.min_repeats as usize);
                     if n < seq.min_repeats as usize {
                         continue;
                     }
                 }
-                let seen = |m: usize| self.seq.mark(m, seq.key, &value, now, w).is_some();
+                let seen = |m: usize| self.seq.mark(m, seq.key, &value, at, w).is_some();
                 if !seq.requires_before.iter().all(|&m| seen(m))
                     || seq.forbids_before.iter().any(|&m| seen(m))
                 {
                     continue;
                 }
                 for &m in &seq.notes_before {
-                    if let Some(mark) = self.seq.mark(m, seq.key, &value, now, w) {
+                    if let Some(mark) = self.seq.mark(m, seq.key, &value, at, w) {
                         noted.push(m);
                         fields.extend(mark.fields.iter().cloned());
                     }
@@ -809,13 +889,14 @@ impl<'a> Engine<'a> {
                 path: fs.path.clone(),
                 line: line_no,
                 time: now,
+                modified: fs.modified,
                 excerpt,
                 fields,
                 noted,
             };
             match hold {
                 Some((key, value, window, cancelled_by)) => {
-                    if let Some(early) = self.seq.hold(hit, key, value, window, cancelled_by) {
+                    if let Some(early) = self.seq.hold(hit, at, key, value, window, cancelled_by) {
                         self.record(early);
                     }
                 }
@@ -827,18 +908,17 @@ impl<'a> Engine<'a> {
         for ((ri, caps), _) in base.iter().zip(&fired).filter(|(_, f)| **f) {
             for &k in &set.marker_keys[*ri] {
                 let value = k
-                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec))
+                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec, fs.file_no))
                     .unwrap_or_default();
                 if set.cancels[*ri] {
-                    self.seq.cancel(*ri, k, &value, now);
+                    self.seq.cancel(*ri, k, &value, at);
                 }
                 let fields = if set.noted[*ri] {
                     caps.clone()
                 } else {
                     Vec::new()
                 };
-                self.seq
-                    .remember(*ri, k, &value, Mark { time: now, fields });
+                self.seq.remember(*ri, k, &value, Mark { at, fields });
             }
         }
     }
@@ -878,6 +958,26 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Counts a line longer than the cap; the first few of a file are
+    /// also parse problems. `from` starts at the line.
+    fn long_line(&mut self, fs: &mut FileScan, line: u64, from: &[u8]) {
+        fs.stats.long_lines += 1;
+        if fs.stats.long_problems >= LONG_LINE_PROBLEMS {
+            return;
+        }
+        fs.stats.long_problems += 1;
+        let max = self.settings.max_line;
+        let head = &from[..from.len().min(PROBLEM_CHARS * 4).min(max)];
+        let head = memchr(b'\n', head).map_or(head, |i| &head[..i]);
+        let text = decode_line(head, true).0;
+        let problem = format!(
+            "line longer than max_line_bytes ({max} bytes): only the first {max} bytes were \
+             scanned"
+        );
+        let path = fs.path.clone();
+        self.problem(&path, &mut fs.stats, line, &problem, &text);
+    }
+
     fn problem(&mut self, path: &str, stats: &mut FileStats, line: u64, problem: &str, text: &str) {
         stats.problems += 1;
         self.problems_total += 1;
@@ -915,7 +1015,7 @@ struct Chunker {
     max_line: usize,
     chunk: usize,
     carry_max: usize,
-    kind: LogKind,
+    framing: Framing,
     cap: usize,
     cur: Vec<u8>,
     filled: usize,
@@ -929,7 +1029,7 @@ struct Chunker {
 impl Chunker {
     /// A chunker for an input of about `size` bytes (decoding may triple
     /// it); small inputs get small buffers.
-    fn new(settings: &Settings, kind: LogKind, size: u64) -> Chunker {
+    fn new(settings: &Settings, framing: Framing, size: u64) -> Chunker {
         let chunk = settings.chunk.max(64);
         let full = settings.max_line + settings.carry_max + chunk;
         let needed = usize::try_from(size.saturating_mul(3).saturating_add(256)).unwrap_or(full);
@@ -937,7 +1037,7 @@ impl Chunker {
             max_line: settings.max_line,
             chunk,
             carry_max: settings.carry_max,
-            kind,
+            framing,
             cap: full.min(needed.max(256)),
             cur: Vec::new(),
             filled: 0,
@@ -996,7 +1096,7 @@ impl Chunker {
             let cut = if eof {
                 filled
             } else {
-                cut_point(&self.cur[..filled], self.kind, self.carry_max)
+                cut_point(&self.cur[..filled], self.framing, self.carry_max)
             };
             if cut == 0 {
                 if eof {
@@ -1072,13 +1172,67 @@ fn newlines_before(region: &[u8], blocks: &[u64], at: usize) -> u64 {
     blocks[b] + count_newlines(&region[b * BLOCK..at])
 }
 
-/// The value a sequence key has in a record: a capture, else a field.
-fn key_value(name: &str, caps: &[(String, String)], rec: &Record<'_>) -> String {
+/// The value a sequence key has in a record: a capture, else a field,
+/// else (a line without a thread, say) the record's file, so that the
+/// whole file is one key.
+fn key_value(name: &str, caps: &[(String, String)], rec: &Record<'_>, file_no: u32) -> String {
     caps.iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.clone())
         .or_else(|| rec.field(name).map(str::to_owned))
-        .unwrap_or_default()
+        .unwrap_or_else(|| format!("\u{0}file {file_no}"))
+}
+
+/// A captured hex code in lower case (`0X8101201C` → `0x8101201c`), as
+/// codes are compared and reported; other values unchanged.
+fn lower_hex(value: String) -> String {
+    let b = value.as_bytes();
+    let hex = b.len() > 2
+        && b[0] == b'0'
+        && matches!(b[1], b'x' | b'X')
+        && b[2..].iter().all(u8::is_ascii_hexdigit);
+    if hex {
+        value.to_ascii_lowercase()
+    } else {
+        value
+    }
+}
+
+/// Where the lines longer than `max_line` (line end excluded) start in
+/// `region`; `blocks` are its newline counts per [`BLOCK`].
+fn long_lines(region: &[u8], blocks: &[u64], max_line: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    if region.len() <= max_line {
+        return out;
+    }
+    let mut measure = |start: usize, end: usize| {
+        if trim_eol(&region[start..end]).len() > max_line {
+            out.push(start);
+        }
+    };
+    if max_line >= 2 * BLOCK {
+        // Such a line covers a whole block without a newline: only those
+        // blocks are looked at, so the common case costs nothing.
+        let mut measured_to = 0;
+        for b in 0..blocks.len().saturating_sub(1) {
+            let at = b * BLOCK;
+            if blocks[b + 1] != blocks[b] || at < measured_to {
+                continue;
+            }
+            let start = line_start(region, at, 0);
+            let end = line_end(region, at);
+            measure(start, end);
+            measured_to = end;
+        }
+    } else {
+        let mut start = 0;
+        while start < region.len() {
+            let end = line_end(region, start);
+            measure(start, end);
+            start = end;
+        }
+    }
+    out
 }
 
 /// An excerpt of a record with up to `context` lines before it.
@@ -1138,7 +1292,7 @@ fn line_end(region: &[u8], pos: usize) -> usize {
     memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i + 1)
 }
 
-/// Extends a WGSS record over its continuation lines.
+/// Extends a headed record over its continuation lines.
 fn extend_continuation(region: &[u8], start: usize, mut end: usize) -> usize {
     let mut steps = 0;
     while end < region.len()
@@ -1153,9 +1307,9 @@ fn extend_continuation(region: &[u8], start: usize, mut end: usize) -> usize {
 }
 
 /// The record starting at `pos` (full mode).
-fn record_forward(region: &[u8], pos: usize, kind: LogKind) -> (usize, usize) {
+fn record_forward(region: &[u8], pos: usize, framing: Framing) -> (usize, usize) {
     let end = line_end(region, pos);
-    if kind == LogKind::Wgss && wgss::is_header(&region[pos..]) {
+    if framing == Framing::Headed && wgss::is_header(&region[pos..]) {
         (pos, extend_continuation(region, pos, end))
     } else {
         (pos, end)
@@ -1164,10 +1318,10 @@ fn record_forward(region: &[u8], pos: usize, kind: LogKind) -> (usize, usize) {
 
 /// The record holding the match at `at` (prefilter mode), not starting
 /// before `floor`.
-fn record_around(region: &[u8], at: usize, floor: usize, kind: LogKind) -> (usize, usize) {
+fn record_around(region: &[u8], at: usize, floor: usize, framing: Framing) -> (usize, usize) {
     let mut start = line_start(region, at, floor);
     let end = line_end(region, at);
-    if kind != LogKind::Wgss {
+    if framing != Framing::Headed {
         return (start, end);
     }
     if !wgss::is_header(&region[start..]) {
@@ -1189,14 +1343,15 @@ fn record_around(region: &[u8], at: usize, floor: usize, kind: LogKind) -> (usiz
 }
 
 /// Where the complete records of a chunk end: after the last newline, or
-/// for WGSS before the last record header (its continuation lines may be
-/// in the next chunk). 0 when the chunk holds no complete line.
-fn cut_point(data: &[u8], kind: LogKind, carry_max: usize) -> usize {
+/// for headed records before the last record header (its continuation
+/// lines may be in the next chunk). 0 when the chunk holds no complete
+/// line.
+fn cut_point(data: &[u8], framing: Framing, carry_max: usize) -> usize {
     let Some(last) = memrchr(b'\n', data) else {
         return 0;
     };
     let cut = last + 1;
-    if kind == LogKind::Wgss {
+    if framing == Framing::Headed {
         let mut cur = cut;
         for _ in 0..MAX_CONTINUATION {
             if cur == 0 || cut - cur > carry_max {
@@ -1273,6 +1428,7 @@ mod tests {
             date_order: DateOrder::YyMmDd,
         };
         let mut fs = FileScan::new(Arc::from("x.log"), kind, Parser::new(kind, parse), matcher);
+        fs.framing = Framing::of(kind, text);
         engine
             .run(&mut fs, &mut SliceInput::new(text.as_bytes()))
             .unwrap();
@@ -1487,6 +1643,7 @@ mod tests {
             Parser::new(LogKind::Wgss, parse),
             matcher,
         );
+        fs.framing = Framing::Headed;
         engine.run(&mut fs, &mut shrinking).unwrap();
         assert!(shrinking.shrank());
         assert_eq!(shrinking.bytes_read(), 1000);
@@ -1496,9 +1653,9 @@ mod tests {
     #[test]
     fn cut_points_keep_wgss_records_whole() {
         let data = b"1:(22/03/17 06:13:14.149):a.cpp :0001: x\ncont\n2:(22/03/17 06:13:14.149):a.cpp :0001: y\ncont2\n";
-        let cut = cut_point(data, LogKind::Wgss, 1 << 20);
+        let cut = cut_point(data, Framing::Headed, 1 << 20);
         assert_eq!(&data[cut..cut + 2], b"2:");
-        assert_eq!(cut_point(data, LogKind::Text, 1 << 20), data.len());
-        assert_eq!(cut_point(b"no newline", LogKind::Text, 10), 0);
+        assert_eq!(cut_point(data, Framing::Lines, 1 << 20), data.len());
+        assert_eq!(cut_point(b"no newline", Framing::Lines, 10), 0);
     }
 }
