@@ -240,6 +240,50 @@ mod tests {
     }
 
     #[test]
+    fn detects_wgss_and_nymi_api_whatever_the_prefix() {
+        let wgss_rests = [
+            "WearableExtension.cpp :0440: Ext::GetListOfVisibleDevices returns: 0X8101201C",
+            "NesClient.cpp :0114: Error from token request--code: 0 - message: 'x",
+            "-> CHttpClient::GetHttpStatus",
+            "<- CWearableContext::ConnectUserWearableDevice returned: 0x81010009",
+        ];
+        let api_rests = [
+            "WARN - Verifying NEA certs without an NES connection.",
+            "ERROR - NSL: nsl_verify_nea_cert_chain, 2227, 5",
+        ];
+        let prefixes = [
+            "704:(22/03/17 06:13:14.149):",
+            "704:(2022-03-17 06:13:14,149): ",
+            "2022-03-17T06:13:14.149Z ",
+            "[2022-03-17 06:13:14.149+01:00] [12:704] ",
+            "17.03.2022 06:13:14 tid=704 ",
+            "03/17/2022 6:13:14 PM\t704\t",
+            "[704] ",
+            "",
+        ];
+        for prefix in prefixes {
+            let wgss: String = wgss_rests
+                .iter()
+                .map(|r| format!("{prefix}{r}\n'\n"))
+                .collect();
+            assert_eq!(
+                detect(&wgss, "trace.txt"),
+                (LogKind::Wgss, KindSource::Content),
+                "{prefix:?}"
+            );
+            let api: String = api_rests.iter().map(|r| format!("{prefix}{r}\n")).collect();
+            assert_eq!(
+                detect(&api, "trace.txt"),
+                (LogKind::NymiApi, KindSource::Content),
+                "{prefix:?}"
+            );
+        }
+        // Time-stamped lines without a WGSS signature are not WGSS.
+        let other = "2022-03-17T06:13:14Z service started\n2022-03-17T06:13:15Z ready\n";
+        assert_eq!(detect(other, "x.txt").0, LogKind::Text);
+    }
+
+    #[test]
     fn falls_back_to_the_name_then_text() {
         assert_eq!(
             detect("", "nymi_api.log"),

@@ -159,6 +159,33 @@ pub(crate) struct StreamOutcome {
 /// streams of a scan (a folder of daily IIS logs needs one).
 type Matchers = Mutex<HashMap<Vec<usize>, Arc<Matcher>>>;
 
+/// The report warning for lines cut at `max_line` bytes, naming how many
+/// lines in how many files were cut; `None` when none was.
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "try_log_scan (src/logs/mod.rs) is to add it to the report's warnings"
+    )
+)]
+pub(crate) fn long_line_warning(files: &[FileCoverage], max_line: usize) -> Option<String> {
+    let cut: Vec<u64> = files
+        .iter()
+        .map(|f| f.long_lines)
+        .filter(|&n| n > 0)
+        .collect();
+    if cut.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} line(s) in {} file(s) were longer than max_line_bytes ({max_line} bytes) and were \
+         cut: only their first {max_line} bytes were scanned (files[].long_lines, \
+         parse_problems)",
+        cut.iter().sum::<u64>(),
+        cut.len()
+    ))
+}
+
 /// Scans streams, in parallel when there are several.
 pub(crate) fn scan_streams(
     set: &RuleSet,
@@ -1548,6 +1575,114 @@ mod tests {
         assert_eq!(fs.stats.lines, 3);
         // The literal past the cap in the long line is not seen.
         assert_eq!(count(&engine, "LOG_CERT_CHAIN_NOT_TRUSTED"), 2);
+    }
+
+    #[test]
+    fn long_lines_are_found_in_every_mode_and_reported() {
+        // (cap, line lengths): short caps measure every line, caps of two
+        // blocks or more only the lines around blocks without a newline.
+        let cases: [(usize, &[usize]); 4] = [
+            (300, &[10, 301, 300, 5000, 20, 700, 900]),
+            (2 * BLOCK, &[10, 2 * BLOCK + 1, 2 * BLOCK, 3 * BLOCK, 5]),
+            (2 * BLOCK + 7, &[4 * BLOCK + 9, 1, 7 * BLOCK, 2 * BLOCK + 7]),
+            (3 * BLOCK, &[3 * BLOCK - 1, 3 * BLOCK + 1, 10 * BLOCK]),
+        ];
+        for (cap, lengths) in cases {
+            let mut text = String::new();
+            for &n in lengths {
+                // The code sits in the first 40 bytes: inside the cap.
+                let line = format!("code 0x81010009 {}", "x".repeat(n.saturating_sub(16)));
+                text.push_str(&line[..n.max(16)]);
+                text.push('\n');
+            }
+            let long: Vec<u64> = lengths
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > cap)
+                .map(|(i, _)| i as u64 + 1)
+                .collect();
+            for kind in [LogKind::Text, LogKind::Wgss, LogKind::Iis] {
+                let settings = Settings::unfiltered(cap);
+                let (engine, fs) = scan_text(&text, kind, &settings);
+                let what = format!("cap {cap} {kind:?}");
+                assert_eq!(fs.full, kind == LogKind::Iis, "{what}");
+                assert_eq!(fs.stats.long_lines, long.len() as u64, "{what}");
+                if kind == LogKind::Iis {
+                    // Its own parse problems crowd the list: counts only.
+                    continue;
+                }
+                let listed: Vec<u64> = engine
+                    .problems
+                    .iter()
+                    .filter(|p| p.problem.starts_with("line longer than max_line_bytes"))
+                    .map(|p| p.line)
+                    .collect();
+                let first: Vec<u64> = long.iter().copied().take(3).collect();
+                assert_eq!(listed, first, "{what}");
+                if let Some(p) = engine
+                    .problems
+                    .iter()
+                    .find(|p| p.problem.starts_with("line longer"))
+                {
+                    assert_eq!(
+                        p.problem,
+                        format!(
+                            "line longer than max_line_bytes ({cap} bytes): only the first \
+                             {cap} bytes were scanned"
+                        ),
+                        "{what}"
+                    );
+                    assert!(p.excerpt.starts_with("code 0x81010009"), "{what}");
+                }
+                {
+                    // Every line's capped part is scanned.
+                    assert_eq!(
+                        count(&engine, "LOG_OBJECT_NOT_FOUND"),
+                        lengths.len() as u64,
+                        "{what}"
+                    );
+                }
+                assert_eq!(
+                    fs.notes
+                        .iter()
+                        .any(|n| n.contains("longer than max_line_bytes")),
+                    !long.is_empty(),
+                    "{what}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_long_line_warning_names_lines_and_files() {
+        let file = |long_lines| FileCoverage {
+            path: "a".into(),
+            kind: LogKind::Text,
+            kind_source: KindSource::Content,
+            encoding: crate::logs::encoding::TextEncoding::Utf8,
+            bytes: 0,
+            lines: 0,
+            first_time: None,
+            last_time: None,
+            time_basis: crate::logs::format::TimeBasis::None,
+            date_order: None,
+            mode: ScanMode::Prefilter,
+            records_examined: 0,
+            records_outside_window: 0,
+            records_filtered: 0,
+            long_lines,
+            lines_with_nul: 0,
+            lines_windows_1252: 0,
+            parse_problems: 0,
+            rotation_family: None,
+            notes: Vec::new(),
+        };
+        assert_eq!(long_line_warning(&[file(0), file(0)], 256), None);
+        let w = long_line_warning(&[file(2), file(0), file(5)], 256).unwrap();
+        assert!(
+            w.starts_with("7 line(s) in 2 file(s) were longer than max_line_bytes (256 bytes)"),
+            "{w}"
+        );
     }
 
     #[test]
