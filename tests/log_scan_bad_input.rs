@@ -338,3 +338,61 @@ fn malformed_requests_name_the_field() {
     let e = nymidiag::Error::parse_request::<LogScanRequest>(r#"{"kind": "evtx"}"#).unwrap_err();
     assert!(e.to_string().contains("kind"), "{e}");
 }
+
+#[test]
+fn long_lines_become_parse_problems_and_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    for (cap, lengths) in [
+        (256usize, vec![300usize, 10, 257, 256, 4000, 1000, 300]),
+        (1024, vec![2000, 2000, 2000, 2000]),
+        (256, vec![10, 20]),
+    ] {
+        let mut text = String::new();
+        for n in &lengths {
+            let line = format!("Unable to get token with USER creds {}", "z".repeat(*n));
+            text.push_str(&line[..*n]);
+            text.push('\n');
+        }
+        let path = dir.path().join("long.txt");
+        std::fs::write(&path, &text).unwrap();
+        let report = scan(&LogScanRequest {
+            max_line_bytes: Some(cap as u64),
+            kind: nymidiag::logs::KindChoice::Text,
+            ..request(&[&path])
+        });
+        let what = format!("cap {cap} {lengths:?}");
+        let long: Vec<u64> = (1..)
+            .zip(&lengths)
+            .filter(|(_, n)| **n > cap)
+            .map(|(i, _)| i)
+            .collect();
+        let f = &report.data.files[0];
+        assert_eq!(f.long_lines, long.len() as u64, "{what}");
+        let listed: Vec<u64> = report
+            .data
+            .parse_problems
+            .iter()
+            .filter(|p| {
+                p.problem
+                    == format!(
+                        "line longer than max_line_bytes ({cap} bytes): only the first {cap} \
+                         bytes were scanned"
+                    )
+            })
+            .map(|p| p.line)
+            .collect();
+        assert_eq!(
+            listed,
+            long.iter().copied().take(3).collect::<Vec<_>>(),
+            "{what}"
+        );
+        assert_eq!(f.parse_problems, listed.len() as u64, "{what}");
+        let noted = f.notes.iter().any(|n| {
+            n.starts_with(&format!(
+                "{} line(s) longer than max_line_bytes",
+                long.len()
+            ))
+        });
+        assert_eq!(noted, !long.is_empty(), "{what}: {:?}", f.notes);
+    }
+}

@@ -51,6 +51,7 @@ fn hit(id: &str, last: &str) -> RuleHit {
         pack: "test".to_owned(),
         count: 2,
         undated: 0,
+        undated_not_after: None,
         first_seen: Some(t(last)),
         last_seen: Some(t(last)),
         files: BTreeMap::new(),
@@ -61,6 +62,7 @@ fn hit(id: &str, last: &str) -> RuleHit {
         fields: BTreeMap::new(),
         fields_omitted: BTreeMap::new(),
         preceded_by: BTreeMap::new(),
+        preceded_by_last_seen: BTreeMap::new(),
     }
 }
 

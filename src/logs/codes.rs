@@ -217,6 +217,25 @@ mod tests {
     }
 
     #[test]
+    fn every_spelling_of_a_code_decodes_alike() {
+        for info in table() {
+            let hex = &info.code[2..];
+            for spelling in [
+                format!("0x{hex}"),
+                format!("0X{hex}"),
+                format!("0x{}", hex.to_ascii_uppercase()),
+                format!("0X{}", hex.to_ascii_uppercase()),
+                format!(" 0X{} ", hex.to_ascii_uppercase()),
+            ] {
+                let seen = decode(parse_code(&spelling).unwrap(), 1);
+                assert_eq!(seen.code, info.code, "{spelling}");
+                assert!(seen.known, "{spelling}");
+                assert_eq!(seen.name, info.name, "{spelling}");
+            }
+        }
+    }
+
+    #[test]
     fn reads_decimal_win32_statuses() {
         assert_eq!(parse_code("2148074254"), Some(0x8009_030e));
         assert_eq!(parse_code("0xzz"), None);

@@ -28,6 +28,9 @@ pub(crate) struct Hit {
     pub(crate) path: Arc<str>,
     pub(crate) line: u64,
     pub(crate) time: Option<i64>,
+    /// When the hit's file was last written (Unix ms), where known: the
+    /// latest time an undated hit can have.
+    pub(crate) modified: Option<i64>,
     pub(crate) excerpt: Option<Excerpt>,
     pub(crate) fields: Vec<(String, String)>,
     pub(crate) noted: Vec<usize>,
@@ -38,6 +41,14 @@ pub(crate) fn utc(ms: i64) -> Option<UtcTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .map(UtcTime)
+}
+
+/// The later of two optional times.
+fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Makes text safe and short for a report: control characters (NUL
@@ -70,6 +81,7 @@ pub(crate) fn clean_value(text: &str) -> String {
 pub(crate) struct RuleAcc {
     pub(crate) count: u64,
     undated: u64,
+    undated_not_after: Option<i64>,
     first: Option<i64>,
     last: Option<i64>,
     files: BTreeMap<Arc<str>, u64>,
@@ -79,6 +91,7 @@ pub(crate) struct RuleAcc {
     fields: BTreeMap<String, BTreeMap<String, u64>>,
     fields_omitted: BTreeMap<String, u64>,
     preceded_by: BTreeMap<String, u64>,
+    preceded_by_last: BTreeMap<String, i64>,
 }
 
 impl RuleAcc {
@@ -100,7 +113,10 @@ impl RuleAcc {
                 self.first = Some(self.first.map_or(t, |f| f.min(t)));
                 self.last = Some(self.last.map_or(t, |l| l.max(t)));
             }
-            None => self.undated += 1,
+            None => {
+                self.undated += 1;
+                self.undated_not_after = later(self.undated_not_after, hit.modified);
+            }
         }
         *self.files.entry(hit.path.clone()).or_insert(0) += 1;
         if self.locations.len() < MAX_LOCATIONS {
@@ -123,11 +139,20 @@ impl RuleAcc {
         if let Some(seq) = &rule.sequence
             && !seq.notes_before.is_empty()
         {
-            if hit.noted.is_empty() {
-                *self.preceded_by.entry("none".to_owned()).or_insert(0) += 1;
+            let mut keys: Vec<&str> = hit
+                .noted
+                .iter()
+                .map(|&n| set.rules[n].id.as_str())
+                .collect();
+            if keys.is_empty() {
+                keys.push("none");
             }
-            for n in hit.noted {
-                *self.preceded_by.entry(set.rules[n].id.clone()).or_insert(0) += 1;
+            for key in keys {
+                *self.preceded_by.entry(key.to_owned()).or_insert(0) += 1;
+                if let Some(t) = hit.time {
+                    let last = self.preceded_by_last.entry(key.to_owned()).or_insert(t);
+                    *last = (*last).max(t);
+                }
             }
         }
     }
@@ -150,6 +175,7 @@ impl RuleAcc {
     pub(crate) fn merge(&mut self, other: RuleAcc) {
         self.count += other.count;
         self.undated += other.undated;
+        self.undated_not_after = later(self.undated_not_after, other.undated_not_after);
         self.first = match (self.first, other.first) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -185,6 +211,10 @@ impl RuleAcc {
         for (id, n) in other.preceded_by {
             *self.preceded_by.entry(id).or_insert(0) += n;
         }
+        for (id, t) in other.preceded_by_last {
+            let last = self.preceded_by_last.entry(id).or_insert(t);
+            *last = (*last).max(t);
+        }
     }
 
     /// The reported form.
@@ -217,6 +247,7 @@ impl RuleAcc {
             pack: set.packs[rule.pack].name.clone(),
             count: self.count,
             undated: self.undated,
+            undated_not_after: self.undated_not_after.and_then(utc),
             first_seen: self.first.and_then(utc),
             last_seen: self.last.and_then(utc),
             files,
@@ -227,6 +258,11 @@ impl RuleAcc {
             fields,
             fields_omitted: self.fields_omitted,
             preceded_by: self.preceded_by,
+            preceded_by_last_seen: self
+                .preceded_by_last
+                .into_iter()
+                .filter_map(|(k, t)| Some((k, utc(t)?)))
+                .collect(),
         }
     }
 }

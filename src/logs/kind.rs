@@ -16,9 +16,11 @@ use super::format::{firewall, iis, nymi_api, wgss};
 )]
 #[serde(rename_all = "snake_case")]
 pub enum LogKind {
-    /// Evidian WGSS (Nymi) trace: `id:(date time.ms):Source.cpp :line: message`.
+    /// Evidian WGSS (Nymi) trace: `id:(date time.ms):Source.cpp :line: message`,
+    /// or the same with another time and thread prefix, or none.
     Wgss,
-    /// Nymi API `nymi_api.log`: `LEVEL - message`, optional leading time.
+    /// Nymi API `nymi_api.log`: `LEVEL - message`, optional prefix (time,
+    /// thread) before the level.
     NymiApi,
     /// IIS W3C extended log (NES server): `#Fields`-driven, UTC times.
     Iis,
@@ -164,15 +166,18 @@ fn from_content(sample: &str) -> Option<LogKind> {
         return None;
     }
     let n = data.len();
+    let api: Vec<bool> = data.iter().map(|l| nymi_api::looks_like(l)).collect();
+    // Whatever the prefix (or none), WGSS lines carry its signatures;
+    // continuation lines may outnumber them, so a third is enough.
     let wgss = data
         .iter()
-        .filter(|l| wgss::is_header(l.as_bytes()))
+        .zip(&api)
+        .filter(|(l, api)| !**api && wgss::looks_like(l))
         .count();
-    // Continuation lines may outnumber headers, so a third is enough.
     if wgss > 0 && wgss * 3 >= n {
         return Some(LogKind::Wgss);
     }
-    let api = data.iter().filter(|l| nymi_api::looks_like(l)).count();
+    let api = api.iter().filter(|a| **a).count();
     if api > 0 && api * 2 >= n {
         return Some(LogKind::NymiApi);
     }
@@ -232,6 +237,50 @@ mod tests {
         let fw_headerless =
             "2024-05-02 09:41:08 DROP TCP 10.30.4.77 10.20.0.15 51514 443 0 - 0 0 0 - - - SEND\n";
         assert_eq!(detect(fw_headerless, "x").0, LogKind::Firewall);
+    }
+
+    #[test]
+    fn detects_wgss_and_nymi_api_whatever_the_prefix() {
+        let wgss_rests = [
+            "WearableExtension.cpp :0440: Ext::GetListOfVisibleDevices returns: 0X8101201C",
+            "NesClient.cpp :0114: Error from token request--code: 0 - message: 'x",
+            "-> CHttpClient::GetHttpStatus",
+            "<- CWearableContext::ConnectUserWearableDevice returned: 0x81010009",
+        ];
+        let api_rests = [
+            "WARN - Verifying NEA certs without an NES connection.",
+            "ERROR - NSL: nsl_verify_nea_cert_chain, 2227, 5",
+        ];
+        let prefixes = [
+            "704:(22/03/17 06:13:14.149):",
+            "704:(2022-03-17 06:13:14,149): ",
+            "2022-03-17T06:13:14.149Z ",
+            "[2022-03-17 06:13:14.149+01:00] [12:704] ",
+            "17.03.2022 06:13:14 tid=704 ",
+            "03/17/2022 6:13:14 PM\t704\t",
+            "[704] ",
+            "",
+        ];
+        for prefix in prefixes {
+            let wgss: String = wgss_rests
+                .iter()
+                .map(|r| format!("{prefix}{r}\n'\n"))
+                .collect();
+            assert_eq!(
+                detect(&wgss, "trace.txt"),
+                (LogKind::Wgss, KindSource::Content),
+                "{prefix:?}"
+            );
+            let api: String = api_rests.iter().map(|r| format!("{prefix}{r}\n")).collect();
+            assert_eq!(
+                detect(&api, "trace.txt"),
+                (LogKind::NymiApi, KindSource::Content),
+                "{prefix:?}"
+            );
+        }
+        // Time-stamped lines without a WGSS signature are not WGSS.
+        let other = "2022-03-17T06:13:14Z service started\n2022-03-17T06:13:15Z ready\n";
+        assert_eq!(detect(other, "x.txt").0, LogKind::Text);
     }
 
     #[test]

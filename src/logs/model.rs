@@ -147,7 +147,9 @@ pub struct FileCoverage {
     pub records_outside_window: u64,
     /// Records left out by `client_address`, `remote_address` or `port`.
     pub records_filtered: u64,
-    /// Lines longer than `max_line_bytes` (scanned up to the cap).
+    /// Lines longer than `max_line_bytes`: their first `max_line_bytes`
+    /// bytes were scanned, the rest skipped (the first few are also
+    /// parse problems).
     pub long_lines: u64,
     /// Lines holding NUL bytes.
     pub lines_with_nul: u64,
@@ -257,8 +259,14 @@ pub struct RuleHit {
     pub pack: String,
     /// Matching records in the time window.
     pub count: u64,
-    /// Of those, records without a time.
+    /// Of those, records without a time of their own. They count when
+    /// their file was last written at or after `since` (older files are
+    /// not read), whatever `until` says.
     pub undated: u64,
+    /// When `undated` > 0: the latest last-write time of the files holding
+    /// them, so the latest time any of them can have (`null` when no
+    /// undated hit or the file times are unknown).
+    pub undated_not_after: Option<UtcTime>,
     /// First match (UTC).
     pub first_seen: Option<UtcTime>,
     /// Last match (UTC).
@@ -281,6 +289,10 @@ pub struct RuleHit {
     /// For rules that note what came before: how many hits each noted
     /// rule preceded (`none` for hits preceded by none of them).
     pub preceded_by: BTreeMap<String, u64>,
+    /// For each key of `preceded_by` (`none` included): the time of the
+    /// latest dated hit it applies to. A key whose hits are all undated
+    /// is left out.
+    pub preceded_by_last_seen: BTreeMap<String, UtcTime>,
 }
 
 /// `data` of a `list_rules` report.

@@ -11,9 +11,21 @@
 //! (whose headers, filters and parse problems concern every line) and files
 //! with a slow rule are scanned *every record*.
 //!
-//! Lines longer than the line cap are scanned up to the cap, counted, and
-//! skipped to their end without being held in memory, so memory stays
-//! bounded by the buffer whatever the file.
+//! Lines longer than the line cap are scanned up to the cap, counted,
+//! reported (a parse problem for the first few of a file, a note on the
+//! file), and skipped to their end without being held in memory, so memory
+//! stays bounded by the buffer whatever the file.
+//!
+//! Records and time: a WGSS file whose lines carry a prefix (time stamp,
+//! thread) groups a prefixed line with the unprefixed lines after it; in
+//! any other file every line is a record. A record without a time of its
+//! own is *undated*: it counts in the window when its file was last written
+//! at or after `since` (files last written before are not read at all).
+//! Sequence rules relate records of the same key value (a record without
+//! the key, such as a line without a thread, is keyed by its file); dated
+//! records relate by time, and a record where either side is undated
+//! relates only to records of the same file at most
+//! [`UNDATED_LINES`](super::sequence::UNDATED_LINES) lines above it.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -36,7 +48,7 @@ use super::kind::{KindChoice, KindSource, LogKind, detect};
 use super::model::{Excerpt, FileCoverage, NotScanned, ParseProblem, ScanMode};
 use super::request::{AddressSet, DateOrder, parse_address};
 use super::rules::{Matcher, RuleSet};
-use super::sequence::{Mark, SeqState};
+use super::sequence::{At, Mark, SeqState};
 use super::source::{OpenedFile, SliceInput, TextInput, describe_io_error};
 
 /// Bytes read per step.
@@ -57,6 +69,8 @@ const PROBLEMS_PER_FILE: usize = 5;
 const PROBLEMS_PER_STREAM: usize = 100;
 /// Characters of a line shown with a parse problem.
 const PROBLEM_CHARS: usize = 200;
+/// Long lines of a file that also become parse problems.
+const LONG_LINE_PROBLEMS: u64 = 3;
 /// Threads used for scanning at most (the machine is shared with the
 /// services whose logs are read).
 const MAX_WORKERS: usize = 4;
@@ -98,9 +112,15 @@ impl Settings {
         }
     }
 
-    fn in_window(&self, time: Option<i64>) -> bool {
+    /// Whether a record counts: a dated one when its time is in the
+    /// window; an undated one when its file was last written (`modified`)
+    /// at or after `since`, as its time may then lie in the window. An
+    /// unknown write time counts.
+    fn in_window(&self, time: Option<i64>, modified: Option<i64>) -> bool {
         match time {
-            None => true,
+            None => self
+                .since_ms
+                .is_none_or(|s| modified.is_none_or(|m| m >= s)),
             Some(t) => self.since_ms.is_none_or(|s| t >= s) && self.until_ms.is_none_or(|u| t <= u),
         }
     }
@@ -137,6 +157,33 @@ pub(crate) struct StreamOutcome {
 /// Prefilters built so far, per set of applicable rules, shared by all
 /// streams of a scan (a folder of daily IIS logs needs one).
 type Matchers = Mutex<HashMap<Vec<usize>, Arc<Matcher>>>;
+
+/// The report warning for lines cut at `max_line` bytes, naming how many
+/// lines in how many files were cut; `None` when none was.
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "try_log_scan (src/logs/mod.rs) is to add it to the report's warnings"
+    )
+)]
+pub(crate) fn long_line_warning(files: &[FileCoverage], max_line: usize) -> Option<String> {
+    let cut: Vec<u64> = files
+        .iter()
+        .map(|f| f.long_lines)
+        .filter(|&n| n > 0)
+        .collect();
+    if cut.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} line(s) in {} file(s) were longer than max_line_bytes ({max_line} bytes) and were \
+         cut: only their first {max_line} bytes were scanned (files[].long_lines, \
+         parse_problems)",
+        cut.iter().sum::<u64>(),
+        cut.len()
+    ))
+}
 
 /// Scans streams, in parallel when there are several.
 pub(crate) fn scan_streams(
@@ -257,6 +304,7 @@ fn sample_hits(
         date_order: DateOrder::YyMmDd,
     };
     let mut fs = FileScan::new(Arc::from("sample"), kind, Parser::new(kind, parse), matcher);
+    fs.framing = Framing::of(kind, sample);
     // In-memory input cannot fail.
     let _ = engine.run(&mut fs, &mut SliceInput::new(sample.as_bytes()));
     engine.finish();
@@ -271,6 +319,8 @@ struct FileStats {
     outside: u64,
     filtered: u64,
     long_lines: u64,
+    /// Long lines also listed as parse problems.
+    long_problems: u64,
     nul_lines: u64,
     cp1252_lines: u64,
     problems: u64,
@@ -292,6 +342,11 @@ impl FileStats {
 struct FileScan {
     path: Arc<str>,
     kind: LogKind,
+    framing: Framing,
+    /// Index of the file in its stream.
+    file_no: u32,
+    /// When the file was last written (Unix ms), where known.
+    modified: Option<i64>,
     parser: Parser,
     matcher: Arc<Matcher>,
     full: bool,
@@ -305,11 +360,39 @@ impl FileScan {
         FileScan {
             path,
             kind,
+            framing: Framing::Lines,
+            file_no: 0,
+            modified: None,
             parser,
             matcher,
             full,
             stats: FileStats::default(),
             notes: Vec::new(),
+        }
+    }
+}
+
+/// How the lines of a file group into records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    /// Every line is a record.
+    Lines,
+    /// A line with a prefix starts a record; the lines after it without
+    /// one continue it (WGSS traces with prefixes).
+    Headed,
+}
+
+impl Framing {
+    /// WGSS files whose first lines hold a prefixed line are headed.
+    fn of(kind: LogKind, sample: &str) -> Framing {
+        let headed = kind == LogKind::Wgss
+            && sample
+                .lines()
+                .any(|l| wgss::is_header(l.trim_start_matches('\u{feff}').as_bytes()));
+        if headed {
+            Framing::Headed
+        } else {
+            Framing::Lines
         }
     }
 }
@@ -330,6 +413,8 @@ struct Engine<'a> {
     problems: Vec<ParseProblem>,
     problems_total: u64,
     matchers: &'a Matchers,
+    /// Files scanned so far in the stream.
+    files_seen: u32,
 }
 
 impl<'a> Engine<'a> {
@@ -357,6 +442,7 @@ impl<'a> Engine<'a> {
             problems_total: 0,
             matchers,
             present: Vec::new(),
+            files_seen: 0,
         }
     }
 
@@ -376,7 +462,7 @@ impl<'a> Engine<'a> {
     }
 
     fn record(&mut self, hit: Hit) {
-        if self.settings.in_window(hit.time) {
+        if self.settings.in_window(hit.time, hit.modified) {
             let rule = hit.rule;
             self.acc[rule].add(hit, self.set);
         }
@@ -424,7 +510,7 @@ impl<'a> Engine<'a> {
         });
         let mut notes = Vec::new();
         let date_order = (kind == LogKind::Wgss).then(|| {
-            let first = sample.lines().find(|l| wgss::is_header(l.as_bytes()));
+            let first = wgss::first_short_date(&sample);
             let (order, note) = wgss::choose_date_order(
                 first,
                 self.settings.date_order,
@@ -445,6 +531,10 @@ impl<'a> Engine<'a> {
         let encoding = opened.sniff.encoding;
         let mut fs = FileScan::new(display.clone(), kind, Parser::new(kind, parse), matcher);
         fs.notes = notes;
+        fs.framing = Framing::of(kind, &sample);
+        fs.modified = modified_ms;
+        fs.file_no = self.files_seen;
+        self.files_seen += 1;
         let mut input = match opened.into_input() {
             Ok(i) => i,
             Err(e) => {
@@ -511,7 +601,7 @@ impl<'a> Engine<'a> {
     /// and counting lines overlap with the prefilter; small ones are read
     /// in turn.
     fn run(&mut self, fs: &mut FileScan, input: &mut dyn TextInput) -> io::Result<()> {
-        let chunker = Chunker::new(self.settings, fs.kind, input.size_hint());
+        let chunker = Chunker::new(self.settings, fs.framing, input.size_hint());
         let threaded = self.settings.pipeline
             && input.size_hint() >= PIPELINE_MIN_CHUNKS * self.settings.chunk as u64;
         let (chunker, result) = if threaded {
@@ -521,6 +611,13 @@ impl<'a> Engine<'a> {
         };
         fs.stats.lines = chunker.line;
         fs.notes.extend(chunker.notes);
+        if fs.stats.long_lines > 0 {
+            fs.notes.push(format!(
+                "{} line(s) longer than max_line_bytes ({} bytes) were cut: only their first {} \
+                 bytes were scanned",
+                fs.stats.long_lines, self.settings.max_line, self.settings.max_line
+            ));
+        }
         result
     }
 
@@ -605,7 +702,7 @@ impl<'a> Engine<'a> {
     fn consume(&mut self, fs: &mut FileScan, piece: &Piece) {
         let data = &piece.buf[..piece.len];
         if piece.long_line {
-            fs.stats.long_lines += 1;
+            self.long_line(fs, piece.first_line, data);
             self.evaluate(fs, data, piece.first_line, &[]);
         } else {
             self.process_region(fs, data, piece.first_line, &piece.blocks);
@@ -622,12 +719,16 @@ impl<'a> Engine<'a> {
         first_line: u64,
         blocks: &[u64],
     ) {
+        for start in long_lines(region, blocks, self.settings.max_line) {
+            let line = first_line + newlines_before(region, blocks, start);
+            self.long_line(fs, line, &region[start..]);
+        }
         let mut pos = 0usize;
         if fs.full {
             let mut newlines = 0u64;
             let mut counted = 0usize;
             while pos < region.len() {
-                let (s, e) = record_forward(region, pos, fs.kind);
+                let (s, e) = record_forward(region, pos, fs.framing);
                 newlines += count_newlines(&region[counted..s]);
                 counted = s;
                 self.evaluate(fs, &region[s..e], first_line + newlines, &region[..s]);
@@ -640,7 +741,7 @@ impl<'a> Engine<'a> {
                     let Some(m) = ac.find(Input::new(region).span(pos..region.len())) else {
                         break;
                     };
-                    let (s, e) = record_around(region, m.start(), pos, fs.kind);
+                    let (s, e) = record_around(region, m.start(), pos, fs.framing);
                     let before = newlines_before(region, blocks, s);
                     self.evaluate(fs, &region[s..e], first_line + before, &region[..s]);
                     pos = e.max(m.end());
@@ -654,10 +755,11 @@ impl<'a> Engine<'a> {
     fn evaluate(&mut self, fs: &mut FileScan, raw: &[u8], line_no: u64, before: &[u8]) {
         let set = self.set;
         let mut raw = trim_eol(raw);
+        // Long lines were counted where they were found; only their
+        // first `max_line` bytes are scanned.
         let cut = raw.len() >= self.settings.max_line;
         if raw.len() > self.settings.max_line {
             raw = &raw[..self.settings.max_line];
-            fs.stats.long_lines += 1;
         }
         if raw.is_empty() {
             return;
@@ -689,7 +791,7 @@ impl<'a> Engine<'a> {
             fs.stats.filtered += 1;
             return;
         }
-        let in_window = self.settings.in_window(rec.time);
+        let in_window = self.settings.in_window(rec.time, fs.modified);
         if !in_window {
             fs.stats.outside += 1;
             // Too early to fire, and too early to matter to a sequence
@@ -737,8 +839,8 @@ impl<'a> Engine<'a> {
                     continue;
                 };
                 for name in re.capture_names().flatten() {
-                    if let Some(kept) = c.name(name).and_then(|m| rule.capture(name, m.as_str())) {
-                        caps.push(kept);
+                    if let Some((n, v)) = c.name(name).and_then(|m| rule.capture(name, m.as_str())) {
+                        caps.push((n, lower_hex(v)));
                     }
                 }
             }
@@ -753,7 +855,12 @@ impl<'a> Engine<'a> {
         }
 
         let now = rec.time;
-        for hit in self.seq.advance(now) {
+        let at = At {
+            time: now,
+            file: fs.file_no,
+            line: line_no,
+        };
+        for hit in self.seq.advance(at) {
             self.record(hit);
         }
         let mut fired = vec![false; base.len()];
@@ -765,25 +872,25 @@ impl<'a> Engine<'a> {
             if let Some(seq) = &rule.sequence {
                 let value = seq
                     .key
-                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec))
+                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec, fs.file_no))
                     .unwrap_or_default();
                 let w = seq.window_ms;
                 if seq.min_repeats > 1 {
                     let n = self
                         .seq
-                        .repeat(*ri, &value, now, w, seq.min_repeats as usize);
+                        .repeat(*ri, &value, at, w, seq.min_repeats as usize);
                     if n < seq.min_repeats as usize {
                         continue;
                     }
                 }
-                let seen = |m: usize| self.seq.mark(m, seq.key, &value, now, w).is_some();
+                let seen = |m: usize| self.seq.mark(m, seq.key, &value, at, w).is_some();
                 if !seq.requires_before.iter().all(|&m| seen(m))
                     || seq.forbids_before.iter().any(|&m| seen(m))
                 {
                     continue;
                 }
                 for &m in &seq.notes_before {
-                    if let Some(mark) = self.seq.mark(m, seq.key, &value, now, w) {
+                    if let Some(mark) = self.seq.mark(m, seq.key, &value, at, w) {
                         noted.push(m);
                         fields.extend(mark.fields.iter().cloned());
                     }
@@ -805,13 +912,14 @@ impl<'a> Engine<'a> {
                 path: fs.path.clone(),
                 line: line_no,
                 time: now,
+                modified: fs.modified,
                 excerpt,
                 fields,
                 noted,
             };
             match hold {
                 Some((key, value, window, cancelled_by)) => {
-                    if let Some(early) = self.seq.hold(hit, key, value, window, cancelled_by) {
+                    if let Some(early) = self.seq.hold(hit, at, key, value, window, cancelled_by) {
                         self.record(early);
                     }
                 }
@@ -823,18 +931,17 @@ impl<'a> Engine<'a> {
         for ((ri, caps), _) in base.iter().zip(&fired).filter(|(_, f)| **f) {
             for &k in &set.marker_keys[*ri] {
                 let value = k
-                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec))
+                    .map(|k| key_value(&set.key_names[usize::from(k)], caps, &rec, fs.file_no))
                     .unwrap_or_default();
                 if set.cancels[*ri] {
-                    self.seq.cancel(*ri, k, &value, now);
+                    self.seq.cancel(*ri, k, &value, at);
                 }
                 let fields = if set.noted[*ri] {
                     caps.clone()
                 } else {
                     Vec::new()
                 };
-                self.seq
-                    .remember(*ri, k, &value, Mark { time: now, fields });
+                self.seq.remember(*ri, k, &value, Mark { at, fields });
             }
         }
     }
@@ -884,6 +991,26 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Counts a line longer than the cap; the first few of a file are
+    /// also parse problems. `from` starts at the line.
+    fn long_line(&mut self, fs: &mut FileScan, line: u64, from: &[u8]) {
+        fs.stats.long_lines += 1;
+        if fs.stats.long_problems >= LONG_LINE_PROBLEMS {
+            return;
+        }
+        fs.stats.long_problems += 1;
+        let max = self.settings.max_line;
+        let head = &from[..from.len().min(PROBLEM_CHARS * 4).min(max)];
+        let head = memchr(b'\n', head).map_or(head, |i| &head[..i]);
+        let text = decode_line(head, true).0;
+        let problem = format!(
+            "line longer than max_line_bytes ({max} bytes): only the first {max} bytes were \
+             scanned"
+        );
+        let path = fs.path.clone();
+        self.problem(&path, &mut fs.stats, line, &problem, &text);
+    }
+
     fn problem(&mut self, path: &str, stats: &mut FileStats, line: u64, problem: &str, text: &str) {
         stats.problems += 1;
         self.problems_total += 1;
@@ -921,7 +1048,7 @@ struct Chunker {
     max_line: usize,
     chunk: usize,
     carry_max: usize,
-    kind: LogKind,
+    framing: Framing,
     cap: usize,
     cur: Vec<u8>,
     filled: usize,
@@ -935,7 +1062,7 @@ struct Chunker {
 impl Chunker {
     /// A chunker for an input of about `size` bytes (decoding may triple
     /// it); small inputs get small buffers.
-    fn new(settings: &Settings, kind: LogKind, size: u64) -> Chunker {
+    fn new(settings: &Settings, framing: Framing, size: u64) -> Chunker {
         let chunk = settings.chunk.max(64);
         let full = settings.max_line + settings.carry_max + chunk;
         let needed = usize::try_from(size.saturating_mul(3).saturating_add(256)).unwrap_or(full);
@@ -943,7 +1070,7 @@ impl Chunker {
             max_line: settings.max_line,
             chunk,
             carry_max: settings.carry_max,
-            kind,
+            framing,
             cap: full.min(needed.max(256)),
             cur: Vec::new(),
             filled: 0,
@@ -1002,7 +1129,7 @@ impl Chunker {
             let cut = if eof {
                 filled
             } else {
-                cut_point(&self.cur[..filled], self.kind, self.carry_max)
+                cut_point(&self.cur[..filled], self.framing, self.carry_max)
             };
             if cut == 0 {
                 if eof {
@@ -1108,13 +1235,67 @@ fn first_forwarded(value: &str) -> Option<IpAddr> {
     parse_address(host)
 }
 
-/// The value a sequence key has in a record: a capture, else a field.
-fn key_value(name: &str, caps: &[(String, String)], rec: &Record<'_>) -> String {
+/// The value a sequence key has in a record: a capture, else a field,
+/// else (a line without a thread, say) the record's file, so that the
+/// whole file is one key.
+fn key_value(name: &str, caps: &[(String, String)], rec: &Record<'_>, file_no: u32) -> String {
     caps.iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.clone())
         .or_else(|| rec.field(name).map(str::to_owned))
-        .unwrap_or_default()
+        .unwrap_or_else(|| format!("\u{0}file {file_no}"))
+}
+
+/// A captured hex code in lower case (`0X8101201C` → `0x8101201c`), as
+/// codes are compared and reported; other values unchanged.
+fn lower_hex(value: String) -> String {
+    let b = value.as_bytes();
+    let hex = b.len() > 2
+        && b[0] == b'0'
+        && matches!(b[1], b'x' | b'X')
+        && b[2..].iter().all(u8::is_ascii_hexdigit);
+    if hex {
+        value.to_ascii_lowercase()
+    } else {
+        value
+    }
+}
+
+/// Where the lines longer than `max_line` (line end excluded) start in
+/// `region`; `blocks` are its newline counts per [`BLOCK`].
+fn long_lines(region: &[u8], blocks: &[u64], max_line: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    if region.len() <= max_line {
+        return out;
+    }
+    let mut measure = |start: usize, end: usize| {
+        if trim_eol(&region[start..end]).len() > max_line {
+            out.push(start);
+        }
+    };
+    if max_line >= 2 * BLOCK {
+        // Such a line covers a whole block without a newline: only those
+        // blocks are looked at, so the common case costs nothing.
+        let mut measured_to = 0;
+        for b in 0..blocks.len().saturating_sub(1) {
+            let at = b * BLOCK;
+            if blocks[b + 1] != blocks[b] || at < measured_to {
+                continue;
+            }
+            let start = line_start(region, at, 0);
+            let end = line_end(region, at);
+            measure(start, end);
+            measured_to = end;
+        }
+    } else {
+        let mut start = 0;
+        while start < region.len() {
+            let end = line_end(region, start);
+            measure(start, end);
+            start = end;
+        }
+    }
+    out
 }
 
 /// An excerpt of a record with up to `context` lines before it.
@@ -1174,7 +1355,7 @@ fn line_end(region: &[u8], pos: usize) -> usize {
     memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i + 1)
 }
 
-/// Extends a WGSS record over its continuation lines.
+/// Extends a headed record over its continuation lines.
 fn extend_continuation(region: &[u8], start: usize, mut end: usize) -> usize {
     let mut steps = 0;
     while end < region.len()
@@ -1189,9 +1370,9 @@ fn extend_continuation(region: &[u8], start: usize, mut end: usize) -> usize {
 }
 
 /// The record starting at `pos` (full mode).
-fn record_forward(region: &[u8], pos: usize, kind: LogKind) -> (usize, usize) {
+fn record_forward(region: &[u8], pos: usize, framing: Framing) -> (usize, usize) {
     let end = line_end(region, pos);
-    if kind == LogKind::Wgss && wgss::is_header(&region[pos..]) {
+    if framing == Framing::Headed && wgss::is_header(&region[pos..]) {
         (pos, extend_continuation(region, pos, end))
     } else {
         (pos, end)
@@ -1200,10 +1381,10 @@ fn record_forward(region: &[u8], pos: usize, kind: LogKind) -> (usize, usize) {
 
 /// The record holding the match at `at` (prefilter mode), not starting
 /// before `floor`.
-fn record_around(region: &[u8], at: usize, floor: usize, kind: LogKind) -> (usize, usize) {
+fn record_around(region: &[u8], at: usize, floor: usize, framing: Framing) -> (usize, usize) {
     let mut start = line_start(region, at, floor);
     let end = line_end(region, at);
-    if kind != LogKind::Wgss {
+    if framing != Framing::Headed {
         return (start, end);
     }
     if !wgss::is_header(&region[start..]) {
@@ -1225,14 +1406,15 @@ fn record_around(region: &[u8], at: usize, floor: usize, kind: LogKind) -> (usiz
 }
 
 /// Where the complete records of a chunk end: after the last newline, or
-/// for WGSS before the last record header (its continuation lines may be
-/// in the next chunk). 0 when the chunk holds no complete line.
-fn cut_point(data: &[u8], kind: LogKind, carry_max: usize) -> usize {
+/// for headed records before the last record header (its continuation
+/// lines may be in the next chunk). 0 when the chunk holds no complete
+/// line.
+fn cut_point(data: &[u8], framing: Framing, carry_max: usize) -> usize {
     let Some(last) = memrchr(b'\n', data) else {
         return 0;
     };
     let cut = last + 1;
-    if kind == LogKind::Wgss {
+    if framing == Framing::Headed {
         let mut cur = cut;
         for _ in 0..MAX_CONTINUATION {
             if cur == 0 || cut - cur > carry_max {
@@ -1309,6 +1491,7 @@ mod tests {
             date_order: DateOrder::YyMmDd,
         };
         let mut fs = FileScan::new(Arc::from("x.log"), kind, Parser::new(kind, parse), matcher);
+        fs.framing = Framing::of(kind, text);
         engine
             .run(&mut fs, &mut SliceInput::new(text.as_bytes()))
             .unwrap();
@@ -1431,6 +1614,114 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_found_in_every_mode_and_reported() {
+        // (cap, line lengths): short caps measure every line, caps of two
+        // blocks or more only the lines around blocks without a newline.
+        let cases: [(usize, &[usize]); 4] = [
+            (300, &[10, 301, 300, 5000, 20, 700, 900]),
+            (2 * BLOCK, &[10, 2 * BLOCK + 1, 2 * BLOCK, 3 * BLOCK, 5]),
+            (2 * BLOCK + 7, &[4 * BLOCK + 9, 1, 7 * BLOCK, 2 * BLOCK + 7]),
+            (3 * BLOCK, &[3 * BLOCK - 1, 3 * BLOCK + 1, 10 * BLOCK]),
+        ];
+        for (cap, lengths) in cases {
+            let mut text = String::new();
+            for &n in lengths {
+                // The code sits in the first 40 bytes: inside the cap.
+                let line = format!("code 0x81010009 {}", "x".repeat(n.saturating_sub(16)));
+                text.push_str(&line[..n.max(16)]);
+                text.push('\n');
+            }
+            let long: Vec<u64> = lengths
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > cap)
+                .map(|(i, _)| i as u64 + 1)
+                .collect();
+            for kind in [LogKind::Text, LogKind::Wgss, LogKind::Iis] {
+                let settings = Settings::unfiltered(cap);
+                let (engine, fs) = scan_text(&text, kind, &settings);
+                let what = format!("cap {cap} {kind:?}");
+                assert_eq!(fs.full, kind == LogKind::Iis, "{what}");
+                assert_eq!(fs.stats.long_lines, long.len() as u64, "{what}");
+                if kind == LogKind::Iis {
+                    // Its own parse problems crowd the list: counts only.
+                    continue;
+                }
+                let listed: Vec<u64> = engine
+                    .problems
+                    .iter()
+                    .filter(|p| p.problem.starts_with("line longer than max_line_bytes"))
+                    .map(|p| p.line)
+                    .collect();
+                let first: Vec<u64> = long.iter().copied().take(3).collect();
+                assert_eq!(listed, first, "{what}");
+                if let Some(p) = engine
+                    .problems
+                    .iter()
+                    .find(|p| p.problem.starts_with("line longer"))
+                {
+                    assert_eq!(
+                        p.problem,
+                        format!(
+                            "line longer than max_line_bytes ({cap} bytes): only the first \
+                             {cap} bytes were scanned"
+                        ),
+                        "{what}"
+                    );
+                    assert!(p.excerpt.starts_with("code 0x81010009"), "{what}");
+                }
+                {
+                    // Every line's capped part is scanned.
+                    assert_eq!(
+                        count(&engine, "LOG_OBJECT_NOT_FOUND"),
+                        lengths.len() as u64,
+                        "{what}"
+                    );
+                }
+                assert_eq!(
+                    fs.notes
+                        .iter()
+                        .any(|n| n.contains("longer than max_line_bytes")),
+                    !long.is_empty(),
+                    "{what}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_long_line_warning_names_lines_and_files() {
+        let file = |long_lines| FileCoverage {
+            path: "a".into(),
+            kind: LogKind::Text,
+            kind_source: KindSource::Content,
+            encoding: crate::logs::encoding::TextEncoding::Utf8,
+            bytes: 0,
+            lines: 0,
+            first_time: None,
+            last_time: None,
+            time_basis: crate::logs::format::TimeBasis::None,
+            date_order: None,
+            mode: ScanMode::Prefilter,
+            records_examined: 0,
+            records_outside_window: 0,
+            records_filtered: 0,
+            long_lines,
+            lines_with_nul: 0,
+            lines_windows_1252: 0,
+            parse_problems: 0,
+            rotation_family: None,
+            notes: Vec::new(),
+        };
+        assert_eq!(long_line_warning(&[file(0), file(0)], 256), None);
+        let w = long_line_warning(&[file(2), file(0), file(5)], 256).unwrap();
+        assert!(
+            w.starts_with("7 line(s) in 2 file(s) were longer than max_line_bytes (256 bytes)"),
+            "{w}"
+        );
+    }
+
+    #[test]
     fn a_line_without_end_is_bounded() {
         let text = "y".repeat(50_000);
         let settings = Settings {
@@ -1523,6 +1814,7 @@ mod tests {
             Parser::new(LogKind::Wgss, parse),
             matcher,
         );
+        fs.framing = Framing::Headed;
         engine.run(&mut fs, &mut shrinking).unwrap();
         assert!(shrinking.shrank());
         assert_eq!(shrinking.bytes_read(), 1000);
@@ -1532,9 +1824,9 @@ mod tests {
     #[test]
     fn cut_points_keep_wgss_records_whole() {
         let data = b"1:(22/03/17 06:13:14.149):a.cpp :0001: x\ncont\n2:(22/03/17 06:13:14.149):a.cpp :0001: y\ncont2\n";
-        let cut = cut_point(data, LogKind::Wgss, 1 << 20);
+        let cut = cut_point(data, Framing::Headed, 1 << 20);
         assert_eq!(&data[cut..cut + 2], b"2:");
-        assert_eq!(cut_point(data, LogKind::Text, 1 << 20), data.len());
-        assert_eq!(cut_point(b"no newline", LogKind::Text, 10), 0);
+        assert_eq!(cut_point(data, Framing::Lines, 1 << 20), data.len());
+        assert_eq!(cut_point(b"no newline", Framing::Lines, 10), 0);
     }
 }

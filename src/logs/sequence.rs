@@ -14,19 +14,40 @@ const MAX_MARKS: usize = 100_000;
 /// Most hits waiting for their `forbids_after` window.
 const MAX_PENDING: usize = 10_000;
 
-/// Whether `earlier` lies within `window` ms before `now`. Records
-/// without a time are related by their order alone.
-pub(crate) fn within(earlier: Option<i64>, now: Option<i64>, window: i64) -> bool {
-    match (earlier, now) {
+/// Records without a time are related to records of the same file at
+/// most this many lines above them.
+pub(crate) const UNDATED_LINES: u64 = 50;
+
+/// Where a record is: its time, and its file (index in the stream) and
+/// line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct At {
+    pub(crate) time: Option<i64>,
+    pub(crate) file: u32,
+    pub(crate) line: u64,
+}
+
+/// Whether `earlier` relates to `now` under a window of `window` ms.
+///
+/// Two dated records relate when `earlier` lies within `window` ms before
+/// `now` (in any file of the stream). When either has no time, they relate
+/// only within one file, by distance: `earlier` at most [`UNDATED_LINES`]
+/// lines above `now`.
+pub(crate) fn relates(earlier: At, now: At, window: i64) -> bool {
+    match (earlier.time, now.time) {
         (Some(a), Some(b)) => a <= b && b - a <= window,
-        _ => true,
+        _ => {
+            earlier.file == now.file
+                && earlier.line <= now.line
+                && now.line - earlier.line <= UNDATED_LINES
+        }
     }
 }
 
 /// The latest match of a rule under one key value.
 #[derive(Clone, Debug)]
 pub(crate) struct Mark {
-    pub(crate) time: Option<i64>,
+    pub(crate) at: At,
     pub(crate) fields: Vec<(String, String)>,
 }
 
@@ -34,6 +55,7 @@ pub(crate) struct Mark {
 #[derive(Debug)]
 struct Pending {
     hit: Hit,
+    at: At,
     slot: (Option<u16>, String),
     window: i64,
     cancelled_by: Vec<usize>,
@@ -45,11 +67,13 @@ pub(crate) struct SeqState {
     /// Latest mark per (rule, key name), then per key value.
     marks: HashMap<(usize, Option<u16>), HashMap<Box<str>, Mark>>,
     mark_count: usize,
-    repeats: HashMap<(usize, String), VecDeque<Option<i64>>>,
+    repeats: HashMap<(usize, String), VecDeque<At>>,
     pending: BTreeMap<u64, Pending>,
     by_key: HashMap<(Option<u16>, String), Vec<u64>>,
     next_id: u64,
     latest: Option<i64>,
+    /// The record being scanned.
+    cursor: At,
     /// Longest window of any rule, for dropping old marks.
     max_window: i64,
     /// Times the state had to be cut short (reported as a warning).
@@ -71,13 +95,28 @@ impl SeqState {
         rule: usize,
         key: Option<u16>,
         value: &str,
-        now: Option<i64>,
+        now: At,
         window: i64,
     ) -> Option<&Mark> {
         self.marks
             .get(&(rule, key))
             .and_then(|m| m.get(value))
-            .filter(|m| within(m.time, now, window))
+            .filter(|m| relates(m.at, now, window))
+    }
+
+    /// Whether a mark at `at` can still relate to a record to come.
+    fn live(&self, at: At) -> bool {
+        match at.time {
+            Some(_) => {
+                // Against the latest dated record.
+                let latest = At {
+                    time: self.latest,
+                    ..self.cursor
+                };
+                self.latest.is_none() || relates(at, latest, self.max_window)
+            }
+            None => relates(at, self.cursor, 0),
+        }
     }
 
     /// Remembers a match of `rule`.
@@ -91,10 +130,11 @@ impl SeqState {
             return;
         }
         if self.mark_count >= MAX_MARKS {
-            let (latest, w) = (self.latest, self.max_window);
-            for inner in self.marks.values_mut() {
-                inner.retain(|_, m| within(m.time, latest, w));
+            let mut marks = std::mem::take(&mut self.marks);
+            for inner in marks.values_mut() {
+                inner.retain(|_, m| self.live(m.at));
             }
+            self.marks = marks;
             self.mark_count = self.marks.values().map(HashMap::len).sum();
             if self.mark_count >= MAX_MARKS {
                 self.marks.clear();
@@ -115,14 +155,14 @@ impl SeqState {
         &mut self,
         rule: usize,
         value: &str,
-        now: Option<i64>,
+        now: At,
         window: i64,
         keep: usize,
     ) -> usize {
         if self.repeats.len() >= MAX_MARKS {
-            let (latest, w) = (self.latest, self.max_window);
-            self.repeats
-                .retain(|_, q| q.back().is_some_and(|t| within(*t, latest, w)));
+            let mut repeats = std::mem::take(&mut self.repeats);
+            repeats.retain(|_, q| q.back().is_some_and(|at| self.live(*at)));
+            self.repeats = repeats;
             if self.repeats.len() >= MAX_MARKS {
                 self.repeats.clear();
                 self.overflows += 1;
@@ -130,7 +170,7 @@ impl SeqState {
         }
         let q = self.repeats.entry((rule, value.to_owned())).or_default();
         q.push_back(now);
-        while q.front().is_some_and(|t| !within(*t, now, window)) {
+        while q.front().is_some_and(|at| !relates(*at, now, window)) {
             q.pop_front();
         }
         while q.len() > keep.max(1) {
@@ -141,8 +181,9 @@ impl SeqState {
 
     /// Notes the time of the record being scanned and returns the waiting
     /// hits whose windows closed before it.
-    pub(crate) fn advance(&mut self, now: Option<i64>) -> Vec<Hit> {
-        let Some(now) = now else {
+    pub(crate) fn advance(&mut self, at: At) -> Vec<Hit> {
+        self.cursor = at;
+        let Some(now) = at.time else {
             return Vec::new();
         };
         self.latest = Some(self.latest.map_or(now, |l| l.max(now)));
@@ -178,6 +219,7 @@ impl SeqState {
     pub(crate) fn hold(
         &mut self,
         hit: Hit,
+        at: At,
         key: Option<u16>,
         value: String,
         window: i64,
@@ -199,6 +241,7 @@ impl SeqState {
             id,
             Pending {
                 hit,
+                at,
                 slot,
                 window,
                 cancelled_by,
@@ -208,7 +251,7 @@ impl SeqState {
     }
 
     /// Drops waiting hits that a match of `rule` under this key cancels.
-    pub(crate) fn cancel(&mut self, rule: usize, key: Option<u16>, value: &str, now: Option<i64>) {
+    pub(crate) fn cancel(&mut self, rule: usize, key: Option<u16>, value: &str, now: At) {
         if self.pending.is_empty() {
             return;
         }
@@ -221,7 +264,7 @@ impl SeqState {
         };
         ids.retain(|id| match pending.get(id) {
             None => false,
-            Some(p) if p.cancelled_by.contains(&rule) && within(p.hit.time, now, p.window) => {
+            Some(p) if p.cancelled_by.contains(&rule) && relates(p.at, now, p.window) => {
                 pending.remove(id);
                 false
             }
@@ -254,18 +297,59 @@ mod tests {
             path: Arc::from("f"),
             line: 1,
             time: Some(time),
+            modified: None,
             excerpt: None,
             fields: Vec::new(),
             noted: Vec::new(),
         }
     }
 
+    /// A dated record of file 0.
+    fn t(ms: i64) -> At {
+        At {
+            time: Some(ms),
+            file: 0,
+            line: 1,
+        }
+    }
+
+    /// An undated record at `line` of `file`.
+    fn u(file: u32, line: u64) -> At {
+        At {
+            time: None,
+            file,
+            line,
+        }
+    }
+
     #[test]
     fn windows_are_inclusive_and_ordered() {
-        assert!(within(Some(0), Some(30_000), 30_000));
-        assert!(!within(Some(0), Some(30_001), 30_000));
-        assert!(!within(Some(10), Some(0), 30_000));
-        assert!(within(None, Some(0), 1));
+        assert!(relates(t(0), t(30_000), 30_000));
+        assert!(!relates(t(0), t(30_001), 30_000));
+        assert!(!relates(t(10), t(0), 30_000));
+        // Dated records of other files relate by time.
+        assert!(relates(t(0), At { file: 3, ..t(10) }, 30_000));
+    }
+
+    #[test]
+    fn undated_records_relate_by_line_distance_in_one_file() {
+        for (earlier, now, expected) in [
+            (u(0, 1), u(0, 1 + UNDATED_LINES), true),
+            (u(0, 1), u(0, 2 + UNDATED_LINES), false),
+            (u(0, 10), u(0, 9), false),
+            (u(0, 1), u(1, 2), false),
+            // A dated record and an undated one: same file, by distance.
+            (At { line: 5, ..t(0) }, u(0, 6), true),
+            (At { line: 5, ..t(0) }, u(1, 6), false),
+            (u(0, 5), At { line: 6, ..t(0) }, true),
+            (u(0, 5), At { line: 500, ..t(0) }, false),
+        ] {
+            assert_eq!(
+                relates(earlier, now, 30_000),
+                expected,
+                "{earlier:?} {now:?}"
+            );
+        }
     }
 
     #[test]
@@ -276,41 +360,48 @@ mod tests {
             Some(0),
             "704",
             Mark {
-                time: Some(1000),
+                at: t(1000),
                 fields: vec![],
             },
         );
-        assert!(s.mark(1, Some(0), "704", Some(2000), 30_000).is_some());
-        assert!(s.mark(1, Some(0), "705", Some(2000), 30_000).is_none());
-        assert!(s.mark(1, Some(0), "704", Some(40_000), 30_000).is_none());
+        assert!(s.mark(1, Some(0), "704", t(2000), 30_000).is_some());
+        assert!(s.mark(1, Some(0), "705", t(2000), 30_000).is_none());
+        assert!(s.mark(1, Some(0), "704", t(40_000), 30_000).is_none());
+        // An undated record sees it only within the distance.
+        assert!(s.mark(1, Some(0), "704", u(0, 30), 30_000).is_some());
+        assert!(s.mark(1, Some(0), "704", u(0, 300), 30_000).is_none());
+        assert!(s.mark(1, Some(0), "704", u(1, 2), 30_000).is_none());
     }
 
     #[test]
     fn repeats_count_within_the_window() {
         let mut s = SeqState::default();
-        assert_eq!(s.repeat(0, "c", Some(0), 60_000, 2), 1);
-        assert_eq!(s.repeat(0, "c", Some(1000), 60_000, 2), 2);
-        assert_eq!(s.repeat(0, "c", Some(200_000), 60_000, 2), 1);
-        assert_eq!(s.repeat(0, "d", Some(200_000), 60_000, 2), 1);
+        assert_eq!(s.repeat(0, "c", t(0), 60_000, 2), 1);
+        assert_eq!(s.repeat(0, "c", t(1000), 60_000, 2), 2);
+        assert_eq!(s.repeat(0, "c", t(200_000), 60_000, 2), 1);
+        assert_eq!(s.repeat(0, "d", t(200_000), 60_000, 2), 1);
+        assert_eq!(s.repeat(0, "e", u(0, 1), 60_000, 2), 1);
+        assert_eq!(s.repeat(0, "e", u(0, 20), 60_000, 2), 2);
+        assert_eq!(s.repeat(0, "e", u(0, 200), 60_000, 2), 1);
     }
 
     #[test]
     fn held_hits_are_cancelled_or_confirmed() {
         let mut s = SeqState::default();
         assert!(
-            s.hold(hit(0), Some(0), "a".into(), 60_000, vec![7])
+            s.hold(hit(0), t(0), Some(0), "a".into(), 60_000, vec![7])
                 .is_none()
         );
         assert!(
-            s.hold(hit(0), Some(0), "b".into(), 60_000, vec![7])
+            s.hold(hit(0), t(0), Some(0), "b".into(), 60_000, vec![7])
                 .is_none()
         );
         // A match of rule 7 for "a" within the window cancels the first.
-        s.cancel(7, Some(0), "a", Some(10_000));
+        s.cancel(7, Some(0), "a", t(10_000));
         // Rule 8 cancels nothing.
-        s.cancel(8, Some(0), "b", Some(10_000));
-        assert!(s.advance(Some(30_000)).is_empty());
-        let done = s.advance(Some(61_000));
+        s.cancel(8, Some(0), "b", t(10_000));
+        assert!(s.advance(t(30_000)).is_empty());
+        let done = s.advance(t(61_000));
         assert_eq!(done.len(), 1);
         assert!(s.finish().is_empty());
     }
@@ -320,8 +411,15 @@ mod tests {
         let mut s = SeqState::default();
         let mut early = 0;
         for i in 0..(MAX_PENDING + 5) {
-            if s.hold(hit(i as i64), None, String::new(), 1_000_000, vec![])
-                .is_some()
+            if s.hold(
+                hit(i as i64),
+                t(i as i64),
+                None,
+                String::new(),
+                1_000_000,
+                vec![],
+            )
+            .is_some()
             {
                 early += 1;
             }

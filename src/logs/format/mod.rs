@@ -17,6 +17,7 @@ use super::request::DateOrder;
 pub(crate) mod firewall;
 pub(crate) mod iis;
 pub(crate) mod nymi_api;
+pub(crate) mod prefix;
 pub(crate) mod wgss;
 
 /// What clock a file's times are in.
@@ -26,7 +27,8 @@ pub enum TimeBasis {
     /// Written in UTC (IIS).
     Utc,
     /// Written in the local time of the machine that wrote the file
-    /// (WGSS, firewall); converted with the scan's local offset.
+    /// (WGSS, firewall); converted with the scan's local offset. A WGSS
+    /// line that states its offset (ISO 8601 `Z` or `+01:00`) uses it.
     Local,
     /// Per line: UTC when the line states an offset, else local.
     Mixed,
@@ -84,7 +86,7 @@ impl Parser {
     pub(crate) fn new(kind: LogKind, settings: ParseSettings) -> Parser {
         match kind {
             LogKind::Wgss => Parser::Wgss(wgss::Parser::new(settings)),
-            LogKind::NymiApi => Parser::NymiApi(nymi_api::Parser::new(settings.offset)),
+            LogKind::NymiApi => Parser::NymiApi(nymi_api::Parser::new(settings)),
             LogKind::Iis => Parser::Iis(iis::Parser::default()),
             LogKind::Firewall => Parser::Firewall(firewall::Parser::new(settings.offset)),
             LogKind::Text => Parser::Text,
@@ -118,7 +120,7 @@ impl Parser {
     pub(crate) fn time_of(&self, text: &str) -> Option<i64> {
         match self {
             Parser::Wgss(p) => p.time_of(text),
-            Parser::NymiApi(p) => p.parse(text).time,
+            Parser::NymiApi(p) => p.time_of(text),
             Parser::Iis(_) | Parser::Firewall(_) => {
                 if text.starts_with('#') {
                     None

@@ -1,5 +1,7 @@
-//! `nymi_api.log` records: `LEVEL - message`, with an optional leading
-//! timestamp (the article's excerpts show none; real files may have one).
+//! `nymi_api.log` records: `LEVEL - message`, with an optional prefix
+//! before the level (the article's excerpts show none; real files may
+//! carry a time stamp and a thread id in any of the shapes of
+//! [`prefix`](super::prefix)).
 //!
 //! Status updates to the NEA carry JSON after `sending update to nea `;
 //! its `operation`, `exchange`, `status` and error text become fields.
@@ -8,52 +10,101 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use time::UtcOffset;
 
-use super::{Record, parse_hms, parse_ymd, to_unix_ms};
-use crate::time_fmt::UtcTime;
+use super::prefix;
+use super::{ParseSettings, Record};
+use crate::logs::request::DateOrder;
 
+/// Any one or two words before the level, for prefixes the prefix reader
+/// does not know (they give no time).
 static LINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:(?P<ts>\S+(?:[ T]\S+)?)\s+)?(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s+-\s+(?P<msg>.*)$",
+        r"^(?:\S+(?:[ T]\S+)?\s+)?(?P<level>TRACE|DEBUG|INFO|WARN|WARNING|ERROR)\s+-\s+(?P<msg>.*)$",
     )
     .expect("valid regex")
 });
 
+/// The levels, longest first where one starts another.
+const LEVELS: [&str; 6] = ["TRACE", "DEBUG", "INFO", "WARNING", "WARN", "ERROR"];
+
 /// The prefix of a JSON status update.
 const UPDATE: &str = "sending update to nea ";
+
+/// A line cut into its parts.
+struct Parts<'l> {
+    prefix: prefix::Prefix,
+    level: &'l str,
+    message: &'l str,
+}
+
+/// `LEVEL - message` right after the prefix.
+fn after_prefix(line: &str) -> Option<Parts<'_>> {
+    let p = prefix::parse(line.as_bytes());
+    let rest = &line[p.len..];
+    let level = LEVELS.into_iter().find(|l| rest.starts_with(l))?;
+    let after = &rest[level.len()..];
+    let spaced = after.trim_start_matches([' ', '\t']);
+    if spaced.len() == after.len() {
+        return None;
+    }
+    let message = spaced.strip_prefix('-')?;
+    let trimmed = message.trim_start_matches([' ', '\t']);
+    if trimmed.len() == message.len() && !message.is_empty() {
+        return None;
+    }
+    Some(Parts {
+        prefix: p,
+        level,
+        message: trimmed,
+    })
+}
+
+/// The parts of a record line: after a known prefix, else after any one
+/// or two words.
+fn split(line: &str) -> Option<Parts<'_>> {
+    let first = line.lines().next().unwrap_or("");
+    if let Some(parts) = after_prefix(first) {
+        return Some(parts);
+    }
+    let c = LINE.captures(first)?;
+    Some(Parts {
+        prefix: prefix::Prefix::default(),
+        level: c.name("level").map_or("", |m| m.as_str()),
+        message: c.name("msg").map_or("", |m| m.as_str()),
+    })
+}
 
 /// Whether a line looks like a nymi_api.log record.
 pub(crate) fn looks_like(line: &str) -> bool {
     // The level must come early: a long line that merely contains
     // "INFO - " somewhere is not a record.
-    let head = line.get(..line.len().min(80)).unwrap_or(line);
-    (head.contains(" - ")) && LINE.is_match(line.lines().next().unwrap_or(""))
+    let head = line.get(..line.len().min(120)).unwrap_or(line);
+    head.contains(" - ") && split(line).is_some()
 }
 
 /// Reads nymi_api.log records.
 #[derive(Debug)]
 pub(crate) struct Parser {
-    offset: UtcOffset,
+    settings: ParseSettings,
 }
 
 impl Parser {
-    pub(crate) fn new(offset: UtcOffset) -> Parser {
-        Parser { offset }
+    pub(crate) fn new(settings: ParseSettings) -> Parser {
+        Parser { settings }
     }
 
     pub(crate) fn parse<'r>(&'r self, text: &'r str) -> Record<'r> {
         let mut record = Record::default();
-        let Some(c) = LINE.captures(text) else {
+        let Some(parts) = split(text) else {
             record.fields.push(("message", Cow::Borrowed(text)));
             return record;
         };
-        if let Some(ts) = c.name("ts") {
-            record.time = self.read_time(ts.as_str());
+        record.time = self.time(&parts.prefix);
+        if let Some(id) = parts.prefix.thread_in(text) {
+            record.fields.push(("thread", Cow::Borrowed(id)));
         }
-        let level = c.name("level").map_or("", |m| m.as_str());
-        let msg = c.name("msg").map_or("", |m| m.as_str());
-        record.fields.push(("level", Cow::Borrowed(level)));
+        let msg = parts.message;
+        record.fields.push(("level", Cow::Borrowed(parts.level)));
         record.fields.push(("message", Cow::Borrowed(msg)));
         if let Some(json) = msg.strip_prefix(UPDATE) {
             match serde_json::from_str::<serde_json::Value>(json.trim()) {
@@ -67,14 +118,18 @@ impl Parser {
         record
     }
 
-    /// RFC 3339 times keep their offset; times without one are local.
-    fn read_time(&self, ts: &str) -> Option<i64> {
-        let ts = ts.trim_matches(|c| c == '[' || c == ']');
-        if let Ok(t) = UtcTime::parse(ts) {
-            return i64::try_from(t.0.unix_timestamp_nanos() / 1_000_000).ok();
-        }
-        let (date, clock) = ts.split_once([' ', 'T'])?;
-        Some(to_unix_ms(parse_ymd(date)?, parse_hms(clock)?, self.offset))
+    /// Only the time of a record line.
+    pub(crate) fn time_of(&self, text: &str) -> Option<i64> {
+        self.time(&prefix::parse(text.as_bytes()))
+    }
+
+    /// A stated offset is kept; times without one are local.
+    fn time(&self, p: &prefix::Prefix) -> Option<i64> {
+        p.stamp?.unix_ms(self.order(), self.settings.offset)
+    }
+
+    fn order(&self) -> DateOrder {
+        self.settings.date_order
     }
 }
 
@@ -103,8 +158,17 @@ fn add_update_fields<'r>(record: &mut Record<'r>, v: &serde_json::Value) {
 mod tests {
     use super::*;
 
+    use time::UtcOffset;
+
     fn parser() -> Parser {
-        Parser::new(UtcOffset::UTC)
+        with_offset(UtcOffset::UTC)
+    }
+
+    fn with_offset(offset: UtcOffset) -> Parser {
+        Parser::new(ParseSettings {
+            offset,
+            date_order: DateOrder::YyMmDd,
+        })
     }
 
     #[test]
@@ -148,7 +212,7 @@ mod tests {
 
     #[test]
     fn reads_local_and_offset_times() {
-        let p = Parser::new(UtcOffset::from_hms(2, 0, 0).unwrap());
+        let p = with_offset(UtcOffset::from_hms(2, 0, 0).unwrap());
         let local = p.parse("2024-05-02 09:41:09,250 WARN - x");
         assert_eq!(local.time, Some(1_714_635_669_250));
         assert!(looks_like("2024-05-02 09:41:09,250 WARN - x"));

@@ -4,42 +4,68 @@
 //!
 //! The leading number is most likely the thread id; `-> ` marks a function
 //! entry and `<- ` an exit, which may end with `returned: 0x........`.
-//! A Windows message text can carry a line break, so lines that do not
-//! start like a record belong to the record before them (the scanner
-//! attaches them). The two-digit date is ambiguous (YY/MM/DD or DD/MM/YY):
-//! the order is a parameter, checked against the file's modified time.
+//! Traces are also found with other prefixes (ISO 8601 times, bracketed
+//! thread ids, no prefix at all: see [`prefix`](super::prefix)); the time
+//! and thread are read from whichever prefix the line has.
+//!
+//! A Windows message text can carry a line break, so in a file whose
+//! lines have prefixes, lines that do not start with one belong to the
+//! record before them (the scanner attaches them). In a file without
+//! prefixes every line is a record. A two-digit date is ambiguous
+//! (YY/MM/DD or DD/MM/YY): the order is a parameter, checked against the
+//! file's modified time.
 
 use std::borrow::Cow;
 
-use time::{Date, Month, Time, UtcOffset};
+use time::{Time, UtcOffset};
 
-use super::{ParseSettings, Record, parse_hms, to_unix_ms};
+use super::prefix::{self, Stamp};
+use super::{ParseSettings, Record, to_unix_ms};
 use crate::logs::request::DateOrder;
 
-/// Length of `(dd/dd/dd hh:mm:ss.mmm):` after the id and colon.
-const STAMP_LEN: usize = 24;
-
-/// Whether a line starts like a WGSS record (`<digits>:(dd/dd/dd
-/// hh:mm:ss.mmm):`). Cheap: used on every line boundary the scanner
-/// looks at.
+/// Whether a line starts a new record (it has a recognised prefix).
+/// Cheap for the article's shape: used on every line boundary the
+/// scanner looks at.
 pub(crate) fn is_header(line: &[u8]) -> bool {
-    stamp_start(line).is_some()
+    prefix::starts_record(line)
 }
 
-/// Offset of `(` after the id, when the line starts like a record.
-fn stamp_start(line: &[u8]) -> Option<usize> {
-    let digits = line.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 || digits > 10 {
-        return None;
+/// Source-file extensions of the Evidian client's trace lines.
+const SOURCE_EXTENSIONS: [&str; 6] = [".cpp", ".c", ".cc", ".cxx", ".h", ".hpp"];
+/// Words only WGSS traces carry.
+const SIGNATURES: [&str; 8] = [
+    "WearableExtension",
+    "WearableContext",
+    "NesClient",
+    "CHttpClient",
+    "Wearable::",
+    "with USER creds",
+    "visible devices",
+    "Error from token request",
+];
+
+/// Whether a line looks like a WGSS trace line: the article's prefix, or
+/// any other prefix (or none) followed by a WGSS signature (a
+/// `Source.cpp :0402:` part, a `-> `/`<- ` marker, a `returns: 0x`
+/// code, or a name only these traces carry).
+pub(crate) fn looks_like(line: &str) -> bool {
+    let p = prefix::parse(line.as_bytes());
+    let rest = &line[p.len..];
+    // The article's `NNN:(stamp):Source :line:` shape, whatever the source.
+    (p.thread.is_some() && p.stamp.is_some() && split_source(rest).is_some()) || has_signature(rest)
+}
+
+fn has_signature(rest: &str) -> bool {
+    if rest.starts_with("-> ") || rest.starts_with("<- ") {
+        return true;
     }
-    let s = line.get(digits..digits + 1 + STAMP_LEN)?;
-    // s = ":(dd/dd/dd hh:mm:ss.mmm):"
-    let pattern = b":(nn/nn/nn nn:nn:nn.nnn):";
-    let ok = s.iter().zip(pattern.iter()).all(|(c, p)| match p {
-        b'n' => c.is_ascii_digit(),
-        _ => c == p,
-    });
-    ok.then_some(digits + 1)
+    if let Some((source, _, _)) = split_source(rest) {
+        let lower = source.to_ascii_lowercase();
+        if SOURCE_EXTENSIONS.iter().any(|e| lower.ends_with(e)) {
+            return true;
+        }
+    }
+    return_code(rest).is_some() || SIGNATURES.iter().any(|s| rest.contains(s))
 }
 
 /// Reads WGSS records.
@@ -59,29 +85,19 @@ impl Parser {
 
     pub(crate) fn parse<'r>(&'r self, text: &'r str) -> Record<'r> {
         let mut record = Record::default();
-        let Some(open) = stamp_start(text.as_bytes()) else {
-            // A continuation line without its record, or another line:
-            // scanned as text.
-            record.fields.push(("message", Cow::Borrowed(text)));
-            return record;
-        };
-        let id = &text[..open - 1];
-        let date = &text[open + 1..open + 9];
-        let clock = &text[open + 10..open + 22];
-        record.fields.push(("thread", Cow::Borrowed(id)));
-        match (read_date(date, self.order), parse_hms(clock)) {
-            (Some(d), Some(t)) => record.time = Some(to_unix_ms(d, t, self.offset)),
-            _ => record.problems.push(format!(
-                "date `{date} {clock}` is not a valid {} date",
-                self.order.pattern()
-            )),
+        let p = prefix::parse(text.as_bytes());
+        if let Some(id) = p.thread_in(text) {
+            record.fields.push(("thread", Cow::Borrowed(id)));
         }
-        let rest = &text[open + STAMP_LEN..];
+        if let Some(stamp) = &p.stamp {
+            match stamp.unix_ms(self.order, self.offset) {
+                Some(t) => record.time = Some(t),
+                None => record.problems.push(self.bad_date(text, stamp)),
+            }
+        }
+        let rest = &text[p.len..];
         // `Source.cpp :0402: message`; the message may contain colons.
-        let (source, line, message) = match split_source(rest) {
-            Some(parts) => parts,
-            None => ("", "", rest),
-        };
+        let (source, line, message) = split_source(rest).unwrap_or(("", "", rest));
         if !source.is_empty() {
             record.fields.push(("source", Cow::Borrowed(source)));
         }
@@ -102,30 +118,45 @@ impl Parser {
         record
     }
 
+    fn bad_date(&self, text: &str, stamp: &Stamp) -> String {
+        let shown = text.get(stamp.span.0..stamp.span.1).unwrap_or("");
+        if stamp.is_short() {
+            format!(
+                "date `{shown}` is not a valid {} date",
+                self.order.pattern()
+            )
+        } else {
+            format!("date `{shown}` is not a valid date and time")
+        }
+    }
+
     /// Only the time of a record line.
     pub(crate) fn time_of(&self, text: &str) -> Option<i64> {
-        let open = stamp_start(text.as_bytes())?;
-        let d = read_date(&text[open + 1..open + 9], self.order)?;
-        let t = parse_hms(&text[open + 10..open + 22])?;
-        Some(to_unix_ms(d, t, self.offset))
+        prefix::parse(text.as_bytes())
+            .stamp?
+            .unix_ms(self.order, self.offset)
     }
 }
 
-/// `Source.cpp :0402: message` into its three parts.
+/// `Source.cpp :0402: message` (or with tabs instead of the colons) into
+/// its three parts.
 fn split_source(rest: &str) -> Option<(&str, &str, &str)> {
-    let colon = rest.find(':')?;
-    let source = rest[..colon].trim();
-    let after = &rest[colon + 1..];
-    let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || after.as_bytes().get(digits) != Some(&b':') {
+    let sep = rest.find([':', '\t'])?;
+    let source = rest[..sep].trim_end();
+    if source.is_empty() || source.contains([' ', '\t']) {
         return None;
     }
-    let message = &after[digits + 1..];
-    let message = message.strip_prefix(' ').unwrap_or(message);
+    let after = rest[sep + 1..].trim_start_matches([' ', '\t']);
+    let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+    let tail = after[digits..].trim_start_matches(' ');
+    if digits == 0 || !tail.starts_with([':', '\t']) {
+        return None;
+    }
+    let message = tail[1..].trim_start_matches([' ', '\t']);
     Some((source, &after[..digits], message))
 }
 
-/// `returns: 0x8101201c` / `returned: 0x81010009` → the code, lower case.
+/// `returns: 0x8101201c` / `returned: 0X81010009` → the code, lower case.
 pub(crate) fn return_code(message: &str) -> Option<String> {
     for key in ["returned:", "returns:"] {
         if let Some(i) = message.find(key) {
@@ -142,15 +173,15 @@ pub(crate) fn return_code(message: &str) -> Option<String> {
     None
 }
 
-/// Reads `aa/bb/cc` in the given order.
-fn read_date(text: &str, order: DateOrder) -> Option<Date> {
-    let mut parts = text.split('/').map(|p| p.parse::<u8>().ok());
-    let (a, b, c) = (parts.next()??, parts.next()??, parts.next()??);
-    let (yy, mm, dd) = match order {
-        DateOrder::YyMmDd => (a, b, c),
-        DateOrder::DdMmYy => (c, b, a),
-    };
-    Date::from_calendar_date(2000 + i32::from(yy), Month::try_from(mm).ok()?, dd).ok()
+/// The first two-digit-date stamp of a file's first lines, with its
+/// line, for [`choose_date_order`].
+pub(crate) fn first_short_date(sample: &str) -> Option<&str> {
+    sample.lines().find(|l| {
+        is_header(l.as_bytes())
+            && prefix::parse(l.as_bytes())
+                .stamp
+                .is_some_and(|s| s.is_short())
+    })
 }
 
 /// How far before the modified time a first record may lie and still
@@ -171,12 +202,16 @@ pub(crate) fn choose_date_order(
     let Some(line) = first_record else {
         return (requested, None);
     };
-    let Some(open) = stamp_start(line.as_bytes()) else {
+    let Some(stamp) = prefix::parse(line.as_bytes()).stamp.filter(Stamp::is_short) else {
         return (requested, None);
     };
-    let date = &line[open + 1..open + 9];
+    let date = &line[stamp.date_span.0..stamp.date_span.1];
     let other = requested.other();
-    let at = |order| read_date(date, order).map(|d| to_unix_ms(d, Time::MIDNIGHT, offset));
+    let at = |order| {
+        stamp
+            .date(order)
+            .map(|d| to_unix_ms(d, Time::MIDNIGHT, offset))
+    };
     let (mine, theirs) = (at(requested), at(other));
     let Some(mtime) = modified_ms else {
         return match (mine, theirs) {
@@ -234,7 +269,7 @@ pub(crate) fn choose_date_order(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::format::parse_ymd;
+    use crate::logs::format::{parse_hms, parse_ymd};
 
     fn parser(order: DateOrder) -> Parser {
         Parser::new(ParseSettings {
@@ -249,7 +284,9 @@ mod tests {
     fn recognises_record_lines() {
         assert!(is_header(EXIT.as_bytes()));
         assert!(!is_header(b"'"));
-        assert!(!is_header(b"704:(22/03/17 06:13:14):x"));
+        assert!(is_header(b"704:(22/03/17 06:13:14):x"));
+        assert!(is_header(b"2022-03-17T06:13:14Z x"));
+        assert!(!is_header(b"0 visible devices"));
         assert!(!is_header(b":(22/03/17 06:13:14.163):x"));
     }
 
