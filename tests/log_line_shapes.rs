@@ -440,6 +440,26 @@ fn the_chain_in_every_shape_encoding_and_hex_case() {
                     "{what}"
                 );
 
+                // Line numbers count the continuation line; with a prefix
+                // the lone `'` continues the token error record.
+                let onf = hit(&report, "LOG_OBJECT_NOT_FOUND").unwrap();
+                assert_eq!(
+                    onf.locations
+                        .iter()
+                        .map(|l| l.line)
+                        .take(2)
+                        .collect::<Vec<_>>(),
+                    [7, 8],
+                    "{what}"
+                );
+                let token = hit(&report, "LOG_TOKEN_REQUEST_ERROR").unwrap();
+                assert_eq!(token.locations[0].line, 2, "{what}");
+                assert_eq!(
+                    token.excerpts[0].text.ends_with("complete\n'"),
+                    shape != Shape::Bare,
+                    "{what}: {:?}",
+                    token.excerpts[0].text
+                );
                 if shape.dated() {
                     let onf_at = |i: usize| shape.written(t0 + Duration::milliseconds(CHAIN_MS[i]));
                     assert_eq!(nea.first_seen, ut(onf_at(5)), "{what}");
