@@ -200,7 +200,8 @@ fn nes_url_comes_from_the_logs_when_not_given() {
     let url = format!("https://127.0.0.1:{port}/nes");
     let t = terminal(&broken(), Some(&url), true);
     let r = diagnose(&request(&t, None)).unwrap();
-    assert_eq!(r.data.nes_url.source, NesUrlSource::Log);
+    // "NES URL: ..." is an NES line: the strongest of the inferred sources.
+    assert_eq!(r.data.nes_url.source, NesUrlSource::LogNesContext);
     assert_eq!(r.data.nes_url.url.as_deref(), Some(url.as_str()));
     assert!(
         r.data.nes_url.detail.contains("logs"),
@@ -300,33 +301,50 @@ fn skipped_parts_are_not_run_and_say_so() {
 }
 
 #[test]
-fn a_bad_rule_pack_is_a_request_error_naming_the_part() {
+fn a_bad_rule_pack_is_a_configuration_verdict_naming_the_part() {
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("bad.toml");
     std::fs::write(&pack, "[pack]\nname = 1\n").unwrap();
     let mut req = DiagnoseRequest::default();
     req.log_scan.rule_paths = vec![pack.display().to_string()];
+    req.log_scan.paths = vec![dir.path().display().to_string()];
     req.skip = vec![Part::CertInventory, Part::NesProbe];
-    match diagnose(&req) {
-        Err(nymidiag::Error::RequestInvalid { path, .. }) => {
-            assert!(path.starts_with("log_scan"), "{path}")
-        }
-        other => panic!("expected a request error, got {other:?}"),
-    }
+    let r = diagnose(&req).unwrap();
+    assert_eq!(r.data.verdict.id, VerdictId::ConfigRulePackInvalid);
+    assert!(
+        r.data
+            .status_line
+            .starts_with("STATUS=ERROR code=CONFIG_RULE_PACK_INVALID ")
+    );
+    let fact = &r.data.evidence[0].fact;
+    assert!(
+        fact.contains("rule_paths[0]") && fact.contains("bad.toml"),
+        "{fact}"
+    );
+    // The logs were still scanned, with the built-in rules.
+    assert!(r.data.inputs.log_scan.is_some());
 }
 
 #[test]
-fn the_status_line_is_one_ascii_line_within_the_intune_limit() {
+fn an_unusable_nes_url_is_a_configuration_verdict_on_one_ascii_line() {
     let t = terminal(&broken(), None, true);
-    let long_host = format!("https://{}.invalid/nes", "a".repeat(3000));
-    let mut req = request(&t, Some(&long_host));
-    req.nes_probe.deadline_ms = 2_000;
-    let r = diagnose(&req).unwrap();
-    let line = &r.data.status_line;
-    assert!(line.len() <= 2048, "{}", line.len());
-    assert!(line.is_ascii());
-    assert!(!line.contains('\n') && !line.contains('\r'));
-    assert!(line.starts_with("STATUS=ISSUE code="));
+    for url in [
+        format!("https://{}.example/nes", "a".repeat(3000)),
+        "ftp://127.0.0.1/nes".to_owned(),
+        "https://".to_owned(),
+        "7".to_owned(),
+        "not a url at all".to_owned(),
+    ] {
+        let r = diagnose(&request(&t, Some(&url))).unwrap();
+        let line = &r.data.status_line;
+        assert!(line.len() <= 2048, "{}", line.len());
+        assert!(line.is_ascii());
+        assert!(!line.contains('\n') && !line.contains('\r'));
+        assert!(
+            line.starts_with("STATUS=ERROR code=CONFIG_NES_URL_INVALID ksp=8/20 nes=none"),
+            "{url}: {line}"
+        );
+    }
 }
 
 #[test]

@@ -4,8 +4,11 @@
 
 use crate::probe::model::StageName;
 use crate::report::{Finding, Severity};
+use crate::time_fmt::UtcTime;
 
-use super::facts::{CertFacts, CertState, LogFacts, PathFacts, PathState, host_finding};
+use super::facts::{
+    CertFacts, CertState, ConfigProblem, IIS_RULES, LogFacts, PathFacts, PathState, host_finding,
+};
 use super::model::{Cause, Confidence, EvidenceItem, EvidenceSource, VerdictId};
 use super::request::{HostCheckName, HostFacts};
 
@@ -15,6 +18,10 @@ pub(crate) struct Facts<'a> {
     pub logs: &'a LogFacts,
     pub path: &'a PathFacts,
     pub host: &'a HostFacts,
+    /// Problems with the tool's own configuration.
+    pub config: &'a [ConfigProblem],
+    /// How the NES URL was found: inferred URLs weaken live evidence.
+    pub url_inferred: bool,
 }
 
 /// What the rules decided.
@@ -143,8 +150,16 @@ fn path_blame(f: &Facts<'_>) -> Option<Blame> {
     .or_else(|| from_logs("IIS_NES_FORBIDDEN", "iis_log", PathCause::NesError))
 }
 
-/// Signs that taps fail for a reason other than the certificates.
-fn other_causes(f: &Facts<'_>) -> Vec<EvidenceItem> {
+/// Signs that taps fail for a reason other than the certificates. With
+/// `renewed_at` (a complete store), log lines count only when dated after
+/// the store's last renewal: undated or older lines are history, and a
+/// complete, valid store never becomes an issue on them alone. Host checks
+/// are live and always count.
+fn other_causes(f: &Facts<'_>, renewed_at: Option<Option<UtcTime>>) -> Vec<EvidenceItem> {
+    let recent = |t: Option<UtcTime>| match renewed_at {
+        None => true,
+        Some(renewed) => t.is_some_and(|t| renewed.is_none_or(|r| t > r)),
+    };
     let mut out = Vec::new();
     if let Some(x) = host_finding(
         f.host,
@@ -164,7 +179,7 @@ fn other_causes(f: &Facts<'_>) -> Vec<EvidenceItem> {
             out.push(host_item(x));
         }
     }
-    if f.logs.other_object_not_found > 0 {
+    if f.logs.other_object_not_found > 0 && recent(f.logs.other_object_not_found_last) {
         out.push(EvidenceItem {
             source: EvidenceSource::LogScan,
             finding: "LOG_OBJECT_NOT_FOUND".to_owned(),
@@ -176,7 +191,9 @@ fn other_causes(f: &Facts<'_>) -> Vec<EvidenceItem> {
             ),
         });
     }
-    if let Some(hit) = f.logs.hit("IIS_KERBEROS_FAILURE") {
+    if let Some(hit) = f.logs.hit("IIS_KERBEROS_FAILURE")
+        && recent(hit.last_seen)
+    {
         out.push(log_item(hit));
     }
     out
@@ -280,6 +297,7 @@ fn path_items(f: &Facts<'_>) -> Vec<EvidenceItem> {
     }
     for rule in [
         "FIREWALL_DROP_NES",
+        "IIS_KERBEROS_FAILURE",
         "IIS_NES_SERVER_ERROR",
         "IIS_NES_FORBIDDEN",
     ] {
@@ -287,11 +305,122 @@ fn path_items(f: &Facts<'_>) -> Vec<EvidenceItem> {
             out.push(log_item(hit));
         }
     }
+    for (hit, why) in &f.logs.context {
+        out.push(EvidenceItem {
+            source: EvidenceSource::LogScan,
+            finding: hit.rule_id.clone(),
+            severity: Severity::Info,
+            fact: format!(
+                "{}: {} time(s) in a shared log, context only: {why}.",
+                hit.title, hit.count
+            ),
+        });
+    }
     out
 }
 
-/// Decides the verdict.
+/// Decides the verdict: configuration problems first (they are the
+/// tool's, not the terminal's), then the terminal's clock (it breaks TLS
+/// and Kerberos and makes certificates look invalid), then the key store.
+/// A verdict reached over a URL inferred from the logs is at most of
+/// medium confidence.
 pub(crate) fn correlate(f: &Facts<'_>) -> Outcome {
+    let mut outcome = config_outcome(f)
+        .or_else(|| clock_outcome(f))
+        .unwrap_or_else(|| store_outcome(f));
+    if f.url_inferred && outcome.confidence == Confidence::High {
+        outcome.confidence = Confidence::Medium;
+    }
+    outcome
+}
+
+/// `CONFIG_*` when the tool was given something it cannot use.
+fn config_outcome(f: &Facts<'_>) -> Option<Outcome> {
+    let first = f.config.first()?;
+    let mut evidence: Vec<EvidenceItem> = f
+        .config
+        .iter()
+        .map(|c| EvidenceItem {
+            source: EvidenceSource::Diagnosis,
+            finding: c.finding.clone(),
+            severity: Severity::Error,
+            fact: c.detail.clone(),
+        })
+        .collect();
+    evidence.extend(cert_items(f));
+    evidence.extend(path_items(f));
+    Some(Outcome {
+        id: first.verdict,
+        cause: Some(Cause {
+            stage: "configuration".to_owned(),
+            finding: first.finding.clone(),
+        }),
+        confidence: Confidence::High,
+        evidence,
+    })
+}
+
+/// `CLOCK_SKEW` when certificates are not valid yet by this terminal's
+/// clock, or NES's clock disagrees with it beyond the tolerance.
+fn clock_outcome(f: &Facts<'_>) -> Option<Outcome> {
+    let mut evidence = Vec::new();
+    if let Some((not_before, n)) = f.certs.not_yet_valid_ahead {
+        evidence.push(EvidenceItem {
+            source: EvidenceSource::CertInventory,
+            finding: "NEA_CERT_NOT_YET_VALID".to_owned(),
+            severity: Severity::Error,
+            fact: format!(
+                "{n} NEA certificate(s) are not valid yet: the newest becomes valid at {not_before},                  later than this terminal's clock: the clock is behind."
+            ),
+        });
+    }
+    // The probe decides skew (NES_CLOCK_SKEW, with the tolerance and the
+    // Date header's resolution); the offset only words the fact.
+    if let Some(detail) = &f.path.clock_skew {
+        evidence.push(EvidenceItem {
+            source: EvidenceSource::NesProbe,
+            finding: "NES_CLOCK_SKEW".to_owned(),
+            severity: Severity::Error,
+            fact: match f.path.clock_offset_ms {
+                Some(ms) => format!(
+                    "NES's clock (its Date header) is {} s {} this terminal's.",
+                    ms.unsigned_abs() / 1000,
+                    if ms > 0 { "ahead of" } else { "behind" }
+                ),
+                None => detail.clone(),
+            },
+        });
+    }
+    if f.path.tls_not_yet_valid {
+        evidence.push(EvidenceItem {
+            source: EvidenceSource::NesProbe,
+            finding: "NES_TLS_NOT_YET_VALID".to_owned(),
+            severity: Severity::Error,
+            fact: "The NES TLS certificate is not valid yet by this terminal's clock.".to_owned(),
+        });
+    }
+    let first = evidence.first()?.finding.clone();
+    // Two independent sources (store and NES) agreeing is strong.
+    let confidence = if evidence.len() > 1 {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    evidence.extend(cert_items(f));
+    evidence.extend(path_items(f));
+    Some(Outcome {
+        id: VerdictId::ClockSkew,
+        cause: Some(Cause {
+            stage: "clock".to_owned(),
+            finding: first,
+        }),
+        confidence,
+        evidence,
+    })
+}
+
+/// The verdict from the key store, the path and the logs.
+fn store_outcome(f: &Facts<'_>) -> Outcome {
     let logs_say_failed = !f.logs.retrieval.is_empty();
     let log_evidence: Vec<EvidenceItem> = f.logs.retrieval.iter().map(log_item).collect();
     let blame = path_blame(f);
@@ -383,10 +512,13 @@ pub(crate) fn correlate(f: &Facts<'_>) -> Outcome {
                 evidence.extend(path_items(f));
                 return outcome(VerdictId::Inconclusive, cause, Confidence::Low, evidence);
             }
-            let others = other_causes(f);
+            let others = other_causes(f, Some(f.certs.newest_renewal));
             if !others.is_empty() {
                 let first = others.first().map(|e| Cause {
                     stage: match e.source {
+                        EvidenceSource::LogScan if IIS_RULES.contains(&e.finding.as_str()) => {
+                            "iis_log".to_owned()
+                        }
                         EvidenceSource::LogScan => "terminal_log".to_owned(),
                         _ if e.finding.starts_with("HOST_BLE") => "ble_adapter".to_owned(),
                         _ => "services".to_owned(),
@@ -431,6 +563,8 @@ pub(crate) fn correlate(f: &Facts<'_>) -> Outcome {
                         .unwrap_or_default()
                 ),
             });
+            // Stale stores, opaque files, certificates expiring soon.
+            evidence.extend(cert_items(f));
             if logs_say_failed {
                 evidence.push(EvidenceItem {
                     source: EvidenceSource::Diagnosis,
@@ -468,7 +602,7 @@ pub(crate) fn correlate(f: &Facts<'_>) -> Outcome {
                     fact: format!("The logs were not read: {why}."),
                 }),
             }
-            evidence.extend(other_causes(f));
+            evidence.extend(other_causes(f, None));
             evidence.extend(path_items(f));
             outcome(VerdictId::Inconclusive, cause, Confidence::Low, evidence)
         }

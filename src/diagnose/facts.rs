@@ -1,13 +1,16 @@
 //! Reads the part reports into the few facts the verdict rules need, so
 //! that the rules themselves stay a small pure function.
 
-use crate::certs::{CertInventoryData, StoreState};
+use crate::certs::{CertInventoryData, StoreRole, StoreState};
 use crate::logs::{LogScanData, RuleHit};
 use crate::probe::NesProbeData;
-use crate::probe::model::{StageName, StageStatus, VerdictStatus};
+use crate::probe::ids;
+use crate::probe::model::{ProxyMode, StageName, StageStatus, VerdictStatus};
+use crate::probe::url::normalize_nes_candidate;
 use crate::report::{Finding, Report, ReportStatus};
 use crate::time_fmt::UtcTime;
 
+use super::model::VerdictId;
 use super::request::{HostCheckName, HostFacts};
 
 /// What the key stores say.
@@ -39,9 +42,18 @@ pub(crate) struct CertFacts {
     pub expires_in_days: Option<i64>,
     /// Certificates past NotAfter in the worst store.
     pub expired: u64,
+    /// The newest NotBefore of a checked store, when it lies further ahead
+    /// of the evaluation time than [`CLOCK_TOLERANCE`]: the terminal's
+    /// clock is behind the issuer's (with how many such certificates).
+    pub not_yet_valid_ahead: Option<(UtcTime, u64)>,
     /// Findings that explain the state.
     pub findings: Vec<Finding>,
 }
+
+/// How far two clocks may disagree before it counts as clock skew: the
+/// Kerberos default (five minutes), which is also what breaks Windows
+/// authentication to NES first.
+pub(crate) const CLOCK_TOLERANCE: time::Duration = time::Duration::minutes(5);
 
 impl CertFacts {
     /// Facts of an inventory that did not run.
@@ -55,6 +67,7 @@ impl CertFacts {
             newest_renewal: None,
             expires_in_days: None,
             expired: 0,
+            not_yet_valid_ahead: None,
             findings: Vec::new(),
         }
     }
@@ -62,10 +75,12 @@ impl CertFacts {
     pub(crate) fn from_report(report: &Report<CertInventoryData>) -> Self {
         let data = &report.data;
         let expected = data.expected.total;
+        // Only active stores are judged: a stale NSL folder left by an
+        // earlier install is reported (KSP_STALE_STORE), never a cause.
         let checked: Vec<_> = data
             .stores
             .iter()
-            .filter(|s| s.state == StoreState::Checked)
+            .filter(|s| s.state == StoreState::Checked && s.role == StoreRole::Active)
             .collect();
         let findings: Vec<Finding> = report
             .findings
@@ -80,26 +95,41 @@ impl CertFacts {
                         | "KSP_ACCESS_DENIED"
                         | "NEA_CERT_UNREADABLE"
                         | "NEA_CERT_EXPIRING"
+                        | "NEA_KEYSTORE_FILE_OPAQUE"
+                        | "KSP_STALE_STORE"
                 )
             })
             .cloned()
             .collect();
-        let worst = checked.iter().min_by_key(|s| s.counts.certificates);
+        // The article counts files: a file that is not X.509 still counts.
+        let worst = data.deciding_store();
         let mut facts = CertFacts {
             state: CertState::Complete,
-            worst: worst.map(|s| (s.counts.certificates, s.path.clone())),
+            worst: worst.map(|s| (s.counts.files, s.path.clone())),
             expected,
             stores: data.totals.stores,
             stores_checked: data.totals.stores_checked,
+            // The last renewal: the newest NotBefore, or for a store whose
+            // files are opaque, its last write.
             newest_renewal: checked
                 .iter()
-                .filter_map(|s| s.validity.newest_not_before)
+                .filter_map(|s| s.validity.newest_not_before.or(s.last_write_utc))
                 .max(),
             expires_in_days: checked
                 .iter()
                 .filter_map(|s| s.validity.expires_in_days)
                 .min(),
             expired: worst.map_or(0, |s| s.counts.expired),
+            not_yet_valid_ahead: checked
+                .iter()
+                .filter(|s| s.counts.not_yet_valid > 0)
+                .filter_map(|s| {
+                    s.validity
+                        .newest_not_before
+                        .map(|t| (t, s.counts.not_yet_valid))
+                })
+                .filter(|(t, _)| t.0 > data.evaluated_utc.0 + CLOCK_TOLERANCE)
+                .max_by_key(|(t, _)| *t),
             findings,
         };
         let denied = !data.discovery.access_denied.is_empty()
@@ -118,22 +148,9 @@ impl CertFacts {
             None => CertState::Unknown(
                 "no NEA key store (ksp folder) was found; give its path".to_owned(),
             ),
-            Some(s) if s.counts.certificates == 0 && s.counts.unreadable_files > 0 => {
-                CertState::Unknown(format!(
-                    "none of the {} files in {} could be read as a certificate",
-                    s.counts.files, s.path
-                ))
-            }
-            Some(s) if s.counts.certificates < expected => CertState::Missing,
-            Some(s) => {
-                let unusable = s.counts.expired + s.counts.not_yet_valid;
-                if s.counts.expired > 0 && s.counts.certificates.saturating_sub(unusable) < expected
-                {
-                    CertState::Expired
-                } else {
-                    CertState::Complete
-                }
-            }
+            Some(s) if s.counts.files < expected => CertState::Missing,
+            Some(s) if s.counts.expired > 0 && s.counts.valid < expected => CertState::Expired,
+            Some(_) => CertState::Complete,
         };
         facts
     }
@@ -149,8 +166,11 @@ pub(crate) const RETRIEVAL_RULES: &[&str] = &[
     "LOG_NEA_CERT_CHAIN_VERIFY_FAILED",
 ];
 
-/// The rule that records NES URLs seen in the logs, and its field.
+/// The rule that records every URL seen in the logs, the rule that
+/// records URLs on NES lines (token request, `nes_url`, NES client), and
+/// their field.
 pub(crate) const URL_RULE: &str = "LOG_NES_URL_SEEN";
+pub(crate) const NES_URL_RULE: &str = "LOG_NES_URL_CONFIGURED";
 pub(crate) const URL_FIELD: &str = "nes_url";
 
 /// What the logs say.
@@ -162,13 +182,31 @@ pub(crate) struct LogFacts {
     pub retrieval: Vec<RuleHit>,
     /// "Object not found" taps not preceded by a certificate failure.
     pub other_object_not_found: u64,
+    /// The latest dated one of them (undated taps have no time).
+    pub other_object_not_found_last: Option<UtcTime>,
     /// All hits, by rule id, for the rules the verdict reads.
     pub hits: Vec<RuleHit>,
     /// URLs of `LOG_NES_URL_SEEN`, most frequent first.
     pub urls: Vec<(String, u64)>,
+    /// URLs of `LOG_NES_URL_CONFIGURED` (NES lines), most frequent first.
+    pub nes_urls: Vec<(String, u64)>,
     /// Start of the scan window.
     pub since: Option<UtcTime>,
+    /// Hits of shared logs (NES IIS, firewall) that could not be tied to
+    /// this terminal and NES, with why: context, never a cause.
+    pub context: Vec<(RuleHit, String)>,
 }
+
+/// Rules read from the NES server's IIS log: they count only for requests
+/// from this terminal's addresses.
+pub(crate) const IIS_RULES: &[&str] = &[
+    "IIS_KERBEROS_FAILURE",
+    "IIS_NES_SERVER_ERROR",
+    "IIS_NES_FORBIDDEN",
+];
+/// Rules read from firewall logs: they count only for packets between this
+/// terminal and NES (or its DNS servers and domain controllers).
+pub(crate) const FIREWALL_RULES: &[&str] = &["FIREWALL_DROP_NES"];
 
 impl LogFacts {
     pub(crate) fn not_run(why: &str) -> Self {
@@ -176,9 +214,12 @@ impl LogFacts {
             read: Err(why.to_owned()),
             retrieval: Vec::new(),
             other_object_not_found: 0,
+            other_object_not_found_last: None,
             hits: Vec::new(),
             urls: Vec::new(),
+            nes_urls: Vec::new(),
             since: None,
+            context: Vec::new(),
         }
     }
 
@@ -205,35 +246,82 @@ impl LogFacts {
             .iter()
             .filter_map(|id| hit(id).cloned())
             .collect();
-        let other_object_not_found = hit("LOG_OBJECT_NOT_FOUND").map_or(0, |h| {
+        // Taps preceded by nothing, or by "0 visible devices" alone, point
+        // away from the certificates.
+        let other = |k: &String| k.as_str() == "none" || k.as_str() == "LOG_NO_VISIBLE_DEVICES";
+        let object_not_found = hit("LOG_OBJECT_NOT_FOUND");
+        let other_object_not_found = object_not_found.map_or(0, |h| {
             h.preceded_by
                 .iter()
-                .filter(|(k, _)| k.as_str() == "none" || k.as_str() == "LOG_NO_VISIBLE_DEVICES")
+                .filter(|(k, _)| other(k))
                 .map(|(_, n)| *n)
                 .sum::<u64>()
                 .min(h.count)
         });
-        let mut urls: Vec<(String, u64)> = hit(URL_RULE)
-            .and_then(|h| h.fields.get(URL_FIELD))
-            .map(|values| values.iter().map(|v| (v.value.clone(), v.count)).collect())
-            .unwrap_or_default();
-        // Most frequent first; https before http, then by text, so the
-        // choice never depends on scan order.
-        urls.sort_by(|a, b| {
-            b.1.cmp(&a.1)
-                .then_with(|| b.0.starts_with("https:").cmp(&a.0.starts_with("https:")))
-                .then_with(|| a.0.cmp(&b.0))
+        let other_object_not_found_last = object_not_found.and_then(|h| {
+            h.preceded_by_last_seen
+                .iter()
+                .filter(|(k, _)| other(k))
+                .map(|(_, t)| *t)
+                .max()
         });
+        let urls = url_candidates(hit(URL_RULE));
+        let nes_urls = url_candidates(hit(NES_URL_RULE));
         let mut hits = data.hits.clone();
         hits.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
         LogFacts {
             read,
             retrieval,
             other_object_not_found,
+            other_object_not_found_last,
             hits,
             urls,
+            nes_urls,
             since: Some(data.window.since),
+            context: Vec::new(),
         }
+    }
+
+    /// Ties the shared logs to this terminal and NES. `iis_tied`: the scan
+    /// kept only this terminal's requests in IIS logs. `firewall`: the
+    /// firewall logs scanned again with this terminal's and NES's
+    /// addresses, when they were known. What cannot be tied moves to
+    /// `context`, with why.
+    pub(crate) fn tie_shared_logs(
+        &mut self,
+        iis_tied: bool,
+        firewall: Result<&Report<LogScanData>, &str>,
+    ) {
+        if !iis_tied {
+            self.move_to_context(
+                IIS_RULES,
+                "no address of this terminal is known, so the IIS entries cannot be tied to it",
+            );
+        }
+        match firewall {
+            Ok(tied) => {
+                self.hits
+                    .retain(|h| !FIREWALL_RULES.contains(&h.rule_id.as_str()));
+                self.hits.extend(
+                    tied.data
+                        .hits
+                        .iter()
+                        .filter(|h| FIREWALL_RULES.contains(&h.rule_id.as_str()))
+                        .cloned(),
+                );
+                self.hits.sort_by(|a, b| a.rule_id.cmp(&b.rule_id));
+            }
+            Err(why) => self.move_to_context(FIREWALL_RULES, why),
+        }
+    }
+
+    fn move_to_context(&mut self, rules: &[&str], why: &str) {
+        let (moved, kept): (Vec<RuleHit>, Vec<RuleHit>) = std::mem::take(&mut self.hits)
+            .into_iter()
+            .partition(|h| rules.contains(&h.rule_id.as_str()));
+        self.hits = kept;
+        self.context
+            .extend(moved.into_iter().map(|h| (h, why.to_owned())));
     }
 
     /// The hit of `rule`, if it matched.
@@ -250,6 +338,80 @@ impl LogFacts {
     pub(crate) fn first_failure(&self) -> Option<UtcTime> {
         self.retrieval.iter().filter_map(|h| h.first_seen).min()
     }
+}
+
+/// A problem with what the tool was given (its configuration), which is
+/// not a problem of the terminal: the verdict names it and says `ERROR`.
+#[derive(Clone, Debug)]
+pub(crate) struct ConfigProblem {
+    /// The verdict that names it (`CONFIG_*`).
+    pub verdict: VerdictId,
+    /// The finding or setting behind it.
+    pub finding: String,
+    /// What is wrong, in one sentence.
+    pub detail: String,
+}
+
+impl ConfigProblem {
+    /// The configuration problems a diagnosis can see: a given NES URL the
+    /// probe refused, a CA file it could not use, a rule pack that failed
+    /// to load (`rule_pack`, from the log scan's error).
+    pub(crate) fn collect(
+        given_url: bool,
+        path: &PathFacts,
+        rule_pack: Option<&str>,
+    ) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        if given_url && let Some(why) = &path.url_refused {
+            out.push(ConfigProblem {
+                verdict: VerdictId::ConfigNesUrlInvalid,
+                finding: "NES_URL_INVALID".to_owned(),
+                detail: format!("The NES URL given to the tool cannot be used: {why}"),
+            });
+        }
+        if let Some(why) = &path.ca_file_unreadable {
+            out.push(ConfigProblem {
+                verdict: VerdictId::ConfigCaFileUnreadable,
+                finding: "NES_TLS_CA_FILE_UNREADABLE".to_owned(),
+                detail: format!("The CA file given for NES cannot be used: {why}"),
+            });
+        }
+        if let Some(why) = rule_pack {
+            out.push(ConfigProblem {
+                verdict: VerdictId::ConfigRulePackInvalid,
+                finding: "LOG_RULE_PACK_INVALID".to_owned(),
+                detail: format!(
+                    "A rule pack given to the tool cannot be used ({why}); the logs were scanned with the built-in rules only."
+                ),
+            });
+        }
+        out
+    }
+}
+
+/// The URLs a rule captured, each put through the one NES-URL normaliser
+/// (so that a report written by an older version cannot smuggle in a CRL
+/// URL or credentials), merged when they normalise alike, most frequent
+/// first; https before http, then by text, so the choice never depends on
+/// scan order.
+fn url_candidates(hit: Option<&RuleHit>) -> Vec<(String, u64)> {
+    let mut merged: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    for v in hit
+        .and_then(|h| h.fields.get(URL_FIELD))
+        .into_iter()
+        .flatten()
+    {
+        if let Ok(n) = normalize_nes_candidate(&v.value) {
+            *merged.entry(n.url).or_default() += v.count;
+        }
+    }
+    let mut urls: Vec<(String, u64)> = merged.into_iter().collect();
+    urls.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then_with(|| b.0.starts_with("https:").cmp(&a.0.starts_with("https:")))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    urls
 }
 
 /// What the probe says.
@@ -277,10 +439,20 @@ pub(crate) struct PathFacts {
     pub host: Option<String>,
     /// The URL probed.
     pub url: Option<String>,
-    /// Resolved addresses.
-    pub addresses: Vec<String>,
+    /// The NES's own addresses (not a proxy's): what shared logs are tied to.
+    pub nes_addresses: Vec<String>,
     /// Warnings that matter to the verdict even though the stage passed.
     pub warnings: Vec<Finding>,
+    /// Why the URL stage refused the URL, when it did.
+    pub url_refused: Option<String>,
+    /// Why the CA file given for NES could not be used, when it could not.
+    pub ca_file_unreadable: Option<String>,
+    /// The TLS stage failed because a certificate is not valid yet.
+    pub tls_not_yet_valid: bool,
+    /// NES's clock (its `Date` header) minus this terminal's, when known.
+    pub clock_offset_ms: Option<i64>,
+    /// The probe's `NES_CLOCK_SKEW` detail, when NES's clock is too far off.
+    pub clock_skew: Option<String>,
 }
 
 impl PathFacts {
@@ -290,8 +462,13 @@ impl PathFacts {
             target: None,
             host: None,
             url: None,
-            addresses: Vec::new(),
+            nes_addresses: Vec::new(),
             warnings: Vec::new(),
+            url_refused: None,
+            ca_file_unreadable: None,
+            tls_not_yet_valid: false,
+            clock_offset_ms: None,
+            clock_skew: None,
         }
     }
 
@@ -318,15 +495,30 @@ impl PathFacts {
             },
             (VerdictStatus::Failed, None) => PathState::Untested(data.verdict.summary.clone()),
         };
+        let addresses: Vec<String> = data.addresses.iter().map(|a| a.address.clone()).collect();
+        let direct = data.proxy.mode == ProxyMode::Direct;
+        let finding_detail = |id: &str| {
+            report
+                .findings
+                .iter()
+                .find(|f| f.id == id)
+                .map(|f| f.detail.clone())
+        };
         PathFacts {
             state,
-            target: data
-                .target
-                .as_ref()
-                .map(|t| format!("{}:{}", t.host, t.port)),
+            target: data.target.as_ref().map(|t| t.authority.clone()),
             host: data.target.as_ref().map(|t| t.host.clone()),
             url: data.target.as_ref().map(|t| t.url.clone()),
-            addresses: data.addresses.iter().map(|a| a.address.clone()).collect(),
+            nes_addresses: if direct { addresses } else { Vec::new() },
+            url_refused: match (data.verdict.status, data.verdict.stage) {
+                (VerdictStatus::Failed, Some(StageName::Url)) => Some(data.verdict.summary.clone()),
+                _ => None,
+            },
+            ca_file_unreadable: finding_detail(ids::NES_TLS_CA_FILE_UNREADABLE),
+            tls_not_yet_valid: data.verdict.status == VerdictStatus::Failed
+                && data.verdict.finding.as_deref() == Some("NES_TLS_NOT_YET_VALID"),
+            clock_offset_ms: data.http.as_ref().and_then(|h| h.clock_offset_ms),
+            clock_skew: finding_detail(ids::NES_CLOCK_SKEW),
             warnings: report
                 .findings
                 .iter()

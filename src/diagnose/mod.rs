@@ -48,14 +48,14 @@ pub use request::{DiagnoseRequest, HostCheck, HostCheckName, HostFacts, Part, Pr
 
 use crate::Error;
 use crate::certs::{CertInventoryRequest, cert_inventory};
-use crate::logs::try_log_scan;
+use crate::logs::{KindChoice, LogKind, LogScanData, LogScanRequest, try_log_scan};
 use crate::probe::model::{StageName, StageStatus};
 use crate::probe::nes_probe;
 use crate::report::{CoverageState, Finding, Report, ReportBuilder, ReportStatus, Severity};
 use crate::time_fmt::UtcTime;
 
 use correlate::{Facts, Outcome};
-use facts::{CertFacts, CertState, LogFacts, PathFacts, PathState};
+use facts::{CertFacts, CertState, ConfigProblem, LogFacts, PathFacts, PathState};
 
 /// Capability name in the report.
 pub const CAPABILITY: &str = "diagnose";
@@ -86,9 +86,17 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         r.caller = r.caller.or_else(|| caller.clone());
         r
     };
+    let host = request.host.clone().unwrap_or_default();
     let mut log_request = request.log_scan.clone();
     log_request.now = log_request.now.or(Some(now));
     log_request.caller = log_request.caller.or_else(|| caller.clone());
+    // Shared logs count only for this terminal: keep its requests in the
+    // NES IIS log (and its packets in firewall logs) unless the caller
+    // chose the clients.
+    if log_request.client_address.is_none() && log_request.client_addresses.is_empty() {
+        log_request.client_addresses = host.terminal_addresses.clone();
+    }
+    let iis_tied = log_request.client_address.is_some() || !log_request.client_addresses.is_empty();
 
     // The inventory and the log scan are independent: run them side by
     // side. The probe waits for the log scan only when the URL must come
@@ -115,7 +123,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         let logs = if skipped(Part::LogScan) || reuse(Part::LogScan) {
             None
         } else {
-            Some(try_log_scan(&log_request))
+            Some(scan_logs(&log_request))
         };
         (
             inventory.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
@@ -123,6 +131,10 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
             probe.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
         )
     });
+    let (logs, rule_pack_problem) = match logs {
+        Some((r, problem)) => (Some(r), problem),
+        None => (None, None),
+    };
     let logs = logs.transpose().map_err(|e| match e {
         Error::RequestInvalid { path, message } => Error::RequestInvalid {
             path: format!("log_scan.{path}").trim_end_matches('.').to_owned(),
@@ -135,6 +147,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         cert_inventory: inventory,
         nes_probe: early_probe,
         log_scan: logs,
+        firewall_scan: None,
     };
     if let Some(prev) = previous {
         if !skipped(Part::CertInventory) {
@@ -142,13 +155,14 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         }
         if !skipped(Part::LogScan) {
             inputs.log_scan = prev.inputs.log_scan.clone();
+            inputs.firewall_scan = prev.inputs.firewall_scan.clone();
         }
         if !skipped(Part::NesProbe) {
             inputs.nes_probe = prev.inputs.nes_probe.clone();
         }
     }
 
-    let log_facts = match &inputs.log_scan {
+    let mut log_facts = match &inputs.log_scan {
         Some(r) => LogFacts::from_report(r),
         None if skipped(Part::LogScan) => LogFacts::not_run("skipped by the request"),
         None => LogFacts::not_run("the earlier diagnosis did not scan the logs"),
@@ -184,12 +198,39 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         None if skipped(Part::NesProbe) => PathFacts::not_run("skipped by the request"),
         None => PathFacts::not_run(&nes_url.detail),
     };
-    let host = request.host.clone().unwrap_or_default();
+    if previous.is_none() {
+        inputs.firewall_scan = inputs
+            .log_scan
+            .as_ref()
+            .and_then(|main| rescan_firewall(&log_request, main, &path_facts, &host));
+    }
+    log_facts.tie_shared_logs(
+        iis_tied,
+        inputs
+            .firewall_scan
+            .as_ref()
+            .ok_or(if path_facts.nes_addresses.is_empty() {
+                "the NES's addresses are not known (the probe did not resolve NES directly), so \
+             firewall drops cannot be tied to it"
+            } else {
+                "the firewall logs could not be scanned again for NES's addresses"
+            }),
+    );
+    let config = ConfigProblem::collect(
+        nes_url.source == NesUrlSource::Request,
+        &path_facts,
+        rule_pack_problem.as_deref(),
+    );
     let f = Facts {
         certs: &cert_facts,
         logs: &log_facts,
         path: &path_facts,
         host: &host,
+        config: &config,
+        url_inferred: matches!(
+            nes_url.source,
+            NesUrlSource::Log | NesUrlSource::LogNesContext
+        ),
     };
     let outcome = correlate::correlate(&f);
     let next_steps = steps::next_steps(&f, &outcome, now);
@@ -240,6 +281,63 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
     Ok(report.finish(data))
 }
 
+/// Scans the firewall logs the main scan read again, keeping only packets
+/// with NES (or this terminal's DNS servers and domain controllers, for
+/// the Kerberos and DNS ports) at one end and, when known, this terminal
+/// at the other. `None` when no firewall log was read or NES's addresses
+/// are not known.
+fn rescan_firewall(
+    main_request: &LogScanRequest,
+    main: &Report<LogScanData>,
+    path: &PathFacts,
+    host: &HostFacts,
+) -> Option<Report<LogScanData>> {
+    if path.nes_addresses.is_empty() {
+        return None;
+    }
+    let files: Vec<String> = main
+        .data
+        .files
+        .iter()
+        .filter(|f| f.kind == LogKind::Firewall)
+        .map(|f| f.path.clone())
+        .collect();
+    if files.is_empty() {
+        return None;
+    }
+    let mut request = main_request.clone();
+    request.paths = files;
+    request.kind = KindChoice::Firewall;
+    request.merge_rotated = false;
+    request.remote_address = None;
+    request.remote_addresses = path
+        .nes_addresses
+        .iter()
+        .chain(&host.dns_servers)
+        .chain(&host.domain_controllers)
+        .cloned()
+        .collect();
+    // A failed rescan leaves the drops untied: context, not cause.
+    try_log_scan(&request).ok()
+}
+
+/// Runs the log scan. A rule pack the scan cannot load is a configuration
+/// problem, not a reason to lose the diagnosis: the scan runs again with
+/// the built-in rules and the problem is returned beside it.
+fn scan_logs(request: &LogScanRequest) -> (Result<Report<LogScanData>, Error>, Option<String>) {
+    match try_log_scan(request) {
+        Err(Error::RequestInvalid { path, message })
+            if path.starts_with("rule_paths") && !request.rule_paths.is_empty() =>
+        {
+            let mut builtin = request.clone();
+            builtin.rule_paths.clear();
+            builtin.default_rules = Some(true);
+            (try_log_scan(&builtin), Some(format!("{path}: {message}")))
+        }
+        other => (other, None),
+    }
+}
+
 /// The NES URL to probe: the request's, else the logs' most frequent, else
 /// the earlier diagnosis's choice.
 fn choose_url(
@@ -248,14 +346,24 @@ fn choose_url(
     previous: Option<&DiagnoseData>,
     logs_skipped: bool,
 ) -> NesUrlChoice {
-    let candidates: Vec<UrlCandidate> = logs
-        .urls
-        .iter()
-        .take(MAX_URL_CANDIDATES)
-        .map(|(url, count)| UrlCandidate {
+    let candidate = |nes_context: bool| {
+        move |(url, count): &(String, u64)| UrlCandidate {
             url: url.clone(),
             count: *count,
-        })
+            nes_context,
+        }
+    };
+    let candidates: Vec<UrlCandidate> = logs
+        .nes_urls
+        .iter()
+        .map(candidate(true))
+        .chain(
+            logs.urls
+                .iter()
+                .filter(|(u, _)| !logs.nes_urls.iter().any(|(n, _)| n == u))
+                .map(candidate(false)),
+        )
+        .take(MAX_URL_CANDIDATES)
         .collect();
     if let Some(url) = given {
         return NesUrlChoice {
@@ -266,14 +374,29 @@ fn choose_url(
         };
     }
     if let Some(first) = candidates.first() {
+        let of_kind = candidates
+            .iter()
+            .filter(|c| c.nes_context == first.nes_context)
+            .count();
+        let (source, where_) = if first.nes_context {
+            (
+                NesUrlSource::LogNesContext,
+                "inferred from the NES lines of the logs (token request, nes_url, NES client)",
+            )
+        } else {
+            (
+                NesUrlSource::Log,
+                "inferred from the logs, where no NES line names a URL: the weakest source",
+            )
+        };
         return NesUrlChoice {
             url: Some(first.url.clone()),
-            source: NesUrlSource::Log,
+            source,
             detail: format!(
-                "found in the scanned Nymi/Evidian logs ({} time(s){}); give -NesUri if it is not the NES URL",
+                "{where_}; seen {} time(s){}; give -NesUri if it is not the NES URL",
                 first.count,
-                if candidates.len() > 1 {
-                    format!(", the most frequent of {} URLs", candidates.len())
+                if of_kind > 1 {
+                    format!(", the most frequent of {of_kind}")
                 } else {
                     String::new()
                 }
@@ -383,6 +506,37 @@ fn verdict_of(f: &Facts<'_>, outcome: &Outcome) -> Verdict {
                     .unwrap_or_default()
             ),
         ),
+        VerdictId::ClockSkew => (
+            "The terminal's clock is wrong".to_owned(),
+            format!(
+                "{} A wrong clock makes certificates look not yet valid or expired and breaks Kerberos: fix the time first, then check again.",
+                outcome
+                    .evidence
+                    .iter()
+                    .take_while(|e| e.finding != "NEA_CERTS_COMPLETE")
+                    .filter(|e| matches!(
+                        e.finding.as_str(),
+                        "NEA_CERT_NOT_YET_VALID" | "NES_CLOCK_SKEW" | "NES_TLS_NOT_YET_VALID"
+                    ))
+                    .map(|e| e.fact.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        ),
+        VerdictId::ConfigNesUrlInvalid
+        | VerdictId::ConfigCaFileUnreadable
+        | VerdictId::ConfigRulePackInvalid => (
+            match outcome.id {
+                VerdictId::ConfigNesUrlInvalid => "The NES URL given to the tool is not usable",
+                VerdictId::ConfigCaFileUnreadable => "The CA file given to the tool cannot be read",
+                _ => "A rule pack given to the tool cannot be used",
+            }
+            .to_owned(),
+            format!(
+                "{} This is the tool's configuration (parameters, policy), not the terminal: fix it and run again.",
+                f.config.first().map_or("", |c| c.detail.as_str())
+            ),
+        ),
         VerdictId::Inconclusive => (
             "Could not decide: essential checks missing or contradicting".to_owned(),
             match &f.certs.state {
@@ -406,7 +560,11 @@ fn verdict_of(f: &Facts<'_>, outcome: &Outcome) -> Verdict {
 fn verdict_finding(verdict: &Verdict, outcome: &Outcome) -> Finding {
     let severity = match outcome.id {
         VerdictId::Healthy => Severity::Info,
-        VerdictId::CertsOkNesUnreachable | VerdictId::Inconclusive => Severity::Warning,
+        VerdictId::CertsOkNesUnreachable
+        | VerdictId::Inconclusive
+        | VerdictId::ConfigNesUrlInvalid
+        | VerdictId::ConfigCaFileUnreadable
+        | VerdictId::ConfigRulePackInvalid => Severity::Warning,
         _ => Severity::Error,
     };
     let mut finding = Finding::new(

@@ -71,8 +71,19 @@ pub enum VerdictId {
     /// Certificates complete, yet taps fail for another reason (BLE
     /// adapter, services, band cache, SPN).
     CertsOkOtherCause,
+    /// The terminal's clock is wrong: certificates not valid yet, or the
+    /// terminal and NES disagree on the time by more than Kerberos allows.
+    ClockSkew,
     /// The essential checks could not be made or contradict each other.
     Inconclusive,
+    /// The NES URL given to the tool (`-NesUri`, policy) is not a usable
+    /// URL: a configuration problem, not a terminal one.
+    ConfigNesUrlInvalid,
+    /// The CA file given to the tool (`-TrustedRootPath`) cannot be read.
+    ConfigCaFileUnreadable,
+    /// A rule pack given to the tool (`-RulePath`) cannot be read or is
+    /// invalid; the built-in rules were used.
+    ConfigRulePackInvalid,
 }
 
 impl VerdictId {
@@ -91,13 +102,17 @@ impl VerdictId {
             VerdictId::NeaCertsExpiredNotRenewed => "NEA_CERTS_EXPIRED_NOT_RENEWED",
             VerdictId::CertsOkNesUnreachable => "CERTS_OK_NES_UNREACHABLE",
             VerdictId::CertsOkOtherCause => "CERTS_OK_OTHER_CAUSE",
+            VerdictId::ClockSkew => "CLOCK_SKEW",
             VerdictId::Inconclusive => "INCONCLUSIVE",
+            VerdictId::ConfigNesUrlInvalid => "CONFIG_NES_URL_INVALID",
+            VerdictId::ConfigCaFileUnreadable => "CONFIG_CA_FILE_UNREADABLE",
+            VerdictId::ConfigRulePackInvalid => "CONFIG_RULE_PACK_INVALID",
         }
     }
 
     /// Every verdict id.
     #[cfg(test)]
-    pub(crate) const ALL: [VerdictId; 13] = [
+    pub(crate) const ALL: [VerdictId; 17] = [
         VerdictId::Healthy,
         VerdictId::NeaCertsNotRetrievedDns,
         VerdictId::NeaCertsNotRetrievedTcpBlocked,
@@ -110,7 +125,11 @@ impl VerdictId {
         VerdictId::NeaCertsExpiredNotRenewed,
         VerdictId::CertsOkNesUnreachable,
         VerdictId::CertsOkOtherCause,
+        VerdictId::ClockSkew,
         VerdictId::Inconclusive,
+        VerdictId::ConfigNesUrlInvalid,
+        VerdictId::ConfigCaFileUnreadable,
+        VerdictId::ConfigRulePackInvalid,
     ];
 
     /// Whether the verdict says the terminal is fine, has an issue, or
@@ -118,7 +137,10 @@ impl VerdictId {
     pub fn status(self) -> VerdictStatus {
         match self {
             VerdictId::Healthy => VerdictStatus::Ok,
-            VerdictId::Inconclusive => VerdictStatus::Inconclusive,
+            VerdictId::Inconclusive
+            | VerdictId::ConfigNesUrlInvalid
+            | VerdictId::ConfigCaFileUnreadable
+            | VerdictId::ConfigRulePackInvalid => VerdictStatus::Inconclusive,
             _ => VerdictStatus::Issue,
         }
     }
@@ -251,7 +273,10 @@ pub struct NextStep {
 pub enum NesUrlSource {
     /// The request (`-NesUri`).
     Request,
-    /// A URL found in the scanned Nymi or Evidian logs.
+    /// Inferred: a URL on an NES line of the logs (the token request, an
+    /// `nes_url` setting, the NES client's lines).
+    LogNesContext,
+    /// Inferred: the most frequent URL anywhere in the logs (weakest).
     Log,
     /// None was given or found.
     None,
@@ -265,6 +290,9 @@ pub struct UrlCandidate {
     pub url: String,
     /// How often it was seen.
     pub count: u64,
+    /// Seen on an NES line (token request, `nes_url`, NES client) rather
+    /// than anywhere.
+    pub nes_context: bool,
 }
 
 /// The NES URL a diagnosis probed.
@@ -326,4 +354,10 @@ pub struct Inputs {
     pub nes_probe: Option<Report<NesProbeData>>,
     /// The log scan.
     pub log_scan: Option<Report<LogScanData>>,
+    /// The firewall logs the log scan found, scanned again once NES's
+    /// addresses were known, keeping only packets between this terminal
+    /// and NES, its DNS servers or domain controllers (`null` when there
+    /// was no firewall log or nothing to tie it to).
+    #[serde(default)]
+    pub firewall_scan: Option<Report<LogScanData>>,
 }

@@ -81,3 +81,36 @@ fn clip(mut line: String) -> String {
     }
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_clipped_to_what_intune_keeps() {
+        for len in [
+            0,
+            1,
+            MAX_STATUS_LINE - 1,
+            MAX_STATUS_LINE,
+            MAX_STATUS_LINE + 1,
+            10_000,
+        ] {
+            let line = clip(word(&"a".repeat(len)));
+            assert_eq!(line.len(), len.clamp(1, MAX_STATUS_LINE), "{len}");
+        }
+    }
+
+    #[test]
+    fn words_are_printable_ascii_without_spaces() {
+        for (text, want) in [
+            ("nes.corp.example:443", "nes.corp.example:443"),
+            ("[::1]:8443", "[::1]:8443"),
+            ("a b\tc\r\nd", "a_b_c__d"),
+            ("naïve", "na_ve"),
+            ("", "_"),
+        ] {
+            assert_eq!(word(text), want);
+        }
+    }
+}

@@ -67,9 +67,10 @@ fn subject(f: &Facts<'_>, now: UtcTime) -> Subject {
     };
     let remote = f
         .path
-        .addresses
+        .nes_addresses
         .first()
         .map_or_else(String::new, |a| format!("-RemoteAddress {a} "));
+
     Subject {
         url,
         host,
@@ -129,8 +130,8 @@ fn firewall(s: &mut Steps, x: &Subject) {
         "On the NES server, look for DROP lines from this terminal (path RECEIVE: blocked inbound)."
             .to_owned(),
         Some(format!(
-            "Search-NymiLog -Kind firewall -ClientAddress {} -Port {} -Since '{}' -Until '{}'",
-            x.client, x.port, x.since, x.until
+            "Search-NymiLog -Kind firewall -ClientAddress {} {}-Port {} -Since '{}' -Until '{}'",
+            x.client, x.remote, x.port, x.since, x.until
         )),
         RunOn::NesServer,
     );
@@ -389,6 +390,45 @@ pub(crate) fn next_steps(f: &Facts<'_>, outcome: &Outcome, now: UtcTime) -> Vec<
                 RunOn::Band,
             );
             token(&mut s, &x);
+        }
+        VerdictId::ClockSkew => {
+            s.add(
+                "Clock",
+                "Check the Windows Time service and the time source, resynchronise, then check that the time matches the domain controllers and NES.".to_owned(),
+                Some("w32tm /query /status; w32tm /resync".to_owned()),
+                RunOn::Terminal,
+            );
+            s.add(
+                "Clock",
+                "If the terminal cannot keep its time, check the domain time hierarchy (the PDC emulator's source).".to_owned(),
+                Some("w32tm /monitor".to_owned()),
+                RunOn::Domain,
+            );
+            recheck(&mut s, &x);
+        }
+        VerdictId::ConfigNesUrlInvalid => {
+            s.add(
+                "Configuration",
+                "Give the NES URL as configured for the Evidian client: https://<nes fqdn>/<service mapping name> (default service mapping name: nes).".to_owned(),
+                Some("Invoke-NymiDiagnosis -NesUri 'https://<nes fqdn>/nes'".to_owned()),
+                RunOn::Terminal,
+            );
+        }
+        VerdictId::ConfigCaFileUnreadable => {
+            s.add(
+                "Configuration",
+                "Point -TrustedRootPath at a readable PEM or DER file of the CA certificates that issue the NES TLS certificate, or leave it out to use the machine's trust store.".to_owned(),
+                Some(format!("Test-NymiNesConnection -Uri '{}' -TrustedRootPath '<CA file>'", x.url)),
+                RunOn::Terminal,
+            );
+        }
+        VerdictId::ConfigRulePackInvalid => {
+            s.add(
+                "Configuration",
+                "Fix or remove the site rule pack; the error names the file and line.".to_owned(),
+                Some("Get-NymiDiagnosticRule -RulePath '<rule pack>'".to_owned()),
+                RunOn::Terminal,
+            );
         }
         VerdictId::Inconclusive => {
             if let CertState::Unknown(why) = &f.certs.state {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::correlate::{Facts, correlate};
-use super::facts::{CertFacts, CertState, LogFacts, PathFacts, PathState};
+use super::facts::{CertFacts, CertState, ConfigProblem, LogFacts, PathFacts, PathState};
 use super::model::{Confidence, VerdictId};
 use super::request::{HostCheck, HostCheckName, HostFacts};
 use super::steps::next_steps;
@@ -90,7 +90,52 @@ fn no_logs() -> LogFacts {
 fn object_not_found_alone() -> LogFacts {
     let mut l = logs(&["LOG_OBJECT_NOT_FOUND", "LOG_NO_VISIBLE_DEVICES"]);
     l.other_object_not_found = 2;
+    l.other_object_not_found_last = Some(t("2026-11-28T10:00:00Z"));
     l
+}
+/// The same taps, logged before the store's last renewal (2026-11-20).
+fn object_not_found_before_renewal() -> LogFacts {
+    let mut l = object_not_found_alone();
+    l.other_object_not_found_last = Some(t("2026-11-19T10:00:00Z"));
+    l
+}
+/// The same taps, undated (no time in the lines).
+fn object_not_found_undated() -> LogFacts {
+    let mut l = object_not_found_alone();
+    l.other_object_not_found_last = None;
+    l
+}
+/// Shared-log hits that could not be tied to this terminal.
+fn untied(rules: &[&str]) -> LogFacts {
+    let mut l = logs(&[]);
+    l.context = rules
+        .iter()
+        .map(|r| {
+            (
+                hit(r, "2026-11-28T10:00:00Z"),
+                "no address known".to_owned(),
+            )
+        })
+        .collect();
+    l
+}
+fn config(verdict: VerdictId, finding: &str) -> Vec<ConfigProblem> {
+    vec![ConfigProblem {
+        verdict,
+        finding: finding.to_owned(),
+        detail: "it cannot be used".to_owned(),
+    }]
+}
+fn not_yet_valid() -> CertFacts {
+    let mut c = complete();
+    c.not_yet_valid_ahead = Some((t("2026-11-30T00:00:00Z"), 12));
+    c
+}
+fn skewed() -> PathFacts {
+    let mut p = clean();
+    p.clock_offset_ms = Some(3_600_000);
+    p.clock_skew = Some("NES is an hour ahead".to_owned());
+    p
 }
 
 fn path(state: PathState) -> PathFacts {
@@ -99,7 +144,7 @@ fn path(state: PathState) -> PathFacts {
     p.target = Some("nes.corp.example:443".to_owned());
     p.host = Some("nes.corp.example".to_owned());
     p.url = Some("https://nes.corp.example/nes".to_owned());
-    p.addresses = vec!["10.20.0.15".to_owned()];
+    p.nes_addresses = vec!["10.20.0.15".to_owned()];
     p
 }
 fn clean() -> PathFacts {
@@ -159,6 +204,10 @@ struct Row {
     confidence: Confidence,
     /// The step names that must appear, in this order.
     steps: &'static [&'static str],
+    /// Configuration problems (none in most rows).
+    config: Vec<ConfigProblem>,
+    /// The NES URL was inferred from the logs.
+    url_inferred: bool,
 }
 
 fn rows() -> Vec<Row> {
@@ -182,6 +231,8 @@ fn rows() -> Vec<Row> {
                 "IIS log on the NES server",
                 "Restart the EAM Security Service",
             ],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "DNS failure",
@@ -193,6 +244,8 @@ fn rows() -> Vec<Row> {
             stage: Some("dns"),
             confidence: Confidence::High,
             steps: &["Basic connectivity", "Restart the EAM Security Service"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "proxy CONNECT refused",
@@ -204,6 +257,8 @@ fn rows() -> Vec<Row> {
             stage: Some("proxy_connect"),
             confidence: Confidence::High,
             steps: &["Advanced connectivity", "Restart the EAM Security Service"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "untrusted NES chain",
@@ -215,6 +270,8 @@ fn rows() -> Vec<Row> {
             stage: Some("tls"),
             confidence: Confidence::High,
             steps: &["Advanced connectivity", "Restart the EAM Security Service"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "expired NES TLS certificate",
@@ -226,6 +283,8 @@ fn rows() -> Vec<Row> {
             stage: Some("tls"),
             confidence: Confidence::High,
             steps: &["Advanced connectivity"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "401 without Negotiate",
@@ -237,6 +296,8 @@ fn rows() -> Vec<Row> {
             stage: Some("http"),
             confidence: Confidence::High,
             steps: &["Token authentication", "IIS log on the NES server"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "NES answers 500",
@@ -251,6 +312,8 @@ fn rows() -> Vec<Row> {
                 "IIS log on the NES server",
                 "Restart the EAM Security Service",
             ],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "anonymous path clean, Windows identity refused",
@@ -262,6 +325,8 @@ fn rows() -> Vec<Row> {
             stage: Some("windows_auth"),
             confidence: Confidence::High,
             steps: &["Token authentication"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "probe trusts via the admin CA file only; Windows does not",
@@ -273,6 +338,8 @@ fn rows() -> Vec<Row> {
             stage: Some("tls"),
             confidence: Confidence::High,
             steps: &["Advanced connectivity"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "probe goes direct; SYSTEM uses a WinHTTP proxy without bypass",
@@ -284,6 +351,8 @@ fn rows() -> Vec<Row> {
             stage: Some("winhttp_proxy"),
             confidence: Confidence::High,
             steps: &["Advanced connectivity"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "path clean now, firewall log showed drops: logs are weaker than a live test",
@@ -295,6 +364,8 @@ fn rows() -> Vec<Row> {
             stage: Some("firewall_log"),
             confidence: Confidence::Medium,
             steps: &["Basic connectivity", "Firewall logs"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "path clean, nothing else: restart and re-check",
@@ -311,6 +382,8 @@ fn rows() -> Vec<Row> {
                 "Firewall logs",
                 "Re-check",
             ],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "8 certificates, no URL anywhere: path untested",
@@ -326,6 +399,8 @@ fn rows() -> Vec<Row> {
                 "IIS log on the NES server",
                 "Restart the EAM Security Service",
             ],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "key store unreadable, logs show the failure, TCP times out",
@@ -337,6 +412,8 @@ fn rows() -> Vec<Row> {
             stage: Some("tcp"),
             confidence: Confidence::Medium,
             steps: &["Basic connectivity"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "key store unreadable, logs clean: inconclusive",
@@ -348,6 +425,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::Low,
             steps: &["NEA key store"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "nothing could be checked",
@@ -359,6 +438,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::Low,
             steps: &["NEA key store", "Logs", "Basic connectivity"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "expired NES certificates, NES unreachable",
@@ -370,6 +451,8 @@ fn rows() -> Vec<Row> {
             stage: Some("tcp"),
             confidence: Confidence::High,
             steps: &["Basic connectivity", "Restart the EAM Security Service"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "expired NES certificates, NES reachable now",
@@ -381,6 +464,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::High,
             steps: &["Restart the EAM Security Service"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "healthy",
@@ -392,6 +477,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::High,
             steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "healthy store, no URL: healthy with less confidence",
@@ -403,6 +490,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::Medium,
             steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "failures logged before the last renewal are history",
@@ -414,6 +503,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::High,
             steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "conflict: complete store, failures after its renewal",
@@ -425,6 +516,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::Low,
             steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "certificates fine, NES unreachable: renewal at risk",
@@ -436,6 +529,8 @@ fn rows() -> Vec<Row> {
             stage: Some("tcp"),
             confidence: Confidence::High,
             steps: &["Basic connectivity", "Firewall logs"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "certificates fine, BLE adapter missing",
@@ -452,6 +547,8 @@ fn rows() -> Vec<Row> {
                 "Band certificate cache",
                 "Token authentication",
             ],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "certificates fine, Object not found alone in the logs",
@@ -463,6 +560,8 @@ fn rows() -> Vec<Row> {
             stage: Some("terminal_log"),
             confidence: Confidence::Medium,
             steps: &["BLE adapter"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "certificates fine, a service not found here (a central Nymi Agent): healthy",
@@ -474,6 +573,8 @@ fn rows() -> Vec<Row> {
             stage: None,
             confidence: Confidence::High,
             steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
         },
         Row {
             name: "certificates fine, Nymi Agent stopped, and NES unreachable: the tap cause wins",
@@ -485,6 +586,151 @@ fn rows() -> Vec<Row> {
             stage: Some("services"),
             confidence: Confidence::Medium,
             steps: &["BLE adapter", "Services"],
+            config: Vec::new(),
+            url_inferred: false,
+        },
+        Row {
+            name: "NES certificates not valid yet: the terminal's clock is behind",
+            certs: not_yet_valid(),
+            logs: logs(&[]),
+            path: clean(),
+            host: no_host(),
+            verdict: V::ClockSkew,
+            stage: Some("clock"),
+            confidence: Confidence::Medium,
+            steps: &["Clock", "Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
+        },
+        Row {
+            name: "certificates not valid yet and NES's clock an hour off agree",
+            certs: not_yet_valid(),
+            logs: logs(&[]),
+            path: skewed(),
+            host: no_host(),
+            verdict: V::ClockSkew,
+            stage: Some("clock"),
+            confidence: Confidence::High,
+            steps: &["Clock"],
+            config: Vec::new(),
+            url_inferred: false,
+        },
+        Row {
+            name: "NES's clock off, store missing certificates: the clock first",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: skewed(),
+            host: no_host(),
+            verdict: V::ClockSkew,
+            stage: Some("clock"),
+            confidence: Confidence::Medium,
+            steps: &["Clock"],
+            config: Vec::new(),
+            url_inferred: false,
+        },
+        Row {
+            name: "configured NES URL unusable",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: untested(),
+            host: no_host(),
+            verdict: V::ConfigNesUrlInvalid,
+            stage: Some("configuration"),
+            confidence: Confidence::High,
+            steps: &["Configuration"],
+            config: config(V::ConfigNesUrlInvalid, "NES_URL_INVALID"),
+            url_inferred: false,
+        },
+        Row {
+            name: "CA file unreadable, even with a failing path",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Tls, "NES_TLS_UNTRUSTED"),
+            host: no_host(),
+            verdict: V::ConfigCaFileUnreadable,
+            stage: Some("configuration"),
+            confidence: Confidence::High,
+            steps: &["Configuration"],
+            config: config(V::ConfigCaFileUnreadable, "NES_TLS_CA_FILE_UNREADABLE"),
+            url_inferred: false,
+        },
+        Row {
+            name: "rule pack invalid on a healthy terminal",
+            certs: complete(),
+            logs: logs(&[]),
+            path: clean(),
+            host: no_host(),
+            verdict: V::ConfigRulePackInvalid,
+            stage: Some("configuration"),
+            confidence: Confidence::High,
+            steps: &["Configuration"],
+            config: config(V::ConfigRulePackInvalid, "LOG_RULE_PACK_INVALID"),
+            url_inferred: false,
+        },
+        Row {
+            name: "the article's case over a URL inferred from the logs: medium at most",
+            certs: missing(),
+            logs: logs(retrieval),
+            path: failed(S::Tcp, "NES_TCP_REFUSED"),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedTcpBlocked,
+            stage: Some("tcp"),
+            confidence: Confidence::Medium,
+            steps: &["Basic connectivity"],
+            config: Vec::new(),
+            url_inferred: true,
+        },
+        Row {
+            name: "complete store, BLE-only taps logged before the last renewal",
+            certs: complete(),
+            logs: object_not_found_before_renewal(),
+            path: clean(),
+            host: no_host(),
+            verdict: V::Healthy,
+            stage: None,
+            confidence: Confidence::High,
+            steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
+        },
+        Row {
+            name: "complete store, undated BLE-only taps",
+            certs: complete(),
+            logs: object_not_found_undated(),
+            path: clean(),
+            host: no_host(),
+            verdict: V::Healthy,
+            stage: None,
+            confidence: Confidence::High,
+            steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
+        },
+        Row {
+            name: "complete store, Kerberos failures not tied to this terminal",
+            certs: complete(),
+            logs: untied(&["IIS_KERBEROS_FAILURE"]),
+            path: clean(),
+            host: no_host(),
+            verdict: V::Healthy,
+            stage: None,
+            confidence: Confidence::High,
+            steps: &["Re-check"],
+            config: Vec::new(),
+            url_inferred: false,
+        },
+        Row {
+            name: "missing certificates, firewall drops not tied to NES",
+            certs: missing(),
+            logs: untied(&["FIREWALL_DROP_NES"]),
+            path: clean(),
+            host: no_host(),
+            verdict: V::NeaCertsNotRetrievedCauseUnknown,
+            stage: None,
+            confidence: Confidence::Medium,
+            steps: &["Restart the EAM Security Service"],
+            config: Vec::new(),
+            url_inferred: false,
         },
     ]
 }
@@ -498,6 +744,8 @@ fn verdict_table() {
             logs: &row.logs,
             path: &row.path,
             host: &row.host,
+            config: &row.config,
+            url_inferred: row.url_inferred,
         };
         let out = correlate(&f);
         assert_eq!(out.id, row.verdict, "{}", row.name);
@@ -555,6 +803,8 @@ fn the_same_facts_give_the_same_verdict_whatever_their_order() {
         logs: &l,
         path: &p,
         host: &h,
+        config: &[],
+        url_inferred: false,
     });
     l.hits.reverse();
     l.retrieval.reverse();
@@ -563,6 +813,8 @@ fn the_same_facts_give_the_same_verdict_whatever_their_order() {
         logs: &l,
         path: &p,
         host: &h,
+        config: &[],
+        url_inferred: false,
     });
     assert_eq!(first.id, again.id);
     assert_eq!(first.cause, again.cause);
@@ -582,6 +834,8 @@ fn commands_name_this_terminal_and_the_failure_window() {
         logs: &l,
         path: &p,
         host: &h,
+        config: &[],
+        url_inferred: false,
     };
     let out = correlate(&f);
     let steps = next_steps(&f, &out, t("2026-11-29T00:00:00Z"));
@@ -681,10 +935,9 @@ fn a_large_report_is_shortened_to_the_budget_keeping_the_counts() {
     assert!(logs.files.is_empty());
     assert_eq!(logs.files_omitted, 1);
     assert_eq!(logs.hits[0].count, hits_before);
-    assert_eq!(
-        report.data.verdict.id,
-        VerdictId::NeaCertsNotRetrievedCauseUnknown
-    );
+    // 40 files count as complete (the article counts files); the logged
+    // failures predate the store's last write.
+    assert_eq!(report.data.verdict.id, VerdictId::Healthy);
 
     // A report within the budget is left alone.
     let mut small = super::diagnose(&request).unwrap();

@@ -223,6 +223,9 @@ pub fn try_log_scan(request: &LogScanRequest) -> Result<Report<LogScanData>, Err
              clients in a window, or 10,000 hits waiting); some sequence hits may be missing"
         ));
     }
+    if let Some(w) = scan::long_line_warning(&files, checked.max_line) {
+        report.warning(w);
+    }
     for f in &files {
         coverage.files_read += 1;
         coverage.lines_read += f.lines;

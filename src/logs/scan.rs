@@ -160,13 +160,6 @@ type Matchers = Mutex<HashMap<Vec<usize>, Arc<Matcher>>>;
 
 /// The report warning for lines cut at `max_line` bytes, naming how many
 /// lines in how many files were cut; `None` when none was.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "try_log_scan (src/logs/mod.rs) is to add it to the report's warnings"
-    )
-)]
 pub(crate) fn long_line_warning(files: &[FileCoverage], max_line: usize) -> Option<String> {
     let cut: Vec<u64> = files
         .iter()
@@ -839,7 +832,8 @@ impl<'a> Engine<'a> {
                     continue;
                 };
                 for name in re.capture_names().flatten() {
-                    if let Some((n, v)) = c.name(name).and_then(|m| rule.capture(name, m.as_str())) {
+                    if let Some((n, v)) = c.name(name).and_then(|m| rule.capture(name, m.as_str()))
+                    {
                         caps.push((n, lower_hex(v)));
                     }
                 }

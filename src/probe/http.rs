@@ -20,10 +20,6 @@ use super::model::{HttpInfo, MAX_TEXT, Redirect, StageStatus, cap_text, millis};
 use super::proxy::ProxyEndpoint;
 use super::trust::TrustSources;
 
-/// The server's clock differs from this machine's by more than Kerberos
-/// tolerates. (Belongs with the other ids in `ids.rs`.)
-pub(crate) const NES_CLOCK_SKEW: &str = "NES_CLOCK_SKEW";
-
 /// Kerberos' default maximum clock skew (5 minutes), in milliseconds.
 pub(crate) const CLOCK_SKEW_TOLERANCE_MS: i64 = 300_000;
 /// `Date` has one-second resolution: a measured offset this much beyond
@@ -425,7 +421,7 @@ pub(crate) fn clock_skew_finding(info: &HttpInfo) -> Option<Finding> {
     };
     Some(
         Finding::new(
-            NES_CLOCK_SKEW,
+            ids::NES_CLOCK_SKEW,
             Severity::Warning,
             "The NES server's clock and this machine's differ by more than 5 minutes",
             format!(
@@ -601,7 +597,7 @@ mod tests {
             let f = clock_skew_finding(&info(offset));
             assert_eq!(f.is_some(), raised, "{offset:?}");
             if let Some(f) = f {
-                assert_eq!(f.id, NES_CLOCK_SKEW);
+                assert_eq!(f.id, super::ids::NES_CLOCK_SKEW);
                 assert_eq!(f.severity, Severity::Warning);
                 assert!(
                     f.detail.contains("2026-05-02T07:41:08.000Z"),

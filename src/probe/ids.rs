@@ -39,6 +39,9 @@ pub const NES_TLS_UNTRUSTED: &str = "NES_TLS_UNTRUSTED";
 pub const NES_TLS_EXPIRED: &str = "NES_TLS_EXPIRED";
 /// A certificate of the chain is not valid yet (often a wrong clock).
 pub const NES_TLS_NOT_YET_VALID: &str = "NES_TLS_NOT_YET_VALID";
+/// The server's `Date` differs from this machine's clock by more than
+/// Kerberos tolerates (5 minutes).
+pub const NES_CLOCK_SKEW: &str = "NES_CLOCK_SKEW";
 /// The certificate does not name the host in the URL.
 pub const NES_TLS_NAME_MISMATCH: &str = "NES_TLS_NAME_MISMATCH";
 /// The server sent only its own certificate and its issuer is not trusted:

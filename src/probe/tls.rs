@@ -259,7 +259,7 @@ pub(crate) fn failure_finding(
     {
         return certificate_finding(ce, outcome, presented, cx);
     }
-    let endpoint = format!("{}:{}", cx.host, cx.port);
+    let endpoint = super::url::host_port(cx.host, cx.port);
     let error_text = error.map_or_else(String::new, |e| match e {
         HandshakeError::Tls(e) => cap_text(&e.to_string(), MAX_TEXT),
         HandshakeError::Io(e) => cap_text(&e.to_string(), MAX_TEXT),
@@ -409,9 +409,8 @@ fn certificate_finding(
                 ids::NES_TLS_NAME_MISMATCH,
                 "The NES certificate does not name the host in the URL",
                 format!(
-                    "The certificate of {}:{} does not name '{}'; it names: {}.",
-                    cx.host,
-                    cx.port,
+                    "The certificate of {} does not name '{}'; it names: {}.",
+                    super::url::host_port(cx.host, cx.port),
                     cx.host,
                     if names.is_empty() {
                         "no subject alternative name".to_owned()
@@ -440,9 +439,8 @@ fn certificate_finding(
             ids::NES_TLS_UNTRUSTED,
             "The NES certificate is not trusted",
             format!(
-                "The chain of {}:{} was rejected: {}.",
-                cx.host,
-                cx.port,
+                "The chain of {} was rejected: {}.",
+                super::url::host_port(cx.host, cx.port),
                 cap_text(
                     &rustls::Error::InvalidCertificate(other.clone()).to_string(),
                     MAX_TEXT
