@@ -1069,19 +1069,41 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             "STATUS=ERROR code=CONFIG_NES_URL_INVALID ksp=8/20",
         ),
     ));
-    let mut s = scenario(
-        "CA file missing",
-        Terminal::new().store("a1b2", Store::Healthy, now, 0),
-        Url::Given(healthy_url.clone()),
-        Expect::new(
-            VerdictId::ConfigCaFileUnreadable,
-            "STATUS=ERROR code=CONFIG_CA_FILE_UNREADABLE ksp=20/20",
+    // A CA file that cannot be used is reported whether or not NES answers.
+    for (name, url, ca) in [
+        (
+            "CA file missing, NES healthy",
+            healthy_url.clone(),
+            "missing",
         ),
-    );
-    s.tweak = Box::new(|r| {
-        r.nes_probe.trusted_root_path = Some("/nonexistent/nymidiag/ca.pem".to_owned());
-    });
-    out.push(s);
+        (
+            "CA file missing, NES port closed",
+            refused_url.clone(),
+            "missing",
+        ),
+        ("CA file is a folder", refused_url.clone(), "folder"),
+        ("CA file is empty", healthy_url.clone(), "empty"),
+    ] {
+        let t = Terminal::new().store("a1b2", Store::Healthy, now, 0);
+        let path = t.dir.path().join("ca.pem");
+        match ca {
+            "folder" => std::fs::create_dir_all(&path).unwrap(),
+            "empty" => std::fs::write(&path, b"").unwrap(),
+            _ => {}
+        }
+        let mut s = scenario(
+            name,
+            t,
+            Url::Given(url),
+            Expect::new(
+                VerdictId::ConfigCaFileUnreadable,
+                "STATUS=ERROR code=CONFIG_CA_FILE_UNREADABLE ksp=20/20",
+            ),
+        );
+        let path = path.display().to_string();
+        s.tweak = Box::new(move |r| r.nes_probe.trusted_root_path = Some(path.clone()));
+        out.push(s);
+    }
     for (name, content) in [
         ("rule pack missing", None),
         ("rule pack invalid", Some("[[rule]]\nid = \"BROKEN\"\n")),

@@ -244,6 +244,19 @@ impl Job {
         }
         rec.ok(StageName::Url, t, detail);
 
+        // Trust sources serve the TLS stage and the HTTP client (which may be
+        // redirected to https even from an http URL). They are loaded before
+        // any network stage, so that an unusable CA file is reported even
+        // when NES cannot be reached: it is the admin's configuration.
+        let (sources, ca_warning) = trust::TrustSources::load(
+            self.settings.use_platform_roots,
+            self.settings.trusted_root_path().as_deref(),
+        );
+        let sources = Arc::new(sources);
+        if let Some(f) = ca_warning {
+            rec.finding(f);
+        }
+
         // Proxy
         let t = Instant::now();
         let choice = match proxy::select(
@@ -366,17 +379,6 @@ impl Job {
                 "plain http is forwarded by the proxy without a tunnel",
             ),
             (None, _) => rec.not_applicable(StageName::ProxyConnect, "direct connection, no proxy"),
-        }
-
-        // Trust sources serve the TLS stage and the HTTP client (which may be
-        // redirected to https even from an http URL).
-        let (sources, ca_warning) = trust::TrustSources::load(
-            self.settings.use_platform_roots,
-            self.settings.trusted_root_path().as_deref(),
-        );
-        let sources = Arc::new(sources);
-        if let Some(f) = ca_warning {
-            rec.finding(f);
         }
 
         // TLS
