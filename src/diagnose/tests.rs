@@ -824,6 +824,46 @@ fn the_same_facts_give_the_same_verdict_whatever_their_order() {
 }
 
 #[test]
+fn the_nes_server_firewall_step_selects_this_terminal_with_nes() {
+    let (c, l, p, h) = (
+        missing(),
+        logs(&["LOG_TOKEN_REQUEST_FAILED"]),
+        failed(StageName::Tcp, "NES_TCP_TIMEOUT"),
+        host(&[]),
+    );
+    let f = Facts {
+        certs: &c,
+        logs: &l,
+        path: &p,
+        host: &h,
+        config: &[],
+        url_inferred: false,
+    };
+    let out = correlate(&f);
+    let steps = next_steps(&f, &out, t("2026-11-29T00:00:00Z"));
+    let on = |run_on| {
+        steps
+            .iter()
+            .find(|s| s.step == "Firewall logs" && s.run_on == run_on)
+            .and_then(|s| s.command.clone())
+            .unwrap()
+    };
+    // On the NES server the firewall log holds every client's packets.
+    let server = on(super::model::RunOn::NesServer);
+    assert!(
+        server.starts_with(
+            "Search-NymiLog -Kind firewall -ClientAddress 10.30.4.77 -RemoteAddress 10.20.0.15 -Port 443 "
+        ),
+        "{server}"
+    );
+    let terminal = on(super::model::RunOn::Terminal);
+    assert!(
+        terminal.starts_with("Search-NymiLog -Kind firewall -RemoteAddress 10.20.0.15 -Port 443 "),
+        "{terminal}"
+    );
+}
+
+#[test]
 fn commands_name_this_terminal_and_the_failure_window() {
     let c = missing();
     let l = logs_at(&["LOG_TOKEN_REQUEST_FAILED"], "2026-11-28T10:00:00Z");

@@ -56,7 +56,7 @@ pub struct LogScanRequest {
     pub kind: KindChoice,
     /// Only records at or after this time count. Default: `now` minus 14
     /// days, the default NEA certificate lifetime. Files last modified
-    /// before it are not read.
+    /// before it are not read. More than 5 minutes after `now` is refused.
     #[serde(default)]
     pub since: Option<UtcTime>,
     /// Only records at or before this time count. Default: no limit.
@@ -142,6 +142,9 @@ const MIN_MAX_LINE: u64 = 256;
 const MAX_MAX_LINE: u64 = 64 << 20;
 /// The NEA certificate lifetime the NES sets by default.
 pub(crate) const DEFAULT_LOOKBACK_DAYS: i64 = 14;
+/// How far in the future `since` may lie (clocks drift) before it is
+/// refused.
+const FUTURE_SLACK: time::Duration = time::Duration::minutes(5);
 /// Longest caller text kept.
 const MAX_CALLER_CHARS: usize = 256;
 /// Most paths and rule packs accepted in one request.
@@ -258,6 +261,14 @@ impl LogScanRequest {
                 true,
             ),
         };
+        // A window that starts in the future matches nothing: a mistake
+        // (a wrong date or clock), said rather than answered with silence.
+        if !since_is_default && since.0 > now.0 + FUTURE_SLACK {
+            return Err(invalid(
+                "since",
+                format!("{since} is in the future (now is {now})"),
+            ));
+        }
         if let Some(until) = self.until
             && until < since
         {
@@ -328,6 +339,33 @@ mod tests {
         assert_eq!(c.since.to_string(), "2026-05-01T00:00:00.000Z");
         assert!(c.since_is_default);
         assert_eq!(c.max_line, DEFAULT_MAX_LINE);
+    }
+
+    #[test]
+    fn a_since_in_the_future_is_refused_beyond_the_slack() {
+        let now = UtcTime::parse("2026-05-15T00:00:00Z").unwrap();
+        for (minutes, ok) in [
+            (-60, true),
+            (0, true),
+            (5, true),
+            (6, false),
+            (60 * 24, false),
+        ] {
+            let req = LogScanRequest {
+                now: Some(now),
+                since: Some(UtcTime(now.0 + time::Duration::minutes(minutes))),
+                ..Default::default()
+            };
+            match req.check() {
+                Ok(_) => assert!(ok, "{minutes} min accepted"),
+                Err(Error::RequestInvalid { path, message }) => {
+                    assert!(!ok, "{minutes} min refused: {message}");
+                    assert_eq!(path, "since");
+                    assert!(message.contains("in the future"), "{message}");
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
     }
 
     #[test]
