@@ -1,8 +1,7 @@
 # Configuration mistakes end in the library's verdict, never in a
 # PowerShell throw: a bad NES URL, a CA file that cannot be read, a rule
 # pack that does not exist. Invoke-NymiDiagnosis and the three host scripts
-# must print STATUS=ERROR code=CONFIG_<...>. These need the library's
-# CONFIG_* verdicts (tag NeedsConfigVerdicts).
+# must print STATUS=ERROR code=CONFIG_<...>, the library's verdict.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $badUris = @('ftp://nes.corp.example/nes', 'https://', 'not a url', 'https://nes corp/nes', 'file:///etc/passwd')
@@ -42,7 +41,7 @@ BeforeAll {
     }
 }
 
-Describe 'Invoke-NymiDiagnosis with a bad <Kind> (<Value>)' -Tag 'NeedsConfigVerdicts' -ForEach $cases {
+Describe 'Invoke-NymiDiagnosis with a bad <Kind> (<Value>)' -ForEach $cases {
     It 'returns STATUS=ERROR code=<Code> instead of throwing' {
         $arguments = @{ KspPath = $terminal.KspPath; LogPath = $terminal.LogPath; TimeoutSec = 2; WarningAction = 'SilentlyContinue' }
         $arguments[$Kind] = Resolve-CaseValue -Kind $Kind -Value $Value
@@ -54,7 +53,7 @@ Describe 'Invoke-NymiDiagnosis with a bad <Kind> (<Value>)' -Tag 'NeedsConfigVer
     }
 }
 
-Describe 'host script <Name> with a bad <Kind>' -Tag 'NeedsConfigVerdicts' -ForEach $scriptCases {
+Describe 'host script <Name> with a bad <Kind>' -ForEach $scriptCases {
     It 'prints one line, STATUS=ERROR code=<Code>, and nothing on stderr' {
         $reports = Join-Path $TestDrive ('reports-' + [guid]::NewGuid().ToString('N'))
         $arguments = @('-ModulePath', $ManifestPath, '-KspPath', $terminal.KspPath, '-LogPath', $terminal.LogPath,

@@ -175,8 +175,9 @@ Describe 'NewNymiDemoTerminal -Scenario healthy' {
     It 'writes logs without failure signatures, naming the given NES URL' {
         $scan = Search-NymiLog -Path $terminal.LogPath
         @($scan.Hits | Where-Object { $_.Severity -eq 'error' -or $_.Severity -eq 'warning' }) | Should -BeNullOrEmpty
-        # Only the info rule that records the NES URL fires.
-        @($scan.Hits | ForEach-Object RuleId) | Should -Be @('LOG_NES_URL_SEEN')
+        # Only the info rules that record the NES URL fire: any URL, and
+        # the URL on the NES line.
+        @($scan.Hits | ForEach-Object RuleId | Sort-Object) | Should -Be @('LOG_NES_URL_CONFIGURED', 'LOG_NES_URL_SEEN')
         $scan.FilesRead | Should -Be 2
         $scan.ParseProblems | Should -Be 0
         [System.IO.File]::ReadAllText((Join-Path $terminal.LogPath 'WGSS_Nymi.log')).Contains('NES URL: https://nes.corp.example/nes') | Should -BeTrue

@@ -133,7 +133,7 @@ Describe 'Get-NymiNeaCertificate' -ForEach @(@{ FixtureRoot = $fixtureRoot }) {
             $store = @($inventory.Stores)[0]
             $store.FindingIds | Should -Contain 'NEA_CERTS_MISSING'
             $store.RenewedDaysAgo | Should -BeOfType [int]
-            ($inventory | Out-String) | Should -Match '8/20 \(local 8, NES 0\)'
+            ($inventory | Out-String) | Should -Match '8/20 files \(local 8, NES 0\) active'
         }
 
         It 'reports a folder that does not exist as a finding, not an error' {

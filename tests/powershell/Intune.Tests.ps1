@@ -135,7 +135,8 @@ Describe 'Detect-NymiNeaCertificates.ps1 on a terminal that never got its NES ce
     It 'took the NES URL from the logs' {
         $report = (Get-Report $reports)[0]
         $report.settings.nes_uri | Should -Be ''
-        $report.diagnosis.data.nes_url.source | Should -Be 'log'
+        # "NES URL: ..." in the WGSS trace is an NES line.
+        $report.diagnosis.data.nes_url.source | Should -Be 'log_nes_context'
         $report.diagnosis.data.nes_url.url | Should -Be $terminal.NesUri
     }
 
@@ -366,8 +367,10 @@ Describe 'Remediate-NymiNeaCertificates.ps1 with this module, NES unreachable' {
         $report.diagnosis.data.verdict.id | Should -Be 'NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED'
     }
 
-    It 'takes the NES URL from the logs when -NesUri is empty' {
-        $fromLogs.Lines[0] | Should -BeExactly $run.Lines[0]
+    It 'takes the NES URL from the logs when -NesUri is empty, at most at medium confidence' {
+        # The same verdict; an inferred URL weakens the live evidence.
+        $fromLogs.Lines[0] | Should -Match ' confidence=medium '
+        ($fromLogs.Lines[0] -replace ' confidence=medium ', ' confidence=high ') | Should -BeExactly $run.Lines[0]
         $fromLogsReport.repair.nes_uri | Should -Be $terminal.NesUri
         $fromLogsReport.status_line_before | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED '
         $report.status_line_before | Should -BeNullOrEmpty

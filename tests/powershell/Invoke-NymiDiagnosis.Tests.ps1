@@ -122,7 +122,7 @@ Describe 'Invoke-NymiDiagnosis' -ForEach @($server) {
             $terminal = New-Terminal 'not-retrieved' $Healthy
             $d = Invoke-NymiDiagnosis -KspPath $terminal.KspPath -LogPath $terminal.LogPath -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 5 -WarningAction SilentlyContinue
             $d.NesUri | Should -Be $Healthy
-            $d.NesUriSource | Should -Be 'log'
+            $d.NesUriSource | Should -Be 'log_nes_context'
             # The path is fine now: the certificates still have to be fetched.
             $d.VerdictId | Should -Be 'NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN'
             @($d.NextSteps)[0].Step | Should -Be 'Restart the EAM Security Service'

@@ -45,7 +45,7 @@ Describe 'Search-NymiLog' {
         @($piped.Hits).Count | Should -Be @($scan.Hits).Count
     }
 
-    It 'filters IIS records by client address' -Tag 'NeedsAddressLists' {
+    It 'filters IIS records by client address' {
         $one = Search-NymiLog -Path (Join-Path $logs 'u_ex240502.log') -Since $since -ClientAddress 10.30.4.77
         $kerberos = $one.Hits | Where-Object RuleId -EQ 'IIS_KERBEROS_FAILURE'
         $kerberos.Count | Should -BeGreaterThan 0
@@ -143,7 +143,7 @@ Describe 'Get-NymiDiagnosticRule' {
     }
 }
 
-Describe 'Search-NymiLog address lists' -Tag 'NeedsAddressLists' {
+Describe 'Search-NymiLog address lists' {
     BeforeAll {
         $iis = Join-Path $logs 'u_ex240502.log'
         $firewall = Join-Path $logs 'pfirewall.log'

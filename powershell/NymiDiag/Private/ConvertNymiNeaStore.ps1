@@ -5,7 +5,7 @@ function ConvertToNymiNeaStore {
     [OutputType('NymiDiag.NeaStore')]
     param(
         [Parameter(Mandatory = $true)][object] $Store,
-        # Certificates a healthy store holds (expected local + NES).
+        # Files a healthy store holds (expected local + NES).
         [int] $Expected = 20,
         # Every finding of the report; the store keeps those about itself.
         [object[]] $Findings = @()
@@ -21,12 +21,17 @@ function ConvertToNymiNeaStore {
         PSTypeName = 'NymiDiag.NeaStore'
         Path = $path
         State = [string]$Store.state
+        Role = [string]$Store.role
+        RoleReason = [string]$Store.role_reason
+        LastWrite = ConvertToNymiDateTime $Store.last_write_utc
         Certificates = [int]$counts.certificates
         Expected = $Expected
         Local = [int]$counts.local
         Nes = [int]$counts.nes
         Unclassified = [int]$counts.unclassified
         Files = [int]$counts.files
+        OpaqueFiles = [int]$counts.opaque_files
+        Valid = [int]$counts.valid
         UnreadableFiles = [int]$counts.unreadable_files
         KeyFiles = [int]$counts.key_files
         Expired = [int]$counts.expired

@@ -17,8 +17,13 @@ function Get-NymiNeaCertificate {
     A healthy NEA holds 8 locally generated and 12 NES-issued certificates.
     A store with only the 8 local ones means the NES-issued certificates were
     never retrieved: check the path to NES (Test-NymiNesConnection), then
-    restart the EAM Security Service. Certificates are counted distinct, by
-    thumbprint.
+    restart the EAM Security Service. Stores are counted in files, as the
+    Nymi article counts them: every regular file in the ksp folder except
+    OS metadata files (desktop.ini, Thumbs.db); a file that is not an X.509
+    certificate still counts (NEA_KEYSTORE_FILE_OPAQUE). Certificates
+    parsed from the files add expiry, chain and kind. With several NSL
+    folders, a store not written for -StaleAfterDays (14) longer than the
+    newest one is stale (KSP_STALE_STORE) and is not judged.
 
     Problems are findings with stable ids (NEA_CERTS_MISSING,
     NEA_CERT_EXPIRED, NEA_CERT_EXPIRING, NEA_CERT_NOT_YET_VALID,
@@ -41,6 +46,12 @@ function Get-NymiNeaCertificate {
     .PARAMETER ExpiringDays
     Certificates that expire within this many days are reported as
     expiring (NEA certificates live 14 days by default). Default 3.
+
+    .PARAMETER StaleAfterDays
+    With several NSL folders, a discovered store whose last write is more
+    than this many days older than the newest store's is stale: reported
+    (KSP_STALE_STORE) and not judged. 0 judges every store. Default 14, the
+    NES certificate lifetime.
 
     .PARAMETER Summary
     Return one NymiDiag.NeaInventory object (status, stores with counts,
@@ -74,7 +85,7 @@ function Get-NymiNeaCertificate {
     $inventory = Get-NymiNeaCertificate -Summary -WarningAction SilentlyContinue
     $issue = @($inventory.Findings | Where-Object { $_.Severity -eq 'error' })
     $store = @($inventory.Stores)[0]
-    $ksp = if ($store) { '{0}/{1}' -f $store.Certificates, $inventory.ExpectedTotal } else { 'none' }
+    $ksp = if ($store) { '{0}/{1}' -f $store.Files, $inventory.ExpectedTotal } else { 'none' }
     if ($issue) { "STATUS=ISSUE code=$($issue[0].Id) ksp=$ksp"; exit 1 }
     "STATUS=OK ksp=$ksp"; exit 0
 
@@ -110,6 +121,9 @@ function Get-NymiNeaCertificate {
         [ValidateRange(0, 36500)]
         [int] $ExpiringDays = 3,
 
+        [ValidateRange(0, 36500)]
+        [int] $StaleAfterDays = 14,
+
         [switch] $Summary,
 
         [switch] $Raw
@@ -132,6 +146,7 @@ function Get-NymiNeaCertificate {
             expected_local = $ExpectedLocal
             expected_nes = $ExpectedNes
             expiring_days = $ExpiringDays
+            stale_after_days = $StaleAfterDays
         }
         $report = InvokeNymiExport -Export 'nymidiag_cert_inventory' -Request $request -Cmdlet $PSCmdlet -Raw:$Raw
         if ($Raw) { return $report }
