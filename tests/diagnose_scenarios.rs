@@ -13,11 +13,7 @@ mod common;
 mod support;
 
 use std::fmt::Write as _;
-use std::io::{Read, Write as _};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use nymidiag::diagnose::{
@@ -375,51 +371,6 @@ impl Terminal {
 
 // ---------------------------------------------------------------------------
 // NES servers
-
-/// A plain-HTTP NES on loopback that answers 200 with a `Date` header
-/// `skew` away from this machine's clock.
-struct DateServer {
-    port: u16,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for DateServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn date_server(skew: time::Duration) -> DateServer {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    std::thread::spawn(move || {
-        let started = std::time::Instant::now();
-        while !flag.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(120) {
-            let Ok((mut s, _)) = listener.accept() else {
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            };
-            let _ = s.set_nonblocking(false);
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-            let date = (OffsetDateTime::now_utc() + skew)
-                .format(&time::format_description::well_known::Rfc2822)
-                .unwrap()
-                .replace("+0000", "GMT");
-            let body = "mock NES\n";
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nDate: {date}\r\nServer: Microsoft-IIS/10.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    DateServer { port, stop }
-}
 
 // ---------------------------------------------------------------------------
 // Scenarios
@@ -1035,7 +986,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         ("NES clock an hour ahead", time::Duration::hours(1)),
         ("NES clock ten minutes behind", time::Duration::minutes(-10)),
     ] {
-        let server = date_server(skew);
+        let server = support::servers::start_dated("200 OK", Some(skew));
         let mut s = scenario(
             name,
             Terminal::new().store("a1b2", Store::Healthy, now, 0),
@@ -1049,7 +1000,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         s._keep.push(Box::new(server));
         out.push(s);
     }
-    let server = date_server(time::Duration::seconds(2));
+    let server = support::servers::start_dated("200 OK", Some(time::Duration::seconds(2)));
     let mut s = scenario(
         "NES clock two seconds off",
         Terminal::new().store("a1b2", Store::Healthy, now, 0),

@@ -3,80 +3,18 @@
 //! the probe records `server_date` and `clock_offset_ms` and raises
 //! `NES_CLOCK_SKEW` only beyond Kerberos' 5-minute tolerance.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+mod support;
+
+use support::servers::{Server, start_dated};
 
 use nymidiag::probe::model::{NesProbeData, StageName, StageStatus};
 use nymidiag::probe::{NesProbeRequest, nes_probe};
 use nymidiag::report::Report;
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 const SKEW: &str = "NES_CLOCK_SKEW";
 
-/// A plain HTTP server on 127.0.0.1 answering every request with
-/// `status`, and a `Date` this many seconds off the real clock (none
-/// without an offset). Stops accepting when dropped.
-struct DateServer {
-    port: u16,
-    stop: Arc<AtomicBool>,
-}
-
-impl Drop for DateServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn http_date(t: OffsetDateTime) -> String {
-    let f = format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    t.format(&f).unwrap()
-}
-
-fn start(status: &'static str, offset_s: Option<i64>) -> DateServer {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    std::thread::spawn(move || {
-        while !flag.load(Ordering::SeqCst) {
-            let Ok((mut s, _)) = listener.accept() else {
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            };
-            let _ = s.set_nonblocking(false);
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            let date = offset_s
-                .map(|o| {
-                    let t = OffsetDateTime::now_utc() + time::Duration::seconds(o);
-                    format!("Date: {}\r\n", http_date(t))
-                })
-                .unwrap_or_default();
-            let _ = write!(
-                s,
-                "HTTP/1.1 {status}\r\n{date}WWW-Authenticate: Negotiate\r\n\
-                 Content-Length: 0\r\nConnection: close\r\n\r\n"
-            );
-        }
-    });
-    DateServer { port, stop }
-}
-
-fn probe(server: &DateServer) -> Report<NesProbeData> {
+fn probe(server: &Server) -> Report<NesProbeData> {
     let mut req = NesProbeRequest::new(format!("http://127.0.0.1:{}/nes", server.port));
     req.use_env_proxy = false;
     nes_probe(&req)
@@ -95,7 +33,7 @@ fn the_server_date_is_recorded_and_skew_beyond_five_minutes_is_raised() {
         ("401 Unauthorized", None, false),
     ];
     for (status, offset, skew) in cases {
-        let server = start(status, offset);
+        let server = start_dated(status, offset.map(time::Duration::seconds));
         let r = probe(&server);
         let http = r.data.http.as_ref().expect("the HTTP stage ran");
         assert_eq!(

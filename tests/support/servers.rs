@@ -286,3 +286,51 @@ fn proxy(mut client: TcpStream, allow: bool) -> io::Result<()> {
     let _ = up.join();
     Ok(())
 }
+
+/// A plain-HTTP NES on 127.0.0.1 that answers every request with `status`
+/// and a `Date` header `offset` away from this machine's clock (none
+/// without an offset): for the probe's clock-skew check.
+pub fn start_dated(status: &'static str, offset: Option<time::Duration>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener.set_nonblocking(true).expect("non-blocking accept");
+    let port = listener.local_addr().expect("local addr").port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        while !flag.load(Ordering::SeqCst) {
+            let Ok((mut s, _)) = listener.accept() else {
+                std::thread::sleep(TICK);
+                continue;
+            };
+            let _ = s.set_nonblocking(false);
+            let _ = s.set_read_timeout(Some(IO_TIMEOUT));
+            if read_head(&mut s).is_err() {
+                continue;
+            }
+            let date = offset
+                .map(|o| {
+                    format!(
+                        "Date: {}\r\n",
+                        http_date(time::OffsetDateTime::now_utc() + o)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\n{date}WWW-Authenticate: Negotiate\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    Server { port, stop }
+}
+
+/// An HTTP date: `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(t: time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .expect("HTTP date")
+}
