@@ -154,11 +154,16 @@ fn special_files_in_a_log_folder_are_never_opened() {
     let path = dir.path().display().to_string();
     let r = within_10s("log folder", move || scan(vec![path]));
     assert_eq!(r.data.coverage.files_read, 1, "{:?}", r.data.files);
-    for n in &r.data.not_scanned {
-        assert!(
-            !n.path.ends_with("pipe.log") || n.reason == "not_a_file",
-            "{n:?}"
-        );
+    // Each special file in the folder is listed with the reason and kind.
+    for (name, kind) in [("pipe.log", "FIFO"), ("sock.log", "socket")] {
+        let n = r
+            .data
+            .not_scanned
+            .iter()
+            .find(|n| n.path.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not listed: {:?}", r.data.not_scanned));
+        assert_eq!(n.reason, "not_a_file", "{n:?}");
+        assert_eq!(n.detail, format!("not a regular file ({kind})"), "{n:?}");
     }
 }
 

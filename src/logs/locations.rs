@@ -17,6 +17,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use super::model::{NotScanned, SearchedLocation};
 use super::scan::{FileJob, Stream};
 use super::source::describe_io_error;
+use crate::fsutil::SpecialKind;
 
 /// Most files taken from all paths together.
 pub(crate) const MAX_FILES: usize = 5000;
@@ -180,9 +181,24 @@ fn walk(dir: &Path, depth: usize, filter: Option<&PathMatch>, out: &mut Expanded
                 walk(&path, depth - 1, filter, out);
             }
         } else if filter.is_none_or(|f| f.is_match(&path)) {
-            let is_file = ft.is_file() || std::fs::metadata(&path).is_ok_and(|m| m.is_file());
-            if is_file && !out.add(path) {
-                return;
+            let target = std::fs::metadata(&path).map(|m| m.file_type());
+            let is_file = ft.is_file() || target.as_ref().is_ok_and(|t| t.is_file());
+            if is_file {
+                if !out.add(path) {
+                    return;
+                }
+            } else if let Some(kind) = target
+                .ok()
+                .filter(|t| !t.is_dir())
+                .and_then(|t| SpecialKind::of(&t))
+            {
+                // FIFOs, sockets, devices: said, never opened (a FIFO
+                // would block the reader until a writer came).
+                out.not_scanned.push(NotScanned {
+                    path: path.display().to_string(),
+                    reason: "not_a_file".to_owned(),
+                    detail: format!("not a regular file ({kind})"),
+                });
             }
         }
     }
