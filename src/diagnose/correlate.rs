@@ -363,6 +363,29 @@ fn config_outcome(f: &Facts<'_>) -> Option<Outcome> {
 /// `CLOCK_SKEW` when certificates are not valid yet by this terminal's
 /// clock, or NES's clock disagrees with it beyond the tolerance.
 fn clock_outcome(f: &Facts<'_>) -> Option<Outcome> {
+    let mut evidence = clock_evidence(f);
+    let first = evidence.first()?.finding.clone();
+    // Two independent sources (store and NES) agreeing is strong.
+    let confidence = if evidence.len() > 1 {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    evidence.extend(cert_items(f));
+    evidence.extend(path_items(f));
+    Some(Outcome {
+        id: VerdictId::ClockSkew,
+        cause: Some(Cause {
+            stage: "clock".to_owned(),
+            finding: first,
+        }),
+        confidence,
+        evidence,
+    })
+}
+
+/// The facts that say the terminal's clock is wrong, strongest first.
+pub(crate) fn clock_evidence(f: &Facts<'_>) -> Vec<EvidenceItem> {
     let mut evidence = Vec::new();
     if let Some((not_before, n)) = f.certs.not_yet_valid_ahead {
         evidence.push(EvidenceItem {
@@ -399,24 +422,7 @@ fn clock_outcome(f: &Facts<'_>) -> Option<Outcome> {
             fact: "The NES TLS certificate is not valid yet by this terminal's clock.".to_owned(),
         });
     }
-    let first = evidence.first()?.finding.clone();
-    // Two independent sources (store and NES) agreeing is strong.
-    let confidence = if evidence.len() > 1 {
-        Confidence::High
-    } else {
-        Confidence::Medium
-    };
-    evidence.extend(cert_items(f));
-    evidence.extend(path_items(f));
-    Some(Outcome {
-        id: VerdictId::ClockSkew,
-        cause: Some(Cause {
-            stage: "clock".to_owned(),
-            finding: first,
-        }),
-        confidence,
-        evidence,
-    })
+    evidence
 }
 
 /// The verdict from the key store, the path and the logs.

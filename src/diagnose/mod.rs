@@ -510,15 +510,9 @@ fn verdict_of(f: &Facts<'_>, outcome: &Outcome) -> Verdict {
             "The terminal's clock is wrong".to_owned(),
             format!(
                 "{} A wrong clock makes certificates look not yet valid or expired and breaks Kerberos: fix the time first, then check again.",
-                outcome
-                    .evidence
-                    .iter()
-                    .take_while(|e| e.finding != "NEA_CERTS_COMPLETE")
-                    .filter(|e| matches!(
-                        e.finding.as_str(),
-                        "NEA_CERT_NOT_YET_VALID" | "NES_CLOCK_SKEW" | "NES_TLS_NOT_YET_VALID"
-                    ))
-                    .map(|e| e.fact.as_str())
+                correlate::clock_evidence(f)
+                    .into_iter()
+                    .map(|e| e.fact)
                     .collect::<Vec<_>>()
                     .join(" ")
             ),
