@@ -281,7 +281,7 @@ pub(crate) fn auth_schemes(values: impl Iterator<Item = String>) -> Vec<String> 
     let mut schemes: Vec<String> = Vec::new();
     for value in values {
         for part in value.split(',') {
-            let Some(first) = part.split_whitespace().next() else {
+            let Some(first) = part.split_ascii_whitespace().next() else {
                 continue;
             };
             // `realm="x"` or a token68 continuation is not a scheme name.
