@@ -143,9 +143,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         (
             inventory.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
             logs,
-            probe
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .flatten(),
+            probe.and_then(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
         )
     });
     let (logs, rule_pack_problem) = match logs {
