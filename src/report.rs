@@ -272,6 +272,57 @@ impl ReportBuilder {
     }
 }
 
+/// Makes text that came from outside the tool (a server, a proxy, a
+/// certificate, a log) safe to put in a report that a console shows:
+/// control characters that could move the cursor, recolour the console or
+/// reorder what is shown are written as `\u{..}` escapes, and the result
+/// is capped at `max_chars` characters (escapes included, the cut marked
+/// with `…`). Escaped: C0 controls except tab, DEL, C1 controls, the line
+/// and paragraph separators U+2028/U+2029, and the bidirectional
+/// embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069.
+/// The result holds none of them, so escaping it again changes nothing.
+pub fn safe_text(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    // Characters written, and where each piece (a character or a whole
+    // escape) ends, so that a cut never splits an escape.
+    let mut count = 0usize;
+    let mut ends: Vec<(usize, usize)> = Vec::new();
+    for c in text.chars() {
+        if count > max_chars {
+            break;
+        }
+        if is_unsafe_char(c) {
+            let escape = format!("\\u{{{:x}}}", u32::from(c));
+            count += escape.len();
+            out.push_str(&escape);
+        } else {
+            count += 1;
+            out.push(c);
+        }
+        ends.push((count, out.len()));
+    }
+    if count <= max_chars {
+        return out;
+    }
+    let keep = ends
+        .iter()
+        .rev()
+        .find(|(chars, _)| *chars < max_chars)
+        .map_or(0, |&(_, bytes)| bytes);
+    out.truncate(keep);
+    if max_chars > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Whether [`safe_text`] escapes `c`.
+pub fn is_unsafe_char(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{a}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// JSON Schema (draft 2020-12) of the report envelope, with `data` left open
 /// because each capability documents its own.
 pub fn report_schema() -> schemars::Schema {
@@ -357,6 +408,83 @@ mod tests {
             assert!(keys.iter().any(|k| k == key), "missing {key}");
         }
         assert_eq!(v["schema_version"], SCHEMA_VERSION);
+    }
+
+    /// Every character class the escaping covers, with a neighbour on
+    /// each side that must stay.
+    fn unsafe_samples() -> Vec<char> {
+        let mut chars: Vec<char> = (0u32..=0x1f)
+            .chain(0x7f..=0x9f)
+            .chain([0x2028, 0x2029])
+            .chain(0x202a..=0x202e)
+            .chain(0x2066..=0x2069)
+            .filter_map(char::from_u32)
+            .filter(|&c| c != '\t')
+            .collect();
+        chars.sort_unstable();
+        chars
+    }
+
+    #[test]
+    fn safe_text_escapes_every_control_and_bidi_character() {
+        for c in unsafe_samples() {
+            for (before, after) in [("", ""), ("a", "b"), ("é", "\t"), ("[", "[0m")] {
+                let input = format!("{before}{c}{after}");
+                let out = safe_text(&input, 512);
+                assert!(!out.chars().any(is_unsafe_char), "{input:?} -> {out:?}");
+                assert_eq!(out, format!("{before}\\u{{{:x}}}{after}", u32::from(c)));
+                // Escaping twice changes nothing.
+                assert_eq!(safe_text(&out, 512), out);
+            }
+        }
+    }
+
+    #[test]
+    fn safe_text_keeps_ordinary_text_and_tabs() {
+        for text in [
+            "Microsoft-IIS/10.0",
+            "CN=Corp Issuing CA, O=Corp",
+            "a\tb",
+            "Müller ÄÖÜ ß 日本",
+            "‎",
+        ] {
+            assert_eq!(safe_text(text, 512), text);
+        }
+        assert!(!is_unsafe_char('\t'));
+        assert!(!is_unsafe_char(' '));
+        assert!(!is_unsafe_char('\u{a0}'));
+        assert!(!is_unsafe_char('\u{202f}'));
+        assert!(!is_unsafe_char('\u{206a}'));
+    }
+
+    #[test]
+    fn safe_text_caps_on_characters_without_splitting_an_escape() {
+        assert_eq!(safe_text("abc", 3), "abc");
+        assert_eq!(safe_text("abcd", 3), "ab…");
+        assert_eq!(safe_text("abcdé", 4), "abc…");
+        assert_eq!(safe_text("", 0), "");
+        assert_eq!(safe_text("a", 0), "");
+        for max in 1..40 {
+            for text in [
+                "\u{1b}[31mred\u{1b}[0m",
+                "x\u{202e}yz\u{2066}",
+                &"\u{9b}".repeat(30),
+            ] {
+                let out = safe_text(text, max);
+                assert!(out.chars().count() <= max, "{max} {out:?}");
+                assert!(!out.chars().any(is_unsafe_char), "{out:?}");
+                // A cut lands between pieces: every `\\u{` is closed.
+                let body = out.trim_end_matches('…');
+                assert_eq!(
+                    body.matches("\\u{").count(),
+                    body.matches('}').count(),
+                    "{out:?}"
+                );
+            }
+        }
+        // A long hostile header is cut early, not escaped whole.
+        let long = "\u{1b}".repeat(1_000_000);
+        assert_eq!(safe_text(&long, 256).chars().count(), 253);
     }
 
     #[test]

@@ -144,6 +144,12 @@ pub struct CertInventoryRequest {
     /// Free text naming the caller, copied into `context.caller` (at most
     /// 256 characters are kept).
     pub caller: Option<String>,
+    /// Time budget in milliseconds (at most 600000; default none). Once
+    /// it has passed no further store or file is started: a store not
+    /// started, or left with entries unread, is reported `failed` (never
+    /// judged on a partial count), with a warning. A file already being
+    /// read is finished (reads are capped by `max_file_bytes`).
+    pub deadline_ms: Option<u64>,
 }
 
 impl Default for CertInventoryRequest {
@@ -157,6 +163,7 @@ impl Default for CertInventoryRequest {
             now: None,
             stale_after_days: 14,
             caller: None,
+            deadline_ms: None,
         }
     }
 }
@@ -189,7 +196,18 @@ pub(crate) fn inventory_with(
     } else {
         request.max_file_bytes
     };
+    let deadline_ms = request.deadline_ms.map(|ms| {
+        if ms > crate::probe::request::MAX_DEADLINE_MS {
+            report.warning(format!(
+                "deadline_ms {ms} is above the {} limit; {} is used",
+                crate::probe::request::MAX_DEADLINE_MS,
+                crate::probe::request::MAX_DEADLINE_MS
+            ));
+        }
+        ms.min(crate::probe::request::MAX_DEADLINE_MS)
+    });
     let opts = Options {
+        end: deadline_ms.map(|ms| std::time::Instant::now() + std::time::Duration::from_millis(ms)),
         now: now.0,
         expiring_days: request.expiring_days,
         max_file_bytes,
@@ -219,6 +237,10 @@ pub(crate) fn inventory_with(
         stale_after_days: request.stale_after_days,
         stores: Vec::new(),
         stores_omitted: 0,
+        deadline_ms,
+        deadline_reached: false,
+        stores_not_examined: 0,
+        entries_not_examined: 0,
         totals: Totals::default(),
     };
 
@@ -247,10 +269,19 @@ pub(crate) fn inventory_with(
         files: limits::MAX_FILES_LISTED_TOTAL,
         certs: limits::MAX_CERTS_LISTED_TOTAL,
     };
+    // Stores are examined one after the other; once the deadline has
+    // passed, the rest are listed as not examined.
     let mut examined: Vec<store::Examined> = specs
         .iter()
-        .map(|spec| store::examine(fs, spec, &opts))
+        .map(|spec| {
+            if opts.deadline_passed() {
+                store::not_examined(spec, "not examined: the deadline was reached")
+            } else {
+                store::examine(fs, spec, &opts)
+            }
+        })
         .collect();
+    deadline_summary(&mut report, &mut data, &examined, deadline_ms);
     roles::assign(&mut examined, request.stale_after_days);
     for examined in examined {
         let mut ksp = examined.store;
@@ -283,6 +314,12 @@ pub(crate) fn inventory_with(
             StoreState::AccessDenied => {
                 report.coverage(&area, CoverageState::Failed, ksp.error.clone());
                 denied.push(ksp.path.clone());
+            }
+            StoreState::Failed
+                if examined.deadline_skipped || examined.deadline_entries_left > 0 =>
+            {
+                // The deadline's own warning covers it.
+                report.coverage(&area, CoverageState::Skipped, ksp.error.clone());
             }
             StoreState::Failed => {
                 report.coverage(&area, CoverageState::Failed, ksp.error.clone());
@@ -355,6 +392,37 @@ pub(crate) fn inventory_with(
         report.failed();
     }
     report.finish(data)
+}
+
+/// Counts what the deadline left out, and says so in a warning and the
+/// `deadline` coverage.
+fn deadline_summary(
+    report: &mut ReportBuilder,
+    data: &mut CertInventoryData,
+    examined: &[store::Examined],
+    deadline_ms: Option<u64>,
+) {
+    data.stores_not_examined = examined.iter().filter(|e| e.deadline_skipped).count() as u32;
+    data.entries_not_examined = examined.iter().map(|e| e.deadline_entries_left).sum();
+    data.deadline_reached = data.stores_not_examined > 0 || data.entries_not_examined > 0;
+    let Some(ms) = deadline_ms else {
+        return;
+    };
+    if data.deadline_reached {
+        let text = format!(
+            "the deadline of {ms} ms was reached: {} store(s) not examined and {} entries of \
+             started stores not read; those stores are reported failed, not judged",
+            data.stores_not_examined, data.entries_not_examined
+        );
+        report.warning(text.clone());
+        report.coverage("deadline", CoverageState::Failed, Some(text));
+    } else {
+        report.coverage(
+            "deadline",
+            CoverageState::Checked,
+            Some(format!("every store examined within {ms} ms")),
+        );
+    }
 }
 
 /// Remaining room in the report's lists.

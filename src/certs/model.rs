@@ -33,6 +33,22 @@ pub struct CertInventoryData {
     pub stores: Vec<KspStore>,
     /// Stores found but not examined because of the store cap.
     pub stores_omitted: u32,
+    /// The request's `deadline_ms` as applied (clamped); `null` without
+    /// one.
+    #[serde(default)]
+    pub deadline_ms: Option<u64>,
+    /// Whether the deadline stopped the inventory before every entry was
+    /// read.
+    #[serde(default)]
+    pub deadline_reached: bool,
+    /// Stores not started because the deadline had passed: listed in
+    /// `stores` with state `failed` and never judged.
+    #[serde(default)]
+    pub stores_not_examined: u32,
+    /// Entries of started stores left unread because the deadline had
+    /// passed (the store is then `failed`: a partial count is no count).
+    #[serde(default)]
+    pub entries_not_examined: u64,
     /// Sums over the examined stores.
     pub totals: Totals,
 }

@@ -25,11 +25,20 @@ use crate::time_fmt::UtcTime;
 /// What the request asks of every store.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Options {
+    /// No store or file is started after this instant.
+    pub(crate) end: Option<std::time::Instant>,
     pub(crate) now: OffsetDateTime,
     pub(crate) expiring_days: u32,
     pub(crate) max_file_bytes: u64,
     pub(crate) expected_local: u32,
     pub(crate) expected_nes: u32,
+}
+
+impl Options {
+    /// Whether the deadline has passed.
+    pub(crate) fn deadline_passed(&self) -> bool {
+        self.end.is_some_and(|end| std::time::Instant::now() >= end)
+    }
 }
 
 /// A store with its full lists, and what the report needs beside it.
@@ -40,11 +49,15 @@ pub(crate) struct Examined {
     pub(crate) access_denied: bool,
     /// Signatures whose algorithm this library cannot check.
     pub(crate) unsupported_signatures: u64,
+    /// Not started: the deadline had passed.
+    pub(crate) deadline_skipped: bool,
+    /// Entries left unread because the deadline passed during the store.
+    pub(crate) deadline_entries_left: u64,
 }
 
-/// Examines one store.
-pub(crate) fn examine(fs: &dyn FileSource, spec: &StoreSpec, opts: &Options) -> Examined {
-    let store = KspStore {
+/// A store as reported before anything of it is read.
+fn blank_store(spec: &StoreSpec) -> KspStore {
+    KspStore {
         path: clip(&spec.path.to_string_lossy(), MAX_PATH_CHARS),
         origin: spec.origin,
         state: StoreState::Checked,
@@ -61,11 +74,31 @@ pub(crate) fn examine(fs: &dyn FileSource, spec: &StoreSpec, opts: &Options) -> 
         files_omitted: 0,
         certificates: Vec::new(),
         certificates_omitted: 0,
-    };
-    let mut examined = Examined {
+    }
+}
+
+/// A store not examined at all (`why` says so): failed, never judged.
+pub(crate) fn not_examined(spec: &StoreSpec, why: &str) -> Examined {
+    let mut store = blank_store(spec);
+    store.state = StoreState::Failed;
+    store.error = Some(why.to_owned());
+    Examined {
         store,
         access_denied: false,
         unsupported_signatures: 0,
+        deadline_skipped: true,
+        deadline_entries_left: 0,
+    }
+}
+
+/// Examines one store.
+pub(crate) fn examine(fs: &dyn FileSource, spec: &StoreSpec, opts: &Options) -> Examined {
+    let mut examined = Examined {
+        store: blank_store(spec),
+        access_denied: false,
+        unsupported_signatures: 0,
+        deadline_skipped: false,
+        deadline_entries_left: 0,
     };
     let store = &mut examined.store;
 
@@ -110,7 +143,20 @@ pub(crate) fn examine(fs: &dyn FileSource, spec: &StoreSpec, opts: &Options) -> 
     let mut ders: Vec<Vec<u8>> = Vec::new();
     let mut files_of: Vec<Vec<String>> = Vec::new();
     let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
-    for path in &entries {
+    for (done, path) in entries.iter().enumerate() {
+        if opts.deadline_passed() {
+            // A partial count would read as missing certificates.
+            let left = (entries.len() - done) as u64;
+            examined.deadline_entries_left = left;
+            store.counts.entries_not_examined += left;
+            store.state = StoreState::Failed;
+            store.error = Some(format!(
+                "not examined completely: the deadline was reached after {done} of {} \
+                 entries; the store is not judged",
+                entries.len()
+            ));
+            break;
+        }
         let (mut entry, certs) = examine_entry(fs, path, opts.max_file_bytes);
         for der in certs {
             let thumb = sha1::Sha1::digest(&der).to_vec();

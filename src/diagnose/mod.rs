@@ -53,6 +53,7 @@ use crate::probe::model::{StageName, StageStatus};
 use crate::probe::nes_probe;
 use crate::report::{CoverageState, Finding, Report, ReportBuilder, ReportStatus, Severity};
 use crate::time_fmt::UtcTime;
+use std::time::{Duration, Instant};
 
 use correlate::{Facts, Outcome};
 use facts::{CertFacts, CertState, ConfigProblem, LogFacts, PathFacts, PathState};
@@ -76,6 +77,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         .map(|c| c.chars().take(MAX_CALLER_CHARS).collect::<String>());
     report.caller(caller.as_deref());
     let now = request.now.unwrap_or_else(UtcTime::now);
+    let deadline = Deadline::start(request.deadline_ms, &mut report);
     let skipped = |part: Part| request.skip.contains(&part);
     let previous = request.previous.as_ref().map(|p| &p.data);
     let reuse = |part: Part| previous.is_some() && !skipped(part);
@@ -84,12 +86,14 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         let mut r: CertInventoryRequest = request.cert_inventory.clone();
         r.now = r.now.or(Some(now));
         r.caller = r.caller.or_else(|| caller.clone());
+        r.deadline_ms = Some(deadline.within(r.deadline_ms));
         r
     };
     let host = request.host.clone().unwrap_or_default();
     let mut log_request = request.log_scan.clone();
     log_request.now = log_request.now.or(Some(now));
     log_request.caller = log_request.caller.or_else(|| caller.clone());
+    log_request.deadline_ms = Some(deadline.within(log_request.deadline_ms));
     // Shared logs count only for this terminal: keep its requests in the
     // NES IIS log (and its packets in firewall logs) unless the caller
     // chose the clients.
@@ -107,7 +111,18 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .map(str::to_owned);
-    let probe_for = |url: &str| nes_probe(&request.nes_probe.to_request(url, caller.clone()));
+    // The probe gets what is left of the deadline, at most its own; with
+    // too little left it is not run (a probe cut to nothing would blame
+    // the network for the diagnosis's own budget).
+    let probe_for = |url: &str| {
+        let left = deadline.left_ms();
+        let mut part = request.nes_probe.clone();
+        if left < MIN_PROBE_MS.min(part.deadline_ms.max(1)) {
+            return None;
+        }
+        part.deadline_ms = part.deadline_ms.min(left);
+        Some(nes_probe(&part.to_request(url, caller.clone())))
+    };
     let run_probe_early = given_url.is_some() && !skipped(Part::NesProbe) && !reuse(Part::NesProbe);
 
     let (inventory, logs, early_probe) = std::thread::scope(|scope| {
@@ -123,12 +138,12 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         let logs = if skipped(Part::LogScan) || reuse(Part::LogScan) {
             None
         } else {
-            Some(scan_logs(&log_request))
+            Some(scan_logs(&log_request, &deadline))
         };
         (
             inventory.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
             logs,
-            probe.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            probe.and_then(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
         )
     });
     let (logs, rule_pack_problem) = match logs {
@@ -173,12 +188,14 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         previous,
         skipped(Part::LogScan),
     );
+    let mut probe_cut = false;
     if let Some(url) = &nes_url.url
         && inputs.nes_probe.is_none()
         && previous.is_none()
         && !skipped(Part::NesProbe)
     {
-        inputs.nes_probe = Some(probe_for(url));
+        inputs.nes_probe = probe_for(url);
+        probe_cut = inputs.nes_probe.is_none();
     }
 
     let expected = u64::from(request.cert_inventory.expected_local)
@@ -196,13 +213,13 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
     let path_facts = match &inputs.nes_probe {
         Some(r) => PathFacts::from_report(r),
         None if skipped(Part::NesProbe) => PathFacts::not_run("skipped by the request"),
+        None if probe_cut => PathFacts::not_run(PROBE_CUT),
         None => PathFacts::not_run(&nes_url.detail),
     };
     if previous.is_none() {
-        inputs.firewall_scan = inputs
-            .log_scan
-            .as_ref()
-            .and_then(|main| rescan_firewall(&log_request, main, &path_facts, &host));
+        inputs.firewall_scan = inputs.log_scan.as_ref().and_then(|main| {
+            rescan_firewall(&log_request, main, &path_facts, &host, deadline.left_ms())
+        });
     }
     log_facts.tie_shared_logs(
         iis_tied,
@@ -243,6 +260,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         path: cert_facts.worst.as_ref().map(|w| w.1.clone()),
     };
     let checks = checks_of(&f, &inputs, &nes_url);
+    deadline.report(&mut report, &inputs, probe_cut);
     let status_line = status_line::status_line(&verdict, &ksp, &f, &log_facts);
 
     for check in &checks {
@@ -281,6 +299,100 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
     Ok(report.finish(data))
 }
 
+/// Least time left for which the probe is started, in milliseconds (or
+/// its own deadline, if shorter).
+const MIN_PROBE_MS: u64 = 2_000;
+/// Why the path is untested when the deadline left no time for the probe.
+const PROBE_CUT: &str =
+    "not run: the diagnosis deadline (deadline_ms) left less than 2 s for the probe";
+
+/// The diagnosis deadline: one instant every part is measured against.
+#[derive(Clone, Copy, Debug)]
+struct Deadline {
+    ms: u64,
+    end: Instant,
+}
+
+impl Deadline {
+    /// Starts the clock; a value above the limit is clamped (with a
+    /// warning), 0 is read as 1.
+    fn start(ms: u64, report: &mut ReportBuilder) -> Deadline {
+        let max = crate::probe::request::MAX_DEADLINE_MS;
+        if ms > max {
+            report.warning(format!(
+                "deadline_ms {ms} is above the {max} limit; {max} is used"
+            ));
+        }
+        let ms = ms.clamp(1, max);
+        Deadline {
+            ms,
+            end: Instant::now() + Duration::from_millis(ms),
+        }
+    }
+
+    /// Milliseconds left, 0 once passed.
+    fn left_ms(&self) -> u64 {
+        u64::try_from(
+            self.end
+                .saturating_duration_since(Instant::now())
+                .as_millis(),
+        )
+        .unwrap_or(u64::MAX)
+    }
+
+    /// A part's own deadline, bounded by what is left of this one.
+    fn within(&self, own: Option<u64>) -> u64 {
+        let left = self.left_ms();
+        own.map_or(left, |o| o.min(left))
+    }
+
+    /// The `deadline` coverage, and a warning for each part it cut.
+    fn report(&self, report: &mut ReportBuilder, inputs: &Inputs, probe_cut: bool) {
+        let mut cut = Vec::new();
+        if let Some(r) = &inputs.cert_inventory
+            && r.data.deadline_reached
+        {
+            cut.push(format!(
+                "the inventory left {} store(s) and {} entries unread",
+                r.data.stores_not_examined, r.data.entries_not_examined
+            ));
+        }
+        for (name, scan) in [
+            ("log scan", &inputs.log_scan),
+            ("firewall rescan", &inputs.firewall_scan),
+        ] {
+            let left = scan.as_ref().map_or(0, |r| {
+                r.data
+                    .not_scanned
+                    .iter()
+                    .filter(|n| n.reason == "deadline")
+                    .count()
+            });
+            if left > 0 {
+                cut.push(format!("the {name} left at least {left} file(s) unread"));
+            }
+        }
+        if probe_cut {
+            cut.push("the probe was not run".to_owned());
+        }
+        if cut.is_empty() {
+            report.coverage(
+                "deadline",
+                CoverageState::Checked,
+                Some(format!("every part finished within {} ms", self.ms)),
+            );
+        } else {
+            let text = format!(
+                "the deadline of {} ms was reached: {}",
+                self.ms,
+                cut.join("; ")
+            );
+            report.warning(text.clone());
+            report.coverage("deadline", CoverageState::Failed, Some(text));
+        }
+    }
+}
+
 /// Scans the firewall logs the main scan read again, keeping only packets
 /// with NES (or this terminal's DNS servers and domain controllers, for
 /// the Kerberos and DNS ports) at one end and, when known, this terminal
@@ -291,8 +403,9 @@ fn rescan_firewall(
     main: &Report<LogScanData>,
     path: &PathFacts,
     host: &HostFacts,
+    deadline_ms: u64,
 ) -> Option<Report<LogScanData>> {
-    if path.nes_addresses.is_empty() {
+    if path.nes_addresses.is_empty() || deadline_ms == 0 {
         return None;
     }
     let files: Vec<String> = main
@@ -306,6 +419,7 @@ fn rescan_firewall(
         return None;
     }
     let mut request = main_request.clone();
+    request.deadline_ms = Some(deadline_ms);
     request.paths = files;
     request.kind = KindChoice::Firewall;
     request.merge_rotated = false;
@@ -324,7 +438,10 @@ fn rescan_firewall(
 /// Runs the log scan. A rule pack the scan cannot load is a configuration
 /// problem, not a reason to lose the diagnosis: the scan runs again with
 /// the built-in rules and the problem is returned beside it.
-fn scan_logs(request: &LogScanRequest) -> (Result<Report<LogScanData>, Error>, Option<String>) {
+fn scan_logs(
+    request: &LogScanRequest,
+    deadline: &Deadline,
+) -> (Result<Report<LogScanData>, Error>, Option<String>) {
     match try_log_scan(request) {
         Err(Error::RequestInvalid { path, message })
             if path.starts_with("rule_paths") && !request.rule_paths.is_empty() =>
@@ -332,6 +449,7 @@ fn scan_logs(request: &LogScanRequest) -> (Result<Report<LogScanData>, Error>, O
             let mut builtin = request.clone();
             builtin.rule_paths.clear();
             builtin.default_rules = Some(true);
+            builtin.deadline_ms = Some(deadline.within(request.deadline_ms));
             (try_log_scan(&builtin), Some(format!("{path}: {message}")))
         }
         other => (other, None),

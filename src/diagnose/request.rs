@@ -17,7 +17,7 @@ use super::model::DiagnoseData;
 /// Request of `nymidiag_diagnose`. Every field is optional; `{}` runs the
 /// inventory and the log scan at their default locations and probes the
 /// NES URL found in the logs, if any. Unknown fields are rejected.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiagnoseRequest {
     /// The NES URL (`https://<fqdn>/<svc>`). Default: the URL the log scan
@@ -49,6 +49,39 @@ pub struct DiagnoseRequest {
     /// Free text naming the caller, copied into `context.caller` of the
     /// diagnosis and of each part (at most 256 characters are kept).
     pub caller: Option<String>,
+    /// Time budget of the whole diagnosis in milliseconds (default 60000,
+    /// at most 600000; 0 is read as 1). The inventory and the log scan
+    /// start no file once it has passed (what they left out is reported);
+    /// the probe gets what is left, never more than `nes_probe.deadline_ms`,
+    /// and is not run when less than 2 s (or its own deadline, if shorter)
+    /// is left. The diagnosis returns within this budget plus the longest
+    /// single file read already under way plus 2 s.
+    #[serde(default = "default_deadline_ms")]
+    pub deadline_ms: u64,
+}
+
+/// Default `deadline_ms` of a diagnosis.
+pub(crate) const DEFAULT_DEADLINE_MS: u64 = 60_000;
+
+fn default_deadline_ms() -> u64 {
+    DEFAULT_DEADLINE_MS
+}
+
+impl Default for DiagnoseRequest {
+    fn default() -> Self {
+        DiagnoseRequest {
+            nes_url: None,
+            cert_inventory: CertInventoryRequest::default(),
+            nes_probe: ProbePart::default(),
+            log_scan: LogScanRequest::default(),
+            skip: Vec::new(),
+            host: None,
+            previous: None,
+            now: None,
+            caller: None,
+            deadline_ms: DEFAULT_DEADLINE_MS,
+        }
+    }
 }
 
 /// One of the three parts a diagnosis runs.

@@ -116,6 +116,37 @@ pub fn log_scan(request: &LogScanRequest) -> Report<LogScanData> {
     }
 }
 
+/// The instant after which no file is started, from `deadline_ms`
+/// (clamped to the 600 s limit, with a warning above it).
+fn deadline_end(
+    deadline_ms: Option<u64>,
+    report: &mut ReportBuilder,
+) -> Option<std::time::Instant> {
+    let max = crate::probe::request::MAX_DEADLINE_MS;
+    let ms = deadline_ms?;
+    if ms > max {
+        report.warning(format!(
+            "deadline_ms {ms} is above the {max} limit; {max} is used"
+        ));
+    }
+    Some(std::time::Instant::now() + std::time::Duration::from_millis(ms.min(max)))
+}
+
+/// The report warning for files the deadline left out; `None` when none.
+fn deadline_warning(not_scanned: &[Skipped], deadline_ms: Option<u64>) -> Option<String> {
+    let left = not_scanned
+        .iter()
+        .filter(|s| s.reason == scan::DEADLINE_REASON)
+        .count();
+    (left > 0).then(|| {
+        format!(
+            "the deadline of {} ms was reached: {left} file(s) were not scanned (not_scanned \
+             reason deadline); hits and counts cover the files read",
+            deadline_ms.unwrap_or(0)
+        )
+    })
+}
+
 /// Runs `log_scan`, failing with [`Error::RequestInvalid`] (naming the
 /// field, or the rule pack's file and line) when the request cannot be
 /// carried out. Per-file problems are never errors: they are in the
@@ -125,6 +156,8 @@ pub fn try_log_scan(request: &LogScanRequest) -> Result<Report<LogScanData>, Err
     let set = rules::load(request.default_rules.unwrap_or(true), &request.rule_paths)?;
     let mut report = ReportBuilder::new("log_scan");
     report.caller(checked.caller.as_deref());
+    // The deadline counts from the call, listing included.
+    let end = deadline_end(request.deadline_ms, &mut report);
     let (offset, offset_source) = local_offset(request.local_offset_minutes, checked.since);
     if offset_source == "utc_fallback" {
         report.warning(
@@ -187,6 +220,7 @@ pub fn try_log_scan(request: &LogScanRequest) -> Result<Report<LogScanData>, Err
         max_line: checked.max_line,
         ..scan::Settings::unfiltered(checked.max_line)
     };
+    let settings = scan::Settings { end, ..settings };
     let outcomes = scan::scan_streams(&set, &settings, &streams);
 
     // Merge in stream order, so the report does not depend on threads.
@@ -216,6 +250,9 @@ pub fn try_log_scan(request: &LogScanRequest) -> Result<Report<LogScanData>, Err
         coverage.bytes_read += o.bytes;
         slow.extend(o.slow_rules);
         overflows += o.overflows;
+    }
+    if let Some(w) = deadline_warning(&not_scanned, request.deadline_ms) {
+        report.warning(w);
     }
     if overflows > 0 {
         report.warning(format!(

@@ -173,7 +173,8 @@ pub struct NotScanned {
     pub path: String,
     /// Stable reason: `not_found`, `access_denied`, `locked`,
     /// `not_a_file`, `binary`, `older_than_window`, `too_many_files`,
-    /// `io_error`.
+    /// `io_error`, `deadline` (not started: the request's `deadline_ms`
+    /// had passed).
     pub reason: String,
     /// The reason in words.
     pub detail: String,

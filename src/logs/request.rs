@@ -119,6 +119,12 @@ pub struct LogScanRequest {
     /// Free text naming the caller, copied into `context.caller`.
     #[serde(default)]
     pub caller: Option<String>,
+    /// Time budget in milliseconds (at most 600000; default none). Once
+    /// it has passed no further file is started: the files left are listed
+    /// in `not_scanned` with reason `deadline`, with a warning. A file
+    /// already being read is read to its end.
+    #[serde(default)]
+    pub deadline_ms: Option<u64>,
 }
 
 /// Request of `list_rules`: which rule packs to load and show.

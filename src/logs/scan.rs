@@ -71,6 +71,8 @@ const PROBLEMS_PER_STREAM: usize = 100;
 const PROBLEM_CHARS: usize = 200;
 /// Long lines of a file that also become parse problems.
 const LONG_LINE_PROBLEMS: u64 = 3;
+/// `not_scanned` reason of a file the deadline left out.
+pub(crate) const DEADLINE_REASON: &str = "deadline";
 /// Threads used for scanning at most (the machine is shared with the
 /// services whose logs are read).
 const MAX_WORKERS: usize = 4;
@@ -91,6 +93,8 @@ pub(crate) struct Settings {
     pub(crate) carry_max: usize,
     /// Whether large files are read by a second thread.
     pub(crate) pipeline: bool,
+    /// No file is started after this instant.
+    pub(crate) end: Option<std::time::Instant>,
 }
 
 impl Settings {
@@ -109,6 +113,7 @@ impl Settings {
             chunk: CHUNK,
             carry_max: CARRY_MAX,
             pipeline: true,
+            end: None,
         }
     }
 
@@ -232,7 +237,20 @@ fn scan_stream(
 ) -> StreamOutcome {
     let mut engine = Engine::new(set, settings, matchers, std::mem::take(pool));
     let mut out = StreamOutcome::default();
-    for job in &stream.files {
+    for (i, job) in stream.files.iter().enumerate() {
+        if settings
+            .end
+            .is_some_and(|end| std::time::Instant::now() >= end)
+        {
+            // Not started: the rest of the stream is left for the report.
+            out.not_scanned
+                .extend(stream.files[i..].iter().map(|j| NotScanned {
+                    path: j.path.to_string_lossy().into_owned(),
+                    reason: DEADLINE_REASON.to_owned(),
+                    detail: "not started: the scan's deadline had passed".to_owned(),
+                }));
+            break;
+        }
         engine.scan_file(job, stream.family.as_deref(), &mut out);
     }
     engine.finish();

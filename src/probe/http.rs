@@ -36,6 +36,10 @@ enum RedirectStop {
     Loop,
     /// More than the allowed number.
     Limit,
+    /// The target is on another host (or another port of the same scheme).
+    OffHost,
+    /// The target is http after https.
+    Insecure,
 }
 
 /// How the GET ended, before classification.
@@ -44,6 +48,12 @@ pub(crate) enum HttpError {
     Timeout(String),
     RedirectLoop,
     RedirectLimit,
+    /// A redirect to another host, not followed (the last of
+    /// `HttpInfo::redirects`).
+    RedirectOffHost,
+    /// A redirect from https to http, not followed (the last of
+    /// `HttpInfo::redirects`).
+    RedirectInsecure,
     Failed(String),
 }
 
@@ -110,7 +120,7 @@ pub(crate) fn get(plan: &HttpPlan<'_>, sources: &Arc<TrustSources>) -> HttpOutco
                 info.server_date = Some(UtcTime(date));
                 info.clock_offset_ms = Some(offset_ms(date, arrived));
             }
-            info.final_url = Some(cap_text(response.url().as_str(), MAX_TEXT));
+            info.final_url = Some(super::shown_url(response.url().as_str()));
             info.status = Some(response.status().as_u16());
             info.server = response
                 .headers()
@@ -129,10 +139,16 @@ pub(crate) fn get(plan: &HttpPlan<'_>, sources: &Arc<TrustSources>) -> HttpOutco
             None
         }
         Err(e) => {
+            // The error's URL may be a redirect target with a query.
+            let e = e.without_url();
             let text = error_text(&e);
             let stopped = *stop.lock().unwrap_or_else(PoisonError::into_inner);
             Some(if e.is_redirect() && stopped == Some(RedirectStop::Loop) {
                 HttpError::RedirectLoop
+            } else if e.is_redirect() && stopped == Some(RedirectStop::OffHost) {
+                HttpError::RedirectOffHost
+            } else if e.is_redirect() && stopped == Some(RedirectStop::Insecure) {
+                HttpError::RedirectInsecure
             } else if e.is_redirect() {
                 HttpError::RedirectLimit
             } else if e.is_timeout() {
@@ -160,10 +176,9 @@ fn build_client(
     let seen = Arc::clone(redirects);
     let stopped = Arc::clone(stop);
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        let from = attempt
-            .previous()
-            .last()
-            .map(|u| cap_text(u.as_str(), MAX_TEXT))
+        let previous = attempt.previous().last();
+        let from = previous
+            .map(|u| super::shown_url(u.as_str()))
             .unwrap_or_default();
         let to = attempt.url().clone();
         let looped = attempt.previous().contains(&to);
@@ -174,23 +189,27 @@ fn build_client(
                 list.push(Redirect {
                     status: attempt.status().as_u16(),
                     from,
-                    to: cap_text(to.as_str(), MAX_TEXT),
+                    to: super::shown_url(to.as_str()),
                 });
             }
         }
-        let why = if looped {
-            Some(RedirectStop::Loop)
-        } else if over {
-            Some(RedirectStop::Limit)
-        } else {
-            None
-        };
+        let why = previous
+            .and_then(|from| redirect_scope(from, &to))
+            .or(if looped {
+                Some(RedirectStop::Loop)
+            } else if over {
+                Some(RedirectStop::Limit)
+            } else {
+                None
+            });
         match why {
             Some(why) => {
                 *stopped.lock().unwrap_or_else(PoisonError::into_inner) = Some(why);
                 attempt.error(match why {
                     RedirectStop::Loop => "redirect loop",
                     RedirectStop::Limit => "too many redirects",
+                    RedirectStop::OffHost => "redirect to another host",
+                    RedirectStop::Insecure => "redirect from https to http",
                 })
             }
             None => attempt.follow(),
@@ -213,6 +232,27 @@ fn build_client(
         builder = builder.resolve(host, addr);
     }
     builder.build().map_err(|e| error_text(&e))
+}
+
+/// Whether a redirect from `from` to `to` leaves the NES: `None` when it
+/// stays on the same scheme, host and port, or goes from http to https on
+/// the same host (any port); else why it is not followed. Another host
+/// wins over a downgrade: a captive portal is the likelier story.
+fn redirect_scope(from: &url::Url, to: &url::Url) -> Option<RedirectStop> {
+    let host = |u: &url::Url| {
+        u.host_str()
+            .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+    };
+    if host(from) != host(to) {
+        return Some(RedirectStop::OffHost);
+    }
+    match (from.scheme(), to.scheme()) {
+        ("https", "http") => Some(RedirectStop::Insecure),
+        ("http", "https") => None,
+        (a, b) if a == b && from.port_or_known_default() == to.port_or_known_default() => None,
+        // Same host, same scheme, another port: another service.
+        _ => Some(RedirectStop::OffHost),
+    }
 }
 
 /// The error and its causes in one line (reqwest's own message is terse).
@@ -241,7 +281,7 @@ pub(crate) fn auth_schemes(values: impl Iterator<Item = String>) -> Vec<String> 
     let mut schemes: Vec<String> = Vec::new();
     for value in values {
         for part in value.split(',') {
-            let Some(first) = part.split_whitespace().next() else {
+            let Some(first) = part.split_ascii_whitespace().next() else {
                 continue;
             };
             // `realm="x"` or a token68 continuation is not a scheme name.
@@ -516,6 +556,9 @@ pub(crate) fn error_finding(
             )
             .with_ref("nymi-domain.md §5 check I")
         }
+        HttpError::RedirectOffHost | HttpError::RedirectInsecure => {
+            redirect_away_finding(matches!(error, HttpError::RedirectInsecure), info)
+        }
         HttpError::Failed(text) => Finding::new(
             ids::NES_HTTP_FAILED,
             Severity::Error,
@@ -526,6 +569,48 @@ pub(crate) fn error_finding(
         .with_remediation("Check the connection to NES; the earlier stages show what worked.")
         .with_ref("nymi-domain.md §5 check I"),
     }
+}
+
+/// The finding for a redirect that was not followed because it leaves NES
+/// (`insecure`: https to http; else another host).
+fn redirect_away_finding(insecure: bool, info: &HttpInfo) -> Finding {
+    let last = info.redirects.last();
+    let status = last.map_or(0, |r| r.status);
+    let from = last.map_or(info.url.as_str(), |r| r.from.as_str());
+    let to = last.map_or("?", |r| r.to.as_str());
+    let (id, title, detail, remediation) = if insecure {
+        (
+            ids::NES_HTTP_REDIRECT_INSECURE,
+            "NES redirects from https to http",
+            format!(
+                "{from} answered {status} redirecting to {to}: from https to plain http. The \
+                 probe does not follow it, and the NEA must not send its request unencrypted. \
+                 A proxy or load balancer that terminates TLS, or an IIS HTTP Redirect rule, \
+                 usually does this."
+            ),
+            "Remove the redirect to http:// (IIS HTTP Redirect, URL Rewrite, load balancer), \
+             and check the NES URL configured on the terminal.",
+        )
+    } else {
+        (
+            ids::NES_HTTP_REDIRECT_OFF_HOST,
+            "NES redirects to another host",
+            format!(
+                "{from} answered {status} redirecting to {to}, which is not the NES host. The \
+                 probe does not follow it: a captive portal, a TLS-inspecting or \
+                 authenticating proxy, or a wrong NES URL answers instead of NES."
+            ),
+            "Check the NES URL against the NES Administrator Console, and the proxy, captive \
+             portal or load balancer between this terminal and NES.",
+        )
+    };
+    Finding::new(id, Severity::Error, title, detail)
+        .with_evidence("status", status)
+        .with_evidence("url", from)
+        .with_evidence("target", to)
+        .with_evidence("redirects", &info.redirects)
+        .with_remediation(remediation)
+        .with_ref("nymi-domain.md §5 check I")
 }
 
 #[cfg(test)]
@@ -613,6 +698,161 @@ mod tests {
                     "{:?}",
                     f.remediation
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn redirects_stay_on_the_nes_or_are_refused() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        let followed = [
+            (
+                "https://nes.corp.example/nes",
+                "https://nes.corp.example/nes/",
+            ),
+            (
+                "https://nes.corp.example/nes",
+                "https://NES.corp.example./other?x=1",
+            ),
+            (
+                "https://nes.corp.example/nes",
+                "https://nes.corp.example:443/nes",
+            ),
+            (
+                "https://nes.corp.example:8443/nes",
+                "https://nes.corp.example:8443/a",
+            ),
+            (
+                "http://nes.corp.example/nes",
+                "https://nes.corp.example/nes",
+            ),
+            (
+                "http://nes.corp.example:8080/nes",
+                "https://nes.corp.example:8443/nes",
+            ),
+            ("http://127.0.0.1:80/nes", "https://127.0.0.1/nes"),
+            ("http://[::1]:8080/nes", "https://[::1]:8443/nes"),
+        ];
+        for (from, to) in followed {
+            assert_eq!(redirect_scope(&u(from), &u(to)), None, "{from} -> {to}");
+        }
+        let refused = [
+            (
+                "https://nes.corp.example/nes",
+                "https://portal.example/login",
+                RedirectStop::OffHost,
+            ),
+            (
+                "https://nes.corp.example/nes",
+                "https://nes.corp.example.evil/nes",
+                RedirectStop::OffHost,
+            ),
+            (
+                "https://nes.corp.example/nes",
+                "https://corp.example/nes",
+                RedirectStop::OffHost,
+            ),
+            (
+                "https://127.0.0.1:8443/nes",
+                "https://127.0.0.2:8443/nes",
+                RedirectStop::OffHost,
+            ),
+            (
+                "https://127.0.0.1:8443/nes",
+                "https://localhost:8443/nes",
+                RedirectStop::OffHost,
+            ),
+            (
+                "https://nes.corp.example/nes",
+                "https://nes.corp.example:8443/nes",
+                RedirectStop::OffHost,
+            ),
+            (
+                "http://nes.corp.example/nes",
+                "http://nes.corp.example:8080/nes",
+                RedirectStop::OffHost,
+            ),
+            (
+                "http://nes.corp.example/nes",
+                "https://portal.example/",
+                RedirectStop::OffHost,
+            ),
+            (
+                "https://nes.corp.example/nes",
+                "http://portal.example/",
+                RedirectStop::OffHost,
+            ),
+            (
+                "https://nes.corp.example/nes",
+                "http://nes.corp.example/nes",
+                RedirectStop::Insecure,
+            ),
+            (
+                "https://nes.corp.example:8443/nes",
+                "http://nes.corp.example:8443/nes",
+                RedirectStop::Insecure,
+            ),
+            (
+                "https://[::1]:8443/nes",
+                "http://[::1]:8443/nes",
+                RedirectStop::Insecure,
+            ),
+        ];
+        for (from, to, why) in refused {
+            assert_eq!(
+                redirect_scope(&u(from), &u(to)),
+                Some(why),
+                "{from} -> {to}"
+            );
+        }
+    }
+
+    #[test]
+    fn redirect_findings_name_both_ends_without_queries() {
+        for insecure in [false, true] {
+            let info = HttpInfo {
+                url: "https://nes.corp.example/nes".into(),
+                final_url: None,
+                status: None,
+                server: None,
+                www_authenticate: Vec::new(),
+                redirects: vec![Redirect {
+                    status: 302,
+                    from: "https://nes.corp.example/nes".into(),
+                    to: super::super::shown_url(
+                        "http://user:pw@portal.example/login?token=secret#f",
+                    ),
+                }],
+                time_to_first_byte_ms: None,
+                via_proxy: false,
+                server_date: None,
+                clock_offset_ms: None,
+            };
+            let f = error_finding(
+                if insecure {
+                    &HttpError::RedirectInsecure
+                } else {
+                    &HttpError::RedirectOffHost
+                },
+                &info,
+                1_000,
+                false,
+            );
+            assert_eq!(
+                f.id,
+                if insecure {
+                    ids::NES_HTTP_REDIRECT_INSECURE
+                } else {
+                    ids::NES_HTTP_REDIRECT_OFF_HOST
+                }
+            );
+            assert_eq!(f.severity, Severity::Error);
+            assert_eq!(f.evidence["status"], 302);
+            assert_eq!(f.evidence["url"], "https://nes.corp.example/nes");
+            assert_eq!(f.evidence["target"], "http://portal.example/login");
+            let json = serde_json::to_string(&f).unwrap();
+            for secret in ["secret", "token", "user", "pw@", "#f"] {
+                assert!(!json.contains(secret), "{secret} in {json}");
             }
         }
     }

@@ -77,6 +77,11 @@ pub const NES_HTTP_NOT_FOUND: &str = "NES_HTTP_NOT_FOUND";
 pub const NES_HTTP_SERVER_ERROR: &str = "NES_HTTP_SERVER_ERROR";
 /// Redirects loop, or exceed the limit.
 pub const NES_HTTP_REDIRECT_LOOP: &str = "NES_HTTP_REDIRECT_LOOP";
+/// A redirect points to another host (a captive portal, TLS inspection or
+/// a wrong NES URL); it is not followed.
+pub const NES_HTTP_REDIRECT_OFF_HOST: &str = "NES_HTTP_REDIRECT_OFF_HOST";
+/// A redirect points from https to http; it is not followed.
+pub const NES_HTTP_REDIRECT_INSECURE: &str = "NES_HTTP_REDIRECT_INSECURE";
 /// NES answered with a status the probe does not expect from it.
 pub const NES_HTTP_UNEXPECTED_STATUS: &str = "NES_HTTP_UNEXPECTED_STATUS";
 /// No response within the HTTP timeout or the overall deadline.

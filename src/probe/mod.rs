@@ -12,7 +12,7 @@
 //! | `tcp` | every address in parallel | `NES_TCP_REFUSED`, `NES_TCP_TIMEOUT`, `NES_TCP_UNREACHABLE`, `NES_TCP_RESET`, `NES_TCP_FAILED` |
 //! | `proxy_connect` | the CONNECT tunnel through the proxy | `NES_PROXY_CONNECT_FAILED` |
 //! | `tls` | handshake, presented chain, trust (platform and admin CA file) | `NES_TLS_UNTRUSTED`, `NES_TLS_EXPIRED`, `NES_TLS_NOT_YET_VALID`, `NES_TLS_NAME_MISMATCH`, `NES_TLS_INCOMPLETE_CHAIN`, `NES_TLS_REVOKED`, `NES_TLS_HANDSHAKE_FAILED` |
-//! | `http` | one anonymous GET, no credentials | `NES_HTTP_NO_WINDOWS_AUTH`, `NES_HTTP_FORBIDDEN`, `NES_HTTP_NOT_FOUND`, `NES_HTTP_SERVER_ERROR`, `NES_HTTP_REDIRECT_LOOP`, `NES_HTTP_UNEXPECTED_STATUS`, `NES_HTTP_TIMEOUT`, `NES_HTTP_FAILED` |
+//! | `http` | one anonymous GET, no credentials | `NES_HTTP_NO_WINDOWS_AUTH`, `NES_HTTP_FORBIDDEN`, `NES_HTTP_NOT_FOUND`, `NES_HTTP_SERVER_ERROR`, `NES_HTTP_REDIRECT_LOOP`, `NES_HTTP_REDIRECT_OFF_HOST`, `NES_HTTP_REDIRECT_INSECURE`, `NES_HTTP_UNEXPECTED_STATUS`, `NES_HTTP_TIMEOUT`, `NES_HTTP_FAILED` |
 //! | `windows_auth` | always not applicable here: the PowerShell layer does it | |
 //!
 //! The first failing stage is the verdict; later stages are skipped with
@@ -25,7 +25,13 @@
 //! ids are constants in [`ids`].
 //!
 //! No request is sent to a server whose certificate failed validation, and
-//! the probe never sends credentials.
+//! the probe never sends credentials. Redirects are followed only on the
+//! same scheme, host and port, or from http to https on the same host; a
+//! redirect to another host (`NES_HTTP_REDIRECT_OFF_HOST`) or from https
+//! to http (`NES_HTTP_REDIRECT_INSECURE`) fails the HTTP stage. URLs in
+//! the report never keep credentials, queries or fragments, and every text
+//! a server, proxy or certificate supplied has its control characters
+//! escaped ([`crate::report::safe_text`]).
 //!
 //! ```no_run
 //! use nymidiag::probe::{NesProbeRequest, nes_probe};
@@ -96,7 +102,7 @@ pub fn nes_probe_with_resolver(
         report.warning(warning);
     }
     let progress = Arc::new(Mutex::new(Progress::new(
-        url::redact(&request.url),
+        shown_url(&request.url),
         settings.clone(),
     )));
     let job = || Job {
@@ -614,6 +620,22 @@ impl Job {
                     finding.unwrap_or((ids::NES_HTTP_UNEXPECTED_STATUS, Severity::Warning));
                 rec.fail(StageName::Http, t, http::answer_finding(id, severity, info));
             }
+        }
+    }
+}
+
+/// A URL as the probe report shows it: without credentials, query or
+/// fragment (they may carry tokens), control characters escaped, capped.
+/// A URL [`url::normalize`] accepts is shown as it parsed (the path as
+/// given: a redirect to `/nes/` shows its slash); any other text is shown
+/// as [`url::redact`] leaves it, cut at its query or fragment.
+pub(crate) fn shown_url(raw: &str) -> String {
+    match url::normalize(raw) {
+        Ok(n) => model::cap_text(n.parsed.as_str(), model::MAX_TEXT),
+        Err(_) => {
+            let redacted = url::redact(raw);
+            let end = redacted.find(['?', '#']).unwrap_or(redacted.len());
+            model::cap_text(&redacted[..end], model::MAX_TEXT)
         }
     }
 }

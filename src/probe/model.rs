@@ -475,14 +475,11 @@ pub struct Verdict {
     pub summary: String,
 }
 
-/// Caps `text` at `max` characters, marking the cut.
+/// Caps `text` at `max` characters, marking the cut, with control and
+/// bidirectional characters escaped ([`crate::report::safe_text`]): the
+/// probe's free text comes from servers, proxies and certificates.
 pub(crate) fn cap_text(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    crate::report::safe_text(text, max)
 }
 
 /// Milliseconds of a duration, saturating.

@@ -334,3 +334,96 @@ pub fn http_date(t: time::OffsetDateTime) -> String {
         .format(&f)
         .expect("HTTP date")
 }
+
+/// A server on 127.0.0.1 (TLS with `tls`, else plain HTTP) that answers
+/// each request with the raw response of the first route whose path
+/// equals the request's path without its query, or a 404. Responses are
+/// bytes, so a test can send what no well-behaved server would (escape
+/// sequences in the status line, headers and body). A plain server also
+/// serves as a proxy: it answers a CONNECT like any request, by path
+/// (the authority). `{port}` in a response is replaced by the server's
+/// port, so that a redirect can name the server itself.
+pub fn start_routes(tls: Option<Arc<ServerConfig>>, routes: Vec<(String, Vec<u8>)>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener.set_nonblocking(true).expect("non-blocking accept");
+    let port = listener.local_addr().expect("local addr").port();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let routes: Vec<(String, Vec<u8>)> = routes
+        .into_iter()
+        .map(|(p, r)| (p, replace_bytes(&r, b"{port}", port.to_string().as_bytes())))
+        .collect();
+    let routes = Arc::new(routes);
+    std::thread::spawn(move || {
+        while !flag.load(Ordering::SeqCst) {
+            let Ok((s, _)) = listener.accept() else {
+                std::thread::sleep(TICK);
+                continue;
+            };
+            let (tls, routes) = (tls.clone(), Arc::clone(&routes));
+            std::thread::spawn(move || {
+                let _ = s.set_nonblocking(false);
+                let _ = s.set_read_timeout(Some(IO_TIMEOUT));
+                let _ = s.set_write_timeout(Some(IO_TIMEOUT));
+                let _ = match tls {
+                    Some(config) => ServerConnection::new(config)
+                        .map_err(io::Error::other)
+                        .and_then(|conn| {
+                            let mut tls = StreamOwned::new(conn, s);
+                            answer_route(&mut tls, &routes)?;
+                            tls.conn.send_close_notify();
+                            tls.flush()
+                        }),
+                    None => {
+                        let mut s = s;
+                        answer_route(&mut s, &routes).and_then(|()| s.shutdown(Shutdown::Write))
+                    }
+                };
+            });
+        }
+    });
+    Server { port, stop }
+}
+
+fn replace_bytes(text: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(text[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn answer_route(stream: &mut (impl Read + Write), routes: &[(String, Vec<u8>)]) -> io::Result<()> {
+    let head = read_head(stream)?;
+    let target = head.split_whitespace().nth(1).unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or(target);
+    let not_found =
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+    let response = routes
+        .iter()
+        .find(|(p, _)| p == path)
+        .map_or(&not_found, |(_, r)| r);
+    stream.write_all(response)?;
+    stream.flush()
+}
+
+/// A raw response: `status` line text, extra header lines, a body.
+pub fn raw_response(status: &str, headers: &[&str], body: &str) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\n");
+    for h in headers {
+        out.push_str(h);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    out.into_bytes()
+}
