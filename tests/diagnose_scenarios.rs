@@ -1113,7 +1113,46 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         ),
     ));
 
-    // 12. The verdicts that were right before, kept right.
+    // 12. A captive portal: NES's URL redirects to another host. Never
+    //     "every stage passed"; the portal's session token is not reported.
+    for (name, store, verdict, code) in [
+        (
+            "broken, a captive portal answers for NES",
+            Store::LocalOnly,
+            VerdictId::NeaCertsNotRetrievedProxy,
+            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_PROXY ksp=8/20",
+        ),
+        (
+            "healthy store, a captive portal answers for NES",
+            Store::Healthy,
+            VerdictId::CertsOkNesUnreachable,
+            "STATUS=ISSUE code=CERTS_OK_NES_UNREACHABLE ksp=20/20",
+        ),
+    ] {
+        let portal = support::servers::start_routes(
+            None,
+            vec![(
+                "/nes".to_owned(),
+                support::servers::raw_response(
+                    "302 Found",
+                    &["Location: http://127.0.0.2:{port}/portal/login?session=Sup3rSecretSession"],
+                    "",
+                ),
+            )],
+        );
+        let mut s = scenario(
+            name,
+            Terminal::new().store("a1b2", store, now, 0),
+            Url::Given(format!("http://127.0.0.1:{}/nes", portal.port)),
+            Expect::new(verdict, code)
+                .cause("NES_HTTP_REDIRECT_OFF_HOST")
+                .absent("Sup3rSecretSession"),
+        );
+        s._keep.push(Box::new(portal));
+        out.push(s);
+    }
+
+    // 13. The verdicts that were right before, kept right.
     let broken = |name: &str, url: &str, verdict: VerdictId, code: &str| {
         scenario(
             name,

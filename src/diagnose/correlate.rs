@@ -73,6 +73,10 @@ pub(crate) fn classify_stage(stage: StageName, finding: &str) -> PathCause {
         },
         StageName::Http => match finding {
             "NES_HTTP_NO_WINDOWS_AUTH" => PathCause::Auth,
+            // A redirect to another host comes from what stands between
+            // the terminal and NES (captive portal, TLS inspection, an
+            // authenticating proxy), not from NES.
+            "NES_HTTP_REDIRECT_OFF_HOST" => PathCause::Proxy,
             _ => PathCause::NesError,
         },
         StageName::WindowsAuth => PathCause::Auth,

@@ -237,6 +237,15 @@ fn cause_steps(s: &mut Steps, x: &Subject, id: VerdictId, stage: Option<&str>) {
                 )),
                 RunOn::Terminal,
             );
+            s.add(
+                ADVANCED_STEP,
+                format!(
+                    "If the NES URL redirects to another host (NES_HTTP_REDIRECT_OFF_HOST), a captive portal, TLS inspection or an authenticating proxy answers in place of NES: exempt {} from it.",
+                    x.host
+                ),
+                Some(format!("Test-NymiNesConnection -Uri '{}'", x.url)),
+                RunOn::Terminal,
+            );
         }
         VerdictId::NeaCertsNotRetrievedTlsUntrusted => {
             s.add(
