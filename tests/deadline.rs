@@ -198,6 +198,54 @@ fn a_scan_past_its_deadline_lists_the_files_it_did_not_start() {
 }
 
 #[test]
+fn a_large_log_is_read_only_until_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("WGSS_big.log");
+    // About 96 MB of trace lines: far more than a 50 ms deadline reads.
+    let line = "704:(26/05/01 10:00:00.000):WearableExtension.cpp :0441: 1 visible devices\n";
+    let block = line.repeat(16_384);
+    {
+        use std::io::Write;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        for _ in 0..75 {
+            f.write_all(block.as_bytes()).unwrap();
+        }
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    let started = Instant::now();
+    let r = try_log_scan(&LogScanRequest {
+        paths: vec![path.display().to_string()],
+        since: Some(nymidiag::time_fmt::UtcTime::parse("2026-01-01T00:00:00Z").unwrap()),
+        now: Some(nymidiag::time_fmt::UtcTime::parse("2026-05-02T00:00:00Z").unwrap()),
+        deadline_ms: Some(50),
+        ..Default::default()
+    })
+    .unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let file = &r.data.files[0];
+    assert!(file.bytes < size, "read {} of {size}", file.bytes);
+    assert!(
+        file.notes
+            .iter()
+            .any(|n| n.contains("deadline was reached while reading")),
+        "{:?}",
+        file.notes
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("1 were read only in part")),
+        "{:?}",
+        r.warnings
+    );
+    eprintln!(
+        "96 MB log, 50 ms deadline: {} bytes read in {took:?}",
+        file.bytes
+    );
+}
+
+#[test]
 fn deadlines_above_the_limit_are_clamped_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let r = cert_inventory(&CertInventoryRequest {

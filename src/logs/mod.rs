@@ -132,16 +132,30 @@ fn deadline_end(
     Some(std::time::Instant::now() + std::time::Duration::from_millis(ms.min(max)))
 }
 
-/// The report warning for files the deadline left out; `None` when none.
-fn deadline_warning(not_scanned: &[Skipped], deadline_ms: Option<u64>) -> Option<String> {
+/// The report warning for files the deadline left out or cut; `None`
+/// when none.
+fn deadline_warning(
+    not_scanned: &[Skipped],
+    files: &[FileCoverage],
+    deadline_ms: Option<u64>,
+) -> Option<String> {
     let left = not_scanned
         .iter()
         .filter(|s| s.reason == scan::DEADLINE_REASON)
         .count();
-    (left > 0).then(|| {
+    let cut = files
+        .iter()
+        .filter(|f| {
+            f.notes
+                .iter()
+                .any(|n| n.starts_with(scan::DEADLINE_CUT_NOTE))
+        })
+        .count();
+    (left + cut > 0).then(|| {
         format!(
             "the deadline of {} ms was reached: {left} file(s) were not scanned (not_scanned \
-             reason deadline); hits and counts cover the files read",
+             reason deadline) and {cut} were read only in part (a note on the file); hits \
+             and counts cover what was read",
             deadline_ms.unwrap_or(0)
         )
     })
@@ -251,7 +265,7 @@ pub fn try_log_scan(request: &LogScanRequest) -> Result<Report<LogScanData>, Err
         slow.extend(o.slow_rules);
         overflows += o.overflows;
     }
-    if let Some(w) = deadline_warning(&not_scanned, request.deadline_ms) {
+    if let Some(w) = deadline_warning(&not_scanned, &files, request.deadline_ms) {
         report.warning(w);
     }
     if overflows > 0 {

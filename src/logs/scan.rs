@@ -73,6 +73,18 @@ const PROBLEM_CHARS: usize = 200;
 const LONG_LINE_PROBLEMS: u64 = 3;
 /// `not_scanned` reason of a file the deadline left out.
 pub(crate) const DEADLINE_REASON: &str = "deadline";
+/// Start of the note on a file whose reading the deadline stopped.
+pub(crate) const DEADLINE_CUT_NOTE: &str = "the scan's deadline was reached while reading";
+
+/// Whether the deadline `end` has passed.
+fn past(end: Option<std::time::Instant>) -> bool {
+    end.is_some_and(|end| std::time::Instant::now() >= end)
+}
+
+/// The note on a file the deadline cut after `read` bytes.
+fn deadline_cut_note(read: u64) -> String {
+    format!("{DEADLINE_CUT_NOTE} this file: only its first {read} bytes were scanned")
+}
 /// Threads used for scanning at most (the machine is shared with the
 /// services whose logs are read).
 const MAX_WORKERS: usize = 4;
@@ -238,10 +250,7 @@ fn scan_stream(
     let mut engine = Engine::new(set, settings, matchers, std::mem::take(pool));
     let mut out = StreamOutcome::default();
     for (i, job) in stream.files.iter().enumerate() {
-        if settings
-            .end
-            .is_some_and(|end| std::time::Instant::now() >= end)
-        {
+        if past(settings.end) {
             // Not started: the rest of the stream is left for the report.
             out.not_scanned
                 .extend(stream.files[i..].iter().map(|j| NotScanned {
@@ -639,8 +648,14 @@ impl<'a> Engine<'a> {
         mut chunker: Chunker,
     ) -> (Chunker, io::Result<()>) {
         let cap = chunker.cap;
+        let end = self.settings.end;
         let mut pool = std::mem::take(&mut self.pool);
         let result = loop {
+            // A large file must not carry the scan past its deadline.
+            if past(end) {
+                chunker.notes.push(deadline_cut_note(input.bytes_read()));
+                break Ok(());
+            }
             let piece = chunker.next(input, &mut || {
                 let mut b = pool.pop().unwrap_or_default();
                 b.resize(cap, 0);
@@ -668,6 +683,7 @@ impl<'a> Engine<'a> {
         mut chunker: Chunker,
     ) -> (Chunker, io::Result<()>) {
         let cap = chunker.cap;
+        let end = self.settings.end;
         let (piece_tx, piece_rx) = mpsc::sync_channel::<Piece>(2);
         let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
         std::thread::scope(|scope| {
@@ -686,6 +702,10 @@ impl<'a> Engine<'a> {
                     free_rx.recv().unwrap_or_else(|_| vec![0u8; cap])
                 };
                 let result = loop {
+                    if past(end) {
+                        chunker.notes.push(deadline_cut_note(input.bytes_read()));
+                        break Ok(());
+                    }
                     match chunker.next(input, &mut fresh) {
                         Ok(Some(p)) => {
                             if piece_tx.send(p).is_err() {
