@@ -127,7 +127,7 @@ static CONFIG_ENTRY: LazyLock<Regex> = LazyLock::new(|| {
 /// ...` (the rest of the line goes).
 static AUTH_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r#"(?i)\b(?:proxy-)?authorization(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?\s*(?:(?:basic|bearer|negotiate|ntlm|kerberos)\s+(?P<v1>[^\s"',;<>\\]+)|(?P<v2>(?:[^\r\n\\]|\\[^rn])+))"#,
+        r#"(?i)\b(?:proxy-)?authorization(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?\s*(?:(?:basic|bearer|negotiate|ntlm|kerberos)\s+(?P<v1><redacted>|[^\s"',;<>\\]+)|(?P<v2>(?:[^\r\n\\]|\\[^rn])+))"#,
     )
 });
 
@@ -350,8 +350,17 @@ fn key_spans(text: &str) -> Vec<Span> {
     // Start of an open block, and whether its last line was a PEM header
     // (a blank line after one does not end the block).
     let mut open: Option<(usize, bool)> = None;
+    // Whether the line before was a lone body line: a short base64 line
+    // after one is the end of the same body.
+    let mut after_body = false;
     for (i, line) in lines.iter().enumerate() {
         let content = &text[line.start..line.end];
+        if after_body && open.is_none() && is_body_like(content) && !PEM_END.is_match(content) {
+            let lead = content.len() - content.trim_start().len();
+            spans.push(key_span(line.start + lead, line.end));
+            after_body = is_lone_body_line(content);
+            continue;
+        }
         if let Some((start, after_header)) = open {
             if let Some(m) = PEM_END.find(content) {
                 spans.push(key_span(start, line.start + m.end()));
@@ -368,6 +377,7 @@ fn key_spans(text: &str) -> Vec<Span> {
         if let Some(start) = scan_line_for_keys(text, &lines, i, &mut spans) {
             open = Some((start, false));
         }
+        after_body = open.is_none() && is_lone_body_line(content);
     }
     if let Some((start, _)) = open {
         spans.push(key_span(start, text.len()));
@@ -509,7 +519,7 @@ pub(crate) fn redact_part(
             return None;
         }
         if s.start >= range.start || lead {
-            out.push_str(&text[at..s.start]);
+            out.push_str(&text[at..s.start.max(at)]);
             out.push_str(s.marker());
         }
         at = s.end.min(range.end);

@@ -1022,7 +1022,7 @@ impl<'a> Engine<'a> {
              scanned"
         );
         let path = fs.path.clone();
-        self.problem(&path, &mut fs.stats, line, &problem, &text);
+        self.problem(&path, &mut fs.stats, line, &problem, text);
     }
 
     fn problem(&mut self, path: &str, stats: &mut FileStats, line: u64, problem: &str, text: &str) {
