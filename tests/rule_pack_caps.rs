@@ -46,7 +46,7 @@ fn simple_rules(prefix: &str, n: usize) -> Vec<String> {
             let lit = format!("{prefix}LIT{i}X");
             rule(
                 &format!("{prefix}_R{i}"),
-                &[lit.clone()],
+                std::slice::from_ref(&lit),
                 None,
                 &format!("{lit} y"),
             )
