@@ -27,8 +27,8 @@
 //!   such as Digest lose the rest of the line), `Cookie`, `Set-Cookie` (the
 //!   rest of the line), `X-API-Key`, `X-Auth-Token`,
 //!   `Ocp-Apim-Subscription-Key`.
-//! - URL credentials (`scheme://user:pass@host`: the user stays, the
-//!   password goes; a user information without `:` goes whole) and query
+//! - URL credentials (`scheme://user:pass@host`: the whole user
+//!   information goes, as the probe shows URLs) and query
 //!   parameters named like secrets (`token`, `access_token`, `code`,
 //!   `sig`, `signature`, `key`, `apikey`, `password`, `pwd`, `secret`,
 //!   `client_secret`, any name ending in `token`, `secret`, `password` or
@@ -141,10 +141,11 @@ static SCHEME_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     regex(r"(?i)\b(?:basic|bearer|negotiate|ntlm|kerberos)\s+(?P<v1>[A-Za-z0-9\-._~+/]{8,}=*)")
 });
 
-/// `scheme://user:password@host`, also with backslashes or `\/`.
+/// `scheme://user:password@host`, also with backslashes or `\/`: the
+/// whole user information (a user name may be a token).
 static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r#"(?i)\b[a-z][a-z0-9+.\-]*:(?:[/\\]|\\/){1,3}(?:[^\s/?#'"<>@:]*:(?P<v1>[^\s/?#'"<>]*)|(?P<v2>[^\s/?#'"<>:]+))@"#,
+        r#"(?i)\b[a-z][a-z0-9+.\-]*:(?:[/\\]|\\/){1,3}(?P<v1>[^\s/?#'"<>]+)@"#,
     )
 });
 
