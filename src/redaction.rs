@@ -143,11 +143,8 @@ static SCHEME_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `scheme://user:password@host`, also with backslashes or `\/`: the
 /// whole user information (a user name may be a token).
-static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r#"(?i)\b[a-z][a-z0-9+.\-]*:(?:[/\\]|\\/){1,3}(?P<v1>[^\s/?#'"<>]+)@"#,
-    )
-});
+static URL_USERINFO: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?i)\b[a-z][a-z0-9+.\-]*:(?:[/\\]|\\/){1,3}(?P<v1>[^\s/?#'"<>]+)@"#));
 
 /// `?token=x`, `&sig=x` in a URL.
 static QUERY_SECRET: LazyLock<Regex> = LazyLock::new(|| {
