@@ -133,7 +133,7 @@ fn secrets_never_reach_the_report() {
     }
     let text = &hit(&report, "LOG_TOKEN_REQUEST_FAILED").unwrap().excerpts[0].text;
     assert!(text.contains("token=<redacted>"), "{text}");
-    assert!(text.contains("Authorization: <redacted>"), "{text}");
+    assert!(text.contains("Authorization: Bearer <redacted>"), "{text}");
     assert!(text.contains("password: <redacted>"), "{text}");
 }
 

@@ -90,6 +90,7 @@ use serde::{Deserialize, Serialize};
 
 pub use model::*;
 
+use crate::Error;
 use crate::report::{CoverageState, Finding, Report, ReportBuilder, Severity};
 use crate::time_fmt::UtcTime;
 use discover::Defaults;
@@ -168,9 +169,114 @@ impl Default for CertInventoryRequest {
     }
 }
 
-/// Runs the inventory on the real file system.
+/// Paths accepted in one request.
+pub(crate) const MAX_PATHS: usize = 1_000;
+/// Characters accepted in one path (the Windows extended-length limit).
+const MAX_REQUEST_PATH_CHARS: usize = 32_767;
+/// Entries kept in each list of [`Discovery`]; the rest are counted.
+const MAX_DISCOVERY_LISTED: usize = 100;
+
+impl CertInventoryRequest {
+    /// Checks what the inventory cannot carry out: more than 1,000 paths,
+    /// a blank path (which would otherwise mean the current folder or the
+    /// default location), a path longer than 32,767 characters.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.paths.len() > MAX_PATHS {
+            return Err(Error::RequestInvalid {
+                path: "paths".to_owned(),
+                message: format!(
+                    "{} paths: at most {MAX_PATHS}; give the folders that hold the files",
+                    self.paths.len()
+                ),
+            });
+        }
+        for (i, p) in self.paths.iter().enumerate() {
+            if p.trim().is_empty() {
+                return Err(Error::RequestInvalid {
+                    path: format!("paths[{i}]"),
+                    message: "a blank path: name a folder or file".to_owned(),
+                });
+            }
+            if p.chars().count() > MAX_REQUEST_PATH_CHARS {
+                return Err(Error::RequestInvalid {
+                    path: format!("paths[{i}]"),
+                    message: format!("longer than {MAX_REQUEST_PATH_CHARS} characters"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the inventory on the real file system. A request that cannot be
+/// carried out (see [`CertInventoryRequest::check`]) gives a report with
+/// status `error`, the reason in `warnings`, and nothing examined; use
+/// [`try_cert_inventory`] to get the [`Error`] instead.
 pub fn cert_inventory(request: &CertInventoryRequest) -> Report<CertInventoryData> {
-    inventory_with(&RealFiles, request, &discover::platform_defaults())
+    match try_cert_inventory(request) {
+        Ok(report) => report,
+        Err(e) => refused(request, &e),
+    }
+}
+
+/// Runs the inventory on the real file system, failing with
+/// [`Error::RequestInvalid`] (naming the field) when the request cannot be
+/// carried out.
+pub fn try_cert_inventory(
+    request: &CertInventoryRequest,
+) -> Result<Report<CertInventoryData>, Error> {
+    request.check()?;
+    Ok(inventory_with(
+        &RealFiles,
+        request,
+        &discover::platform_defaults(),
+    ))
+}
+
+/// The report of a refused request: status `error`, nothing examined.
+fn refused(request: &CertInventoryRequest, e: &Error) -> Report<CertInventoryData> {
+    let mut report = ReportBuilder::new("cert_inventory");
+    let caller = request.caller.as_deref().map(|c| clip_plain(c, 256));
+    report.caller(caller.as_deref());
+    report.failed();
+    report.warning(e.to_string());
+    report.coverage("stores", CoverageState::Skipped, Some(e.to_string()));
+    report.finish(CertInventoryData {
+        discovery: Discovery {
+            mode: DiscoveryMode::Paths,
+            searched: Vec::new(),
+            missing: Vec::new(),
+            access_denied: Vec::new(),
+            searched_omitted: 0,
+            missing_omitted: 0,
+            access_denied_omitted: 0,
+        },
+        expected: ExpectedCounts {
+            local: request.expected_local,
+            nes: request.expected_nes,
+            total: u64::from(request.expected_local) + u64::from(request.expected_nes),
+            counted: CountBasis::Files,
+        },
+        evaluated_utc: request.now.unwrap_or_else(UtcTime::now),
+        expiring_days: request.expiring_days,
+        max_file_bytes: request.max_file_bytes.min(limits::HARD_MAX_FILE_BYTES),
+        stale_after_days: request.stale_after_days,
+        stores: Vec::new(),
+        stores_omitted: 0,
+        totals: Totals::default(),
+    })
+}
+
+/// Keeps the first entries of each discovery list and counts the rest.
+fn cap_discovery(d: &mut Discovery) {
+    let cap = |list: &mut Vec<String>, omitted: &mut u32| {
+        let left = list.len().saturating_sub(MAX_DISCOVERY_LISTED);
+        list.truncate(MAX_DISCOVERY_LISTED);
+        *omitted = u32::try_from(left).unwrap_or(u32::MAX);
+    };
+    cap(&mut d.searched, &mut d.searched_omitted);
+    cap(&mut d.missing, &mut d.missing_omitted);
+    cap(&mut d.access_denied, &mut d.access_denied_omitted);
 }
 
 /// The inventory over any [`FileSource`] and default locations; tests use
@@ -391,6 +497,7 @@ pub(crate) fn inventory_with(
     if checked == 0 && !denied.is_empty() {
         report.failed();
     }
+    cap_discovery(&mut data.discovery);
     report.finish(data)
 }
 
@@ -476,6 +583,8 @@ fn clip_plain(text: &str, max: usize) -> String {
 
 fn not_found(discovery: &Discovery, empty_nsl: &[String]) -> Finding {
     let (items, left) = limits::cap(discovery.missing.clone(), limits::MAX_EVIDENCE_ITEMS);
+    let (searched, searched_left) =
+        limits::cap(discovery.searched.clone(), limits::MAX_EVIDENCE_ITEMS);
     let detail = match discovery.mode {
         DiscoveryMode::Default if !empty_nsl.is_empty() => format!(
             "The NSL folder exists ({}) but holds no <string>\\ksp folder: no NEA has created \
@@ -500,7 +609,8 @@ fn not_found(discovery: &Discovery, empty_nsl: &[String]) -> Finding {
         "No NEA key store (ksp folder) found",
         clip(&detail, 4 * MAX_TEXT_CHARS),
     )
-    .with_evidence("searched", &discovery.searched)
+    .with_evidence("searched", searched)
+    .with_evidence("searched_omitted", searched_left)
     .with_evidence("missing", items)
     .with_evidence("missing_omitted", left)
     .with_evidence("nsl_without_ksp", empty_nsl)

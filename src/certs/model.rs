@@ -67,6 +67,15 @@ pub struct Discovery {
     /// Searched or requested paths that could not be opened because access
     /// was denied.
     pub access_denied: Vec<String>,
+    /// Entries of `searched` left out beyond the first 100.
+    #[serde(default)]
+    pub searched_omitted: u32,
+    /// Entries of `missing` left out beyond the first 100.
+    #[serde(default)]
+    pub missing_omitted: u32,
+    /// Entries of `access_denied` left out beyond the first 100.
+    #[serde(default)]
+    pub access_denied_omitted: u32,
 }
 
 /// Where the stores came from.

@@ -1,13 +1,17 @@
 //! Per-rule tallies, capped so that any input gives a bounded result.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 use super::model::{Excerpt, HitLocation, RuleHit, ValueCount};
-use super::redact::redact;
 use super::rules::RuleSet;
+use crate::redaction::{
+    KEY_BLOCK, REDACTED, Span, redact_lines, redact_part, redact_text, shorten,
+};
 use crate::time_fmt::UtcTime;
 
 /// Caps per rule.
@@ -51,29 +55,104 @@ fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-/// Makes text safe and short for a report: control characters (NUL
-/// included) become U+FFFD, secrets are redacted, and at most `max`
-/// characters are kept.
-pub(crate) fn clean(text: &str, max: usize) -> String {
-    let mut cut = String::with_capacity(text.len().min(max * 4));
-    for (n, c) in text.chars().enumerate() {
-        if n == max {
-            cut.push('\u{2026}');
-            break;
-        }
-        cut.push(if c.is_control() && c != '\t' && c != '\n' {
-            '\u{fffd}'
-        } else {
-            c
-        });
+/// Control characters (NUL included) become U+FFFD; tabs and newlines
+/// stay.
+fn printable(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\t' && c != '\n')
+    {
+        return Cow::Borrowed(text);
     }
-    redact(&cut).into_owned()
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() && c != '\t' && c != '\n' {
+                    '\u{fffd}'
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Makes text safe and short for a report: control characters become
+/// U+FFFD, secrets are redacted in the whole text, and only then is it
+/// cut to at most `max` characters (a marker is never cut).
+pub(crate) fn clean(text: &str, max: usize) -> String {
+    let text = printable(text);
+    shorten(&redact_text(&text), max)
 }
 
 /// A field value as shown: trimmed, on one line, cleaned.
 pub(crate) fn clean_value(text: &str) -> String {
     let one_line = text.trim().replace(['\r', '\n'], " ");
     clean(&one_line, VALUE_CHARS)
+}
+
+/// Whether a parsed field holds a secret whatever its value looks like
+/// (`cs(Cookie)` of an IIS log, an `Authorization` column).
+fn is_secret_field(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "cookie",
+        "authorization",
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "credential",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+}
+
+/// A parsed field's value as shown: wholly redacted when the field is a
+/// secret by name; a query string is read as one (`code=` first).
+pub(crate) fn clean_field(name: &str, value: &str) -> String {
+    if is_secret_field(name) && !value.trim().is_empty() && value.trim() != "-" {
+        return REDACTED.to_owned();
+    }
+    if name.to_ascii_lowercase().contains("query") {
+        let cleaned = clean_value(&format!("?{}", value.trim()));
+        return cleaned.strip_prefix('?').unwrap_or(&cleaned).to_owned();
+    }
+    clean_value(value)
+}
+
+/// A captured part of a record, redacted with the whole record in view (a
+/// capture of `hunter2` alone does not look like a secret; in
+/// `password=hunter2` it does). `spans` are the record's secrets.
+pub(crate) fn captured(text: &str, spans: &[Span], range: Range<usize>) -> String {
+    redact_part(text, spans, range.clone(), true).unwrap_or_else(|| text[range].to_owned())
+}
+
+/// The excerpt's `before` lines and record, redacted together (a key block
+/// may start in one and end in another), then each cut.
+pub(crate) fn clean_excerpt(before: &[&str], text: &str) -> (Vec<String>, String) {
+    let before: Vec<Cow<'_, str>> = before.iter().map(|l| printable(l)).collect();
+    let text = printable(text);
+    let mut lines: Vec<&str> = before.iter().map(|l| l.as_ref()).collect();
+    let first_text_line = lines.len();
+    lines.extend(text.split('\n'));
+    let redacted = redact_lines(&lines);
+    let shown_before = redacted[..first_text_line]
+        .iter()
+        .flatten()
+        .map(|l| shorten(l, CONTEXT_CHARS))
+        .collect();
+    let record: Vec<&str> = redacted[first_text_line..]
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let record = if record.is_empty() {
+        KEY_BLOCK.to_owned()
+    } else {
+        record.join("\n")
+    };
+    (shown_before, shorten(&record, EXCERPT_CHARS))
 }
 
 /// The tally of one rule in one scan.

@@ -45,7 +45,7 @@ mod format;
 mod kind;
 mod locations;
 mod model;
-pub(crate) mod redact;
+
 mod request;
 mod rules;
 mod scan;

@@ -41,7 +41,7 @@ use memchr::{memchr, memchr_iter, memrchr};
 use time::UtcOffset;
 
 use super::codes::parse_code;
-use super::collect::{CONTEXT_CHARS, EXCERPT_CHARS, Hit, RuleAcc, clean, clean_value, utc};
+use super::collect::{Hit, RuleAcc, captured, clean, clean_excerpt, clean_field, utc};
 use super::encoding::{decode_line, decode_sample};
 use super::format::{ParseSettings, Parser, Record, wgss};
 use super::kind::{KindChoice, KindSource, LogKind, detect};
@@ -50,6 +50,7 @@ use super::request::{AddressSet, DateOrder, parse_address};
 use super::rules::{Matcher, RuleSet};
 use super::sequence::{At, Mark, SeqState};
 use super::source::{OpenedFile, SliceInput, TextInput, describe_io_error};
+use crate::redaction::{Span, secret_spans};
 
 /// Bytes read per step.
 const CHUNK: usize = 1 << 20;
@@ -69,6 +70,9 @@ const PROBLEMS_PER_FILE: usize = 5;
 const PROBLEMS_PER_STREAM: usize = 100;
 /// Characters of a line shown with a parse problem.
 const PROBLEM_CHARS: usize = 200;
+/// Bytes of a long line read for its parse problem, redacted whole before
+/// the excerpt is cut to [`PROBLEM_CHARS`].
+const PROBLEM_HEAD_BYTES: usize = 16 * 1024;
 /// Long lines of a file that also become parse problems.
 const LONG_LINE_PROBLEMS: u64 = 3;
 /// `not_scanned` reason of a file the deadline left out.
@@ -851,6 +855,8 @@ impl<'a> Engine<'a> {
             }
         }
         let mut base: Vec<(usize, Vec<(String, String)>)> = Vec::new();
+        // The record's secrets, found once when a rule captures from it.
+        let mut secrets: Option<Vec<Span>> = None;
         for &ri in &matcher.rules {
             let rule = &set.rules[ri];
             if !rule.slow && !rule.literals.iter().any(|l| present.contains(l)) {
@@ -870,8 +876,12 @@ impl<'a> Engine<'a> {
                     continue;
                 };
                 for name in re.capture_names().flatten() {
-                    if let Some((n, v)) = c.name(name).and_then(|m| rule.capture(name, m.as_str()))
-                    {
+                    let Some(m) = c.name(name) else {
+                        continue;
+                    };
+                    let spans = secrets.get_or_insert_with(|| secret_spans(&text));
+                    let shown = captured(&text, spans, m.range());
+                    if let Some((n, v)) = rule.capture(name, &shown) {
                         caps.push((n, lower_hex(v)));
                     }
                 }
@@ -933,7 +943,7 @@ impl<'a> Engine<'a> {
             }
             for name in &rule.keep_fields {
                 if let Some(v) = rec.field(name) {
-                    fields.push((name.clone(), clean_value(v)));
+                    fields.push((name.clone(), clean_field(name, v)));
                 }
             }
             let excerpt = (in_window && rule.report && self.acc[*ri].wants_excerpt())
@@ -1032,15 +1042,25 @@ impl<'a> Engine<'a> {
         }
         fs.stats.long_problems += 1;
         let max = self.settings.max_line;
-        let head = &from[..from.len().min(PROBLEM_CHARS * 4).min(max)];
-        let head = memchr(b'\n', head).map_or(head, |i| &head[..i]);
+        // Redacted before it is cut: a head of the line far longer than
+        // shown, less a last word the cut may have split (half a secret).
+        let head = &from[..from.len().min(PROBLEM_HEAD_BYTES).min(max)];
+        let (head, whole) = match memchr(b'\n', head) {
+            Some(i) => (&head[..i], true),
+            None => (head, false),
+        };
         let text = decode_line(head, true).0;
+        let text = if whole {
+            &text[..]
+        } else {
+            text.trim_end_matches(|c: char| !c.is_whitespace())
+        };
         let problem = format!(
             "line longer than max_line_bytes ({max} bytes): only the first {max} bytes were \
              scanned"
         );
         let path = fs.path.clone();
-        self.problem(&path, &mut fs.stats, line, &problem, &text);
+        self.problem(&path, &mut fs.stats, line, &problem, text);
     }
 
     fn problem(&mut self, path: &str, stats: &mut FileStats, line: u64, problem: &str, text: &str) {
@@ -1332,19 +1352,17 @@ fn long_lines(region: &[u8], blocks: &[u64], max_line: usize) -> Vec<usize> {
 
 /// An excerpt of a record with up to `context` lines before it.
 fn excerpt(path: &Arc<str>, line: u64, text: &str, before: &[u8], context: usize) -> Excerpt {
+    let lines: Vec<Cow<'_, str>> = last_lines(before, context)
+        .into_iter()
+        .map(|l| decode_line(trim_eol(l), false).0)
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(|l| l.trim_end_matches('\r')).collect();
+    let (before, text) = clean_excerpt(&lines, text);
     Excerpt {
         path: path.to_string(),
         line,
-        before: last_lines(before, context)
-            .into_iter()
-            .map(|l| {
-                clean(
-                    decode_line(trim_eol(l), false).0.trim_end_matches('\r'),
-                    CONTEXT_CHARS,
-                )
-            })
-            .collect(),
-        text: clean(text, EXCERPT_CHARS),
+        before,
+        text,
     }
 }
 

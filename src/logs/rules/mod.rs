@@ -56,8 +56,21 @@ const DEFAULT_PACK: &str = include_str!("default.toml");
 /// How the built-in pack is named in reports and errors.
 pub(crate) const DEFAULT_SOURCE: &str = "built-in:default.toml";
 
-/// Limits that keep packs (and so reports) bounded.
-const MAX_RULES: usize = 1000;
+/// Limits that keep packs (and so reports, memory and scan time) bounded.
+/// Each error names the limit and the pack.
+const MAX_RULES: usize = 600;
+/// Rules in one pack.
+const MAX_RULES_PER_PACK: usize = 500;
+/// Literals in all packs, and their bytes: the prefilter automaton grows
+/// with them.
+const MAX_LITERALS_TOTAL: usize = 8_000;
+const MAX_LITERAL_BYTES_TOTAL: usize = 512 * 1024;
+/// Memory of the prefilter automaton over every literal.
+const MAX_AUTOMATON_BYTES: usize = 16 << 20;
+/// Source of one regex (a rule's or a field condition's).
+const MAX_REGEX_SOURCE: usize = 4096;
+/// Rules without literal, tried on every record.
+const MAX_SLOW_RULES: usize = 20;
 const MAX_PACK_BYTES: u64 = 4 << 20;
 const MAX_LITERALS: usize = 64;
 const MAX_LITERAL_CHARS: usize = 256;
@@ -67,7 +80,9 @@ const MAX_REFS: usize = 10;
 const MAX_CONTEXT_LINES: usize = 10;
 const MAX_WINDOW_SECONDS: u32 = 86_400;
 const MAX_REPEATS: u32 = 1000;
+/// Compiled size of one regex, and of its lazy DFA cache.
 const REGEX_SIZE_LIMIT: usize = 2 << 20;
+const REGEX_DFA_LIMIT: usize = 2 << 20;
 
 /// A loaded rule pack, as listed in reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -652,6 +667,16 @@ fn compile(texts: &[PackText]) -> Result<RuleSet, Error> {
         if raw.rules.is_empty() {
             return Err(located(pack, 1, "the pack has no [[rule]]"));
         }
+        if raw.rules.len() > MAX_RULES_PER_PACK {
+            return Err(located(
+                pack,
+                1,
+                format!(
+                    "{} rules: a pack may have at most {MAX_RULES_PER_PACK} (limit rules per pack)",
+                    raw.rules.len()
+                ),
+            ));
+        }
         set.packs.push(PackSummary {
             name: header.name.clone(),
             version: header.version.clone(),
@@ -664,7 +689,7 @@ fn compile(texts: &[PackText]) -> Result<RuleSet, Error> {
                 return Err(located(
                     pack,
                     pack.line(spanned.span()),
-                    format!("more than {MAX_RULES} rules in all packs"),
+                    format!("more than {MAX_RULES} rules in all packs (limit rules in total)"),
                 ));
             }
             let raw_rule = spanned.into_inner();
@@ -797,6 +822,7 @@ fn compile(texts: &[PackText]) -> Result<RuleSet, Error> {
         set.rules[rule_index].sequence = Some(seq);
     }
 
+    check_costs(&set, texts, &origins)?;
     check_samples(&set, texts, &origins)?;
     Ok(set)
 }
@@ -931,7 +957,8 @@ fn check_rule(
         .regex
         .as_ref()
         .map(|r| {
-            build_regex(r.get_ref()).map_err(|e| err(at(r.span()), format!("invalid regex: {e}")))
+            build_regex(r.get_ref())
+                .map_err(|e| err(at(r.span()), format!("invalid regex: {}", regex_error(&e))))
         })
         .transpose()?;
     let mut fields = Vec::new();
@@ -945,7 +972,7 @@ fn check_rule(
             let regex = build_regex(pattern).map_err(|e| {
                 err(
                     at(f.span()),
-                    format!("invalid regex for field `{name}`: {e}"),
+                    format!("invalid regex for field `{name}`: {}", regex_error(&e)),
                 )
             })?;
             fields.push(FieldCondition { names, regex });
@@ -1078,10 +1105,85 @@ fn check_rule(
     Ok((rule, raw.sequence))
 }
 
+/// Checks the costs that only all packs together show: slow rules,
+/// literals and the prefilter automaton. Errors name the pack that went
+/// over the limit.
+fn check_costs(set: &RuleSet, texts: &[PackText], origins: &[Origin]) -> Result<(), Error> {
+    let last_pack = |rules: &mut dyn Iterator<Item = usize>| {
+        rules
+            .last()
+            .map_or(&texts[texts.len() - 1], |r| &texts[origins[r].pack])
+    };
+    let slow: Vec<usize> = (0..set.rules.len())
+        .filter(|&r| set.rules[r].slow)
+        .collect();
+    if slow.len() > MAX_SLOW_RULES {
+        return Err(located(
+            last_pack(&mut slow.iter().copied()),
+            1,
+            format!(
+                "{} rules without literal (`slow`): at most {MAX_SLOW_RULES} in all packs (limit \
+                 slow rules), each is tried on every record",
+                slow.len()
+            ),
+        ));
+    }
+    let bytes: usize = set.literals.iter().map(|l| l.text.len()).sum();
+    if set.literals.len() > MAX_LITERALS_TOTAL || bytes > MAX_LITERAL_BYTES_TOTAL {
+        return Err(located(
+            last_pack(&mut (0..set.rules.len()).filter(|&r| !set.rules[r].literals.is_empty())),
+            1,
+            format!(
+                "{} distinct literals of {bytes} bytes: at most {MAX_LITERALS_TOTAL} literals \
+                 and {MAX_LITERAL_BYTES_TOTAL} bytes in all packs (limit literals in total)",
+                set.literals.len()
+            ),
+        ));
+    }
+    if set.literals.is_empty() {
+        return Ok(());
+    }
+    let automaton = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build(set.literals.iter().map(|l| l.text.as_bytes()))
+        .map_err(|e| located(&texts[texts.len() - 1], 1, format!("literals: {e}")))?;
+    if automaton.memory_usage() > MAX_AUTOMATON_BYTES {
+        return Err(located(
+            &texts[texts.len() - 1],
+            1,
+            format!(
+                "the literals need a prefilter of {} bytes: at most {MAX_AUTOMATON_BYTES} \
+                 (limit automaton size)",
+                automaton.memory_usage()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A regex error, naming the limit when a size limit was hit.
+fn regex_error(e: &regex::Error) -> String {
+    match e {
+        regex::Error::CompiledTooBig(n) => format!(
+            "compiled, it would exceed {n} bytes (limit compiled regex size; lazy DFA cache \
+             {REGEX_DFA_LIMIT} bytes)"
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Compiles a regex within the size limits, after checking its source
+/// length.
 fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    if pattern.len() > MAX_REGEX_SOURCE {
+        return Err(regex::Error::Syntax(format!(
+            "the pattern has {} bytes: at most {MAX_REGEX_SOURCE} (limit regex source size)",
+            pattern.len()
+        )));
+    }
     RegexBuilder::new(pattern)
         .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_LIMIT)
         .build()
 }
 
