@@ -374,3 +374,30 @@ fn the_c_export_returns_the_verdict() {
         VerdictId::NeaCertsNotRetrievedTcpBlocked
     );
 }
+
+#[test]
+fn a_refused_inventory_request_is_a_request_error_naming_the_part() {
+    for (paths, want) in [
+        (vec![" ".to_owned()], "cert_inventory.paths[0]"),
+        (
+            vec!["C:\\ok".to_owned(), String::new()],
+            "cert_inventory.paths[1]",
+        ),
+        (vec!["x".to_owned(); 1001], "cert_inventory.paths"),
+    ] {
+        let mut req = DiagnoseRequest::default();
+        req.cert_inventory.paths = paths;
+        req.skip = vec![Part::LogScan, Part::NesProbe];
+        match diagnose(&req) {
+            Err(nymidiag::Error::RequestInvalid { path, .. }) => assert_eq!(path, want),
+            other => panic!("expected a request error at {want}, got {other:?}"),
+        }
+    }
+    // The C export says so with its status, too.
+    let (status, doc) = common::ffi::call(
+        nymidiag::ffi::nymidiag_cert_inventory,
+        br#"{"paths":["  "]}"#,
+    );
+    assert_eq!(status, 202, "{doc}");
+    assert_eq!(doc["error"]["path"], "paths[0]");
+}

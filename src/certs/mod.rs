@@ -264,6 +264,10 @@ fn refused(request: &CertInventoryRequest, e: &Error) -> Report<CertInventoryDat
         stores: Vec::new(),
         stores_omitted: 0,
         totals: Totals::default(),
+        deadline_ms: request.deadline_ms,
+        deadline_reached: false,
+        stores_not_examined: 0,
+        entries_not_examined: 0,
     })
 }
 

@@ -90,6 +90,13 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         r
     };
     let host = request.host.clone().unwrap_or_default();
+    // A request the inventory would refuse (blank or too many paths) is
+    // the caller's mistake: said, with the part named, before anything runs.
+    if !skipped(Part::CertInventory) {
+        inventory_request
+            .check()
+            .map_err(|e| in_part("cert_inventory", e))?;
+    }
     let mut log_request = request.log_scan.clone();
     log_request.now = log_request.now.or(Some(now));
     log_request.caller = log_request.caller.or_else(|| caller.clone());
@@ -150,13 +157,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         Some((r, problem)) => (Some(r), problem),
         None => (None, None),
     };
-    let logs = logs.transpose().map_err(|e| match e {
-        Error::RequestInvalid { path, message } => Error::RequestInvalid {
-            path: format!("log_scan.{path}").trim_end_matches('.').to_owned(),
-            message,
-        },
-        other => other,
-    })?;
+    let logs = logs.transpose().map_err(|e| in_part("log_scan", e))?;
 
     let mut inputs = Inputs {
         cert_inventory: inventory,
@@ -390,6 +391,17 @@ impl Deadline {
             report.warning(text.clone());
             report.coverage("deadline", CoverageState::Failed, Some(text));
         }
+    }
+}
+
+/// A part's request error, with its path inside the diagnosis request.
+fn in_part(part: &str, e: Error) -> Error {
+    match e {
+        Error::RequestInvalid { path, message } => Error::RequestInvalid {
+            path: format!("{part}.{path}").trim_end_matches('.').to_owned(),
+            message,
+        },
+        other => other,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::ffi::c_char;
 
 use super::boundary::{free_raw_buffer, json_call};
-use crate::certs::{CertInventoryRequest, cert_inventory};
+use crate::certs::{CertInventoryRequest, try_cert_inventory};
 use crate::describe::{DescribeRequest, describe};
 use crate::diagnose::{DiagnoseRequest, diagnose};
 use crate::logs::{LogScanRequest, RuleListRequest, list_rules, try_log_scan};
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn nymidiag_cert_inventory(
             request_len,
             out,
             out_len,
-            |req: CertInventoryRequest| Ok(cert_inventory(&req)),
+            |req: CertInventoryRequest| try_cert_inventory(&req),
         )
     }
 }
