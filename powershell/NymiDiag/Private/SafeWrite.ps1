@@ -117,7 +117,14 @@ function MoveNymiFileIntoPlace {
             throw "NymiDiag: '$Destination' is a link or a folder; only a regular file is replaced."
         }
         try {
-            if (-not $present) { [System.IO.File]::Move($Temporary, $Destination) }
+            if (-not $present -and $overwrite -and -not (TestNymiIsWindows)) {
+                # .NET's move is not atomic here (an existence check, then
+                # rename): the name is taken with an exclusive create first,
+                # so two writers never get the same file.
+                if (-not (ReserveNymiFileName -Path $Destination)) { return $false }
+                [void]$overwrite.Invoke($null, @($Temporary, $Destination, $true))
+            }
+            elseif (-not $present) { [System.IO.File]::Move($Temporary, $Destination) }
             elseif ($overwrite) { [void]$overwrite.Invoke($null, @($Temporary, $Destination, $true)) }
             else {
                 # .NET Framework: no overwriting move; deleting a file
@@ -134,6 +141,21 @@ function MoveNymiFileIntoPlace {
             if ($attempt -ge $script:NymiWriteRetries) { throw }
             Start-Sleep -Milliseconds ($script:NymiWriteRetryMs * [Math]::Min($attempt, 4))
         }
+    }
+}
+
+function ReserveNymiFileName {
+    # Creates $Path empty and exclusively (never an existing file or link);
+    # $false when the name is taken.
+    param([Parameter(Mandatory = $true)][string] $Path)
+    try {
+        $stream = New-Object System.IO.FileStream ($Path, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write, [System.IO.FileShare]::None)
+        $stream.Dispose()
+        return $true
+    }
+    catch {
+        if ($null -ne (GetNymiPathAttributes -Path $Path)) { return $false }
+        throw
     }
 }
 
