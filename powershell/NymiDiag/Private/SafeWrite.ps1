@@ -117,7 +117,7 @@ function MoveNymiFileIntoPlace {
             throw "NymiDiag: '$Destination' is a link or a folder; only a regular file is replaced."
         }
         try {
-            if (-not $present -and $overwrite -and -not (TestNymiIsWindows)) {
+            if (-not $present -and $overwrite -and [System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) {
                 # .NET's move is not atomic here (an existence check, then
                 # rename): the name is taken with an exclusive create first,
                 # so two writers never get the same file.
