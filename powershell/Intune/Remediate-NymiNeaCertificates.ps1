@@ -18,12 +18,15 @@ followed by what the repair did, for example
 repair= is restarted, none, whatif or failed; reason= is NES_unreachable
 (nothing restarted: a restart cannot fetch certificates then),
 certificates_complete (nothing to do), no_NES_URL (no -NesUri and none in
-the logs), still_incomplete (restarted, but the stores did not fill within
+the logs), inferred_NES_URL (the URL came from the logs and the module is
+too old to check it without the Windows identity), still_incomplete (restarted, but the stores did not fill within
 -WaitSec) or, when the repair failed, its reason in one word. The repair's
 whole result is in the report file.
 
 Repair-NymiNeaCertificate needs the NES URL: without -NesUri, a first
-diagnosis finds it in the Nymi and Evidian logs.
+diagnosis finds it in the Nymi and Evidian logs. Such a URL is passed with
+its source (-NesUriSource), so that the repair checks NES without the
+Windows identity: credentials go only to a URL configured here (-NesUri).
 
 Exit code 0 when the final diagnosis is STATUS=OK, 1 otherwise: Intune
 reads a remediation's exit code as success or failure, so a remediation
@@ -269,9 +272,10 @@ function InvokeNymiHostRepair {
     # Repair-NymiNeaCertificate without prompting, given only the settings
     # it has parameters for. Returns the repair as an ordered dictionary;
     # a failed call is Action 'failed' with the reason.
-    param([System.Management.Automation.CommandInfo] $Command, [string] $NesUri, [System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
+    param([System.Management.Automation.CommandInfo] $Command, [string] $NesUri, [string] $NesUriSource, [System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
     $wanted = @{
         NesUri = $NesUri
+        NesUriSource = $NesUriSource
         KspPath = [string[]]@($Settings['ksp_path'])
         LogPath = [string[]]@($Settings['log_path'])
         TimeoutSec = [int]$Settings['timeout_sec']
@@ -391,16 +395,30 @@ try {
         # The repair needs the NES URL: without -NesUri, the one the
         # diagnosis finds in the logs.
         $repairUri = $NesUri
+        # 'request': configured here. A URL the diagnosis inferred from the
+        # logs (which any user can write) carries its source, so that the
+        # repair checks NES without the Windows identity.
+        $repairUriSource = 'request'
         if (-not $repairUri) {
             try {
                 $first = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
                 $document['status_line_before'] = [string]$first.StatusLine
                 $repairUri = [string](GetNymiHostProperty $first 'NesUri')
+                $repairUriSource = [string](GetNymiHostProperty $first 'NesUriSource')
+                if (-not $repairUriSource) { $repairUriSource = 'log' }
             }
             catch { $warnings.Add('The diagnosis before the repair failed: ' + $_.Exception.Message) }
         }
-        if ($repairUri) {
-            $repair = InvokeNymiHostRepair -Command $import.Module.ExportedCommands['Repair-NymiNeaCertificate'] -NesUri $repairUri -Settings $settings -Warnings $warnings
+        $repairCommand = $import.Module.ExportedCommands['Repair-NymiNeaCertificate']
+        if ($repairUri -and $repairUriSource -ne 'request' -and -not $repairCommand.Parameters.ContainsKey('NesUriSource')) {
+            # An older module would send the Windows identity to it.
+            $repair = [ordered]@{
+                action = 'none'; reason_code = 'inferred_NES_URL'; reason = ('NymiDiag {0} cannot check an NES URL inferred from the logs without the Windows identity: set -NesUri in this script or install a newer NymiDiag' -f $import.Module.Version)
+                before = $null; after = $null; fixed = $false; nes_reachable = $null; nes_uri = $repairUri; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
+            }
+        }
+        elseif ($repairUri) {
+            $repair = InvokeNymiHostRepair -Command $repairCommand -NesUri $repairUri -NesUriSource $repairUriSource -Settings $settings -Warnings $warnings
         }
         else {
             $repair = [ordered]@{

@@ -443,6 +443,35 @@ Describe 'Remediate-NymiNeaCertificates.ps1 on each repair outcome (stand-in mod
         Test-Path -LiteralPath (Join-Path $TestDrive 'no-url/NymiDiag/repair-call.json') | Should -BeFalse
     }
 
+    It 'passes the source of the NES URL: <Case>' -ForEach @(
+        @{ Case = 'inferred from the logs (NES context)'; Given = ''; Source = 'log_nes_context'; Expected = 'log_nes_context' }
+        @{ Case = 'inferred from the logs (weakest)'; Given = ''; Source = 'log'; Expected = 'log' }
+        @{ Case = 'inferred, no source reported'; Given = ''; Source = ''; Expected = 'log' }
+        @{ Case = 'configured with -NesUri'; Given = 'https://nes.corp.example/nes'; Source = 'log'; Expected = 'request' }
+    ) {
+        $name = 'source-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive "$name/NymiDiag") -StatusLine $blocked -DiagnosisNesUriSource $Source -Repair ([ordered]@{ Action = 'none'; Reason = 'NES unreachable'; Before = '8/20'; After = $null; Fixed = $false; NesReachable = $false })
+        $arguments = @('-ModulePath', $stub, '-ReportFolder', $reports)
+        if ($Given) { $arguments += @('-NesUri', $Given) }
+        $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments $arguments
+        $run.StdErr | Should -BeNullOrEmpty
+        $call = Get-Content -Raw -LiteralPath (Join-Path $TestDrive "$name/NymiDiag/repair-call.json") | ConvertFrom-Json
+        $call.NesUri | Should -Be 'https://nes.corp.example/nes'
+        $call.NesUriSource | Should -Be $Expected
+    }
+
+    It 'does not repair through an older module when the URL was inferred: reason=inferred_NES_URL' {
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'old-repair/NymiDiag') -StatusLine $blocked -RepairWithoutNesUriSource -Repair ([ordered]@{ Action = 'restarted'; Fixed = $true })
+        $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports)
+        $run.StdErr | Should -BeNullOrEmpty
+        $run.ExitCode | Should -Be 1
+        $run.Lines | Should -Be @($blocked + ' repair=none reason=inferred_NES_URL')
+        Test-Path -LiteralPath (Join-Path $TestDrive 'old-repair/NymiDiag/repair-call.json') | Should -BeFalse
+        # With a configured URL the older module still repairs.
+        $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports, '-NesUri', 'https://nes.corp.example/nes')
+        Test-Path -LiteralPath (Join-Path $TestDrive 'old-repair/NymiDiag/repair-call.json') | Should -BeTrue
+    }
+
     It 'says still_incomplete when a restart did not bring the certificates' {
         $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'incomplete/NymiDiag') -StatusLine $blocked -Repair ([ordered]@{ Action = 'restarted'; Reason = 'Restarted, but after 120 s the key stores hold 8/20'; Before = '8/20'; After = '8/20'; Fixed = $false; NesReachable = $true })
         $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports)

@@ -95,19 +95,19 @@ Describe 'Save-NymiReport' {
         Test-Path -LiteralPath $big2 | Should -BeFalse
     }
 
-    It 'writes through a .partial file renamed at the end' {
+    It 'writes through a new temporary file moved into place, leaving none behind' {
         $folder = Join-Path $TestDrive 'atomic'
         $file = Save-NymiReport -InputObject @{ a = 1 } -Folder $folder
-        @(Get-ChildItem -LiteralPath $folder).Name | Should -Be @($file.Name)
-        # A leftover .partial of an interrupted run is not a report: not
-        # counted, not rotated, not returned.
+        @(Get-ChildItem -Force -LiteralPath $folder).Name | Should -Be @($file.Name)
+        # A leftover .partial or temporary file of an interrupted run is not
+        # a report: not counted, not rotated, not returned, not opened.
         Set-Content -LiteralPath (Join-Path $folder 'diagnosis-20200101-000000.json.partial') -Value '{"half'
+        Set-Content -LiteralPath (Join-Path $folder '.nymidiag-0123.tmp') -Value '{"half'
         $second = Save-NymiReport -InputObject @{ a = 2 } -Folder $folder -Keep 1
         @(Get-ChildItem -LiteralPath $folder -Filter '*.json').Name | Should -Be @($second.Name)
         (Get-Content -Raw -LiteralPath $second.FullName | ConvertFrom-Json).a | Should -Be 2
-        $text = Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../powershell/NymiDiag/Private/RunReport.ps1')
-        $text | Should -Match "\`$temporary = \`$path \+ '\.partial'"
-        $text | Should -Match '\[System\.IO\.File\]::Move\(\$temporary, \$path\)'
+        Get-Content -Raw -LiteralPath (Join-Path $folder '.nymidiag-0123.tmp') | Should -Match 'half'
+        @(Get-ChildItem -Force -LiteralPath $folder -Filter '.nymidiag-*.tmp').Count | Should -Be 1
     }
 
     It 'takes a relative -Folder from the current location' {

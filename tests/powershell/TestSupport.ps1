@@ -187,9 +187,11 @@ function New-FolderLink {
 function New-StubNymiDiagModule {
     # A stand-in NymiDiag module (manifest and psm1) under $Path for the
     # host script tests: Invoke-NymiDiagnosis returns $StatusLine (or
-    # throws $DiagnosisError) with NesUri $DiagnosisNesUri; with $Repair, Repair-NymiNeaCertificate
+    # throws $DiagnosisError) with NesUri $DiagnosisNesUri (its source
+    # $DiagnosisNesUriSource); with $Repair, Repair-NymiNeaCertificate
     # returns it (or throws when it is the string 'throw') and records the
-    # parameters it was called with in $Path/repair-call.json. Save-NymiReport
+    # parameters it was called with in $Path/repair-call.json (an older
+    # module's, without -NesUriSource, with -RepairWithoutNesUriSource). Save-NymiReport
     # is the module's own unless -NoReport (a module older than it).
     param(
         [Parameter(Mandatory = $true)][string] $Path,
@@ -197,7 +199,9 @@ function New-StubNymiDiagModule {
         [string] $StatusLine = 'STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none finding=none confidence=high logs=none',
         [string] $DiagnosisError,
         [string] $DiagnosisNesUri = 'https://nes.corp.example/nes',
+        [string] $DiagnosisNesUriSource = 'log_nes_context',
         [object] $Repair,
+        [switch] $RepairWithoutNesUriSource,
         [switch] $NoReport
     )
     $literal = { param([string] $Text) "'" + $Text.Replace("'", "''") + "'" }
@@ -212,13 +216,15 @@ function New-StubNymiDiagModule {
     else {
         $status = ($StatusLine -split ' ')[0] -replace '^STATUS=', ''
         [void]$code.AppendLine('    Write-Warning ''stub diagnosis''')
-        [void]$code.AppendLine('    [PSCustomObject]@{ PSTypeName = ''NymiDiag.Diagnosis''; Status = ' + (& $literal $status) + '; StatusLine = ' + (& $literal $StatusLine) + '; NesUri = ' + (& $literal $DiagnosisNesUri) + '; Title = ''stub''; Summary = ''stub summary''; NextSteps = @(); Json = ''{"stub":true}'' }')
+        [void]$code.AppendLine('    [PSCustomObject]@{ PSTypeName = ''NymiDiag.Diagnosis''; Status = ' + (& $literal $status) + '; StatusLine = ' + (& $literal $StatusLine) + '; NesUri = ' + (& $literal $DiagnosisNesUri) + '; NesUriSource = ' + (& $literal $DiagnosisNesUriSource) + '; Title = ''stub''; Summary = ''stub summary''; NextSteps = @(); Json = ''{"stub":true}'' }')
     }
     [void]$code.AppendLine('}')
     if ($null -ne $Repair) {
         $functions += 'Repair-NymiNeaCertificate'
         [void]$code.AppendLine('function Repair-NymiNeaCertificate {')
-        [void]$code.AppendLine('    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = ''High'')] param([string] $NesUri, [string[]] $KspPath, [string] $ServiceDisplayName, [int] $WaitSec, [int] $TimeoutSec)')
+        $sourceParameter = ' [string] $NesUriSource,'
+        if ($RepairWithoutNesUriSource) { $sourceParameter = '' }
+        [void]$code.AppendLine('    [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = ''High'')] param([string] $NesUri,' + $sourceParameter + ' [string[]] $KspPath, [string] $ServiceDisplayName, [int] $WaitSec, [int] $TimeoutSec)')
         [void]$code.AppendLine('    $call = @{}; foreach ($k in $PSBoundParameters.Keys) { $call[$k] = [string]$PSBoundParameters[$k] }')
         [void]$code.AppendLine('    Set-Content -LiteralPath (Join-Path $PSScriptRoot ''repair-call.json'') -Value (ConvertTo-Json $call)')
         [void]$code.AppendLine('    if (-not $PSCmdlet.ShouldProcess(''EAM Security Service'', ''Restart'')) { return }')
@@ -240,7 +246,7 @@ function New-StubNymiDiagModule {
     if (-not $NoReport) {
         # The real report writer, so that the scripts' reports can be read.
         $functions += 'Save-NymiReport'
-        foreach ($file in 'Private/RunReport.ps1', 'Public/Save-NymiReport.ps1') {
+        foreach ($file in 'Private/SafeWrite.ps1', 'Private/SupportBundle.ps1', 'Private/RunReport.ps1', 'Public/Save-NymiReport.ps1') {
             [void]$code.AppendLine('. ' + (& $literal (Join-Path $RepoRoot ('powershell/NymiDiag/' + $file))))
         }
     }

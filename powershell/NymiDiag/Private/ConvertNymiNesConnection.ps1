@@ -8,7 +8,8 @@ function ConvertToNymiNesConnection {
     param(
         [Parameter(Mandatory = $true)][object] $Report,
         [AllowNull()][object] $WindowsProxy,
-        [int] $TimeoutSec = 20
+        [int] $TimeoutSec = 20,
+        [switch] $NoWindowsIdentity
     )
     $data = $Report.data
     $findings = New-Object System.Collections.Generic.List[object]
@@ -33,7 +34,7 @@ function ConvertToNymiNesConnection {
                     -Evidence @{ winhttp_proxy = $WindowsProxy.WinHttpProxy; bypass = $WindowsProxy.WinHttpBypass; host = $hostName }))
     }
 
-    $auth = InvokeNymiAuthenticatedRequest -Url $url -HostName $hostName -Stages $stages.ToArray() -TimeoutSec $TimeoutSec
+    $auth = InvokeNymiAuthenticatedRequest -Url $url -HostName $hostName -Stages $stages.ToArray() -TimeoutSec $TimeoutSec -NoWindowsIdentity:$NoWindowsIdentity
     for ($i = 0; $i -lt $stages.Count; $i++) {
         if ($stages[$i].Name -eq 'windows_auth') { $stages[$i] = $auth.Stage }
     }
@@ -109,7 +110,10 @@ function InvokeNymiAuthenticatedRequest {
     # Windows, and only when TLS validated and the plain request got an
     # answer: credentials never go to an unverified server.
     [CmdletBinding()]
-    param([string] $Url, [AllowNull()][string] $HostName, [object[]] $Stages, [int] $TimeoutSec)
+    param([string] $Url, [AllowNull()][string] $HostName, [object[]] $Stages, [int] $TimeoutSec, [switch] $NoWindowsIdentity)
+    if ($NoWindowsIdentity) {
+        return @{ Stage = (NewNymiNesStage -Name 'windows_auth' -Status 'skipped' -DurationMs 0 -Detail 'Skipped: the request with the Windows identity is sent only to a configured NES URL (-NoWindowsIdentity).'); Finding = $null }
+    }
     $tls = $Stages | Where-Object { $_.Name -eq 'tls' } | Select-Object -First 1
     $http = $Stages | Where-Object { $_.Name -eq 'http' } | Select-Object -First 1
     if (-not (TestNymiIsWindows)) {

@@ -26,6 +26,30 @@ function ResolveNymiRequestPath {
     }
 }
 
+function ConvertToNymiLiteralLogPath {
+    # A log path for the library's log scan, which reads '*', '?' and '['
+    # as wildcards: each of those characters (and ']') becomes a class that
+    # matches only itself, and a folder becomes <folder>/** so that the
+    # pattern still takes every file below it. A path without them is
+    # passed on as it is.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([Parameter(Mandatory = $true)][string] $Path)
+    if ($Path.IndexOfAny([char[]]@('*', '?', '[', ']')) -lt 0) { return $Path }
+    $builder = New-Object System.Text.StringBuilder
+    foreach ($c in $Path.ToCharArray()) {
+        switch ($c) {
+            '[' { [void]$builder.Append('[[]') }
+            ']' { [void]$builder.Append('[]]') }
+            '*' { [void]$builder.Append('[*]') }
+            '?' { [void]$builder.Append('[?]') }
+            default { [void]$builder.Append($c) }
+        }
+    }
+    if ([System.IO.Directory]::Exists($Path)) { [void]$builder.Append('/**') }
+    $builder.ToString()
+}
+
 function AssertNymiSinceNotFuture {
     # Stops the command when -Since lies in the future (beyond a few minutes
     # of clock slack): such a window can hold no record, and an empty result

@@ -24,11 +24,72 @@ function TestNymiDiagnosisObject {
     ($Value.PSObject.TypeNames -contains 'NymiDiag.Diagnosis') -and $null -ne $json -and ($json.Value -is [string])
 }
 
+# How much a run record may hold: nesting and values in all.
+$script:NymiRecordMaxDepth = 12
+$script:NymiRecordMaxValues = 100000
+
+function TestNymiPlainValue {
+    # Whether $Value is data a run record holds: null, text, numbers,
+    # booleans, times, diagnoses, and dictionaries, lists and plain objects
+    # of those. Anything else (a FileInfo, a process) is not, and is never
+    # serialised: PowerShell would walk its whole object graph.
+    param([AllowNull()][object] $Value, [int] $Depth, [hashtable] $Budget)
+    $Budget.Values++
+    if ($Budget.Values -gt $script:NymiRecordMaxValues -or $Depth -gt $script:NymiRecordMaxDepth) { return $false }
+    if ($null -eq $Value) { return $true }
+    if ($Value -is [string] -or $Value -is [char] -or $Value -is [bool] -or $Value -is [datetime] -or $Value -is [datetimeoffset] -or
+        $Value -is [timespan] -or $Value -is [guid] -or $Value -is [version] -or $Value -is [enum] -or $Value -is [uri]) { return $true }
+    if ($Value -is [System.ValueType] -and $Value.GetType().IsPrimitive) { return $true }
+    if ($Value -is [decimal]) { return $true }
+    if (TestNymiDiagnosisObject $Value) { return $true }
+    if ($Value -is [System.Collections.IDictionary]) {
+        foreach ($key in @($Value.Keys)) {
+            if (-not (TestNymiPlainValue -Value $Value[$key] -Depth ($Depth + 1) -Budget $Budget)) { return $false }
+        }
+        return $true
+    }
+    if ($Value -is [System.Array] -or $Value -is [System.Collections.IList]) {
+        foreach ($item in $Value) {
+            if (-not (TestNymiPlainValue -Value $item -Depth ($Depth + 1) -Budget $Budget)) { return $false }
+        }
+        return $true
+    }
+    if ($Value -is [System.Management.Automation.PSCustomObject]) {
+        foreach ($property in $Value.PSObject.Properties) {
+            if (-not (TestNymiPlainValue -Value $property.Value -Depth ($Depth + 1) -Budget $Budget)) { return $false }
+        }
+        return $true
+    }
+    $false
+}
+
+function GetNymiReportInputProblem {
+    # Why $InputObject is not a report Save-NymiReport writes, or $null. A
+    # report is a diagnosis (Invoke-NymiDiagnosis), its JSON text (one JSON
+    # object), or a run record: a dictionary or plain object of plain data
+    # (see TestNymiPlainValue), as the Intune and GPO scripts build.
+    param([AllowNull()][object] $InputObject)
+    if ($null -eq $InputObject) { return 'it is null' }
+    if (TestNymiDiagnosisObject $InputObject) { return $null }
+    if ($InputObject -is [string]) {
+        if (TestNymiJsonObject -Text $InputObject) { return $null }
+        return 'the text is not a JSON object (give Invoke-NymiDiagnosis -Raw output or a record)'
+    }
+    $base = $InputObject
+    $isRecord = ($base -is [System.Collections.IDictionary]) -or ($base -is [System.Management.Automation.PSCustomObject])
+    if (-not $isRecord) { return "a $($base.GetType().FullName) is not a report" }
+    $budget = @{ Values = 0 }
+    if (TestNymiPlainValue -Value $base -Depth 0 -Budget $budget) { return $null }
+    if ($budget.Values -gt $script:NymiRecordMaxValues) { return "the record holds more than $script:NymiRecordMaxValues values" }
+    'the record holds a value that is not plain data (text, numbers, times, lists, dictionaries or a diagnosis), or is nested deeper than ' + $script:NymiRecordMaxDepth
+}
+
 function ConvertToNymiReportText {
-    # The JSON text of a report. A diagnosis is its own JSON, unchanged; a
-    # string is taken as JSON text; a dictionary or object is converted,
-    # and any diagnosis among a dictionary's values is embedded as the JSON
-    # the library wrote, not as PowerShell's rendering of the object.
+    # The JSON text of a report (checked by GetNymiReportInputProblem). A
+    # diagnosis is its own JSON, unchanged; a string is taken as JSON text;
+    # a record is converted, and any diagnosis among a dictionary's values
+    # is embedded as the JSON the library wrote, not as PowerShell's
+    # rendering of the object.
     param([object] $InputObject)
     if (TestNymiDiagnosisObject $InputObject) { return ([string]$InputObject.Json).Trim() }
     if ($InputObject -is [string]) { return $InputObject.Trim() }
@@ -51,29 +112,53 @@ function ConvertToNymiReportText {
 
 function WriteNymiReportFile {
     # Writes $Text to <Folder>/<Prefix>-<yyyyMMdd-HHmmss>.json (UTC; -<n>
-    # added when that name exists) through <name>.partial, so that a reader
-    # never sees half a report, then keeps the newest $Keep files of that
-    # prefix, at most $MaxBytes together; the new one always stays. Refuses
-    # a folder that is a link. Returns the FileInfo.
+    # added when that name exists) through a new temporary file moved into
+    # place (SafeWrite.ps1: no link in the folder's path, nothing opened
+    # that exists, safe with concurrent writers), then keeps the newest
+    # $Keep files of that prefix, at most $MaxBytes together; the new one
+    # always stays. Returns the FileInfo.
     param([string] $Folder, [string] $Prefix, [string] $Text, [int] $Keep, [long] $MaxBytes)
-    $info = [System.IO.Directory]::CreateDirectory($Folder)
-    # Users may create folders under ProgramData: never follow a link
-    # planted there to write or delete somewhere else as SYSTEM.
-    if ($info.Attributes -band [System.IO.FileAttributes]::ReparsePoint) { throw "$Folder is a link; no report written" }
+    $Folder = NewNymiSafeFolder -Folder $Folder
     $stamp = [datetime]::UtcNow.ToString('yyyyMMdd-HHmmss', [System.Globalization.CultureInfo]::InvariantCulture)
-    $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}.json' -f $Prefix, $stamp))
-    for ($n = 1; [System.IO.File]::Exists($path); $n++) {
-        $path = [System.IO.Path]::Combine($Folder, ('{0}-{1}-{2}.json' -f $Prefix, $stamp, $n))
+    $temporary = NewNymiTemporaryFile -Folder $Folder
+    $path = $null
+    try {
+        try {
+            $bytes = (New-Object System.Text.UTF8Encoding ($false)).GetBytes($Text)
+            $temporary.Stream.Write($bytes, 0, $bytes.Length)
+        }
+        finally { $temporary.Stream.Dispose() }
+        for ($n = 1; $n -le 100000; $n++) {
+            $name = '{0}-{1}.json' -f $Prefix, $stamp
+            if ($n -gt 1) { $name = '{0}-{1}-{2}.json' -f $Prefix, $stamp, ($n - 1) }
+            $candidate = [System.IO.Path]::Combine($Folder, $name)
+            if ($null -ne (GetNymiPathAttributes -Path $candidate)) { continue }
+            if (MoveNymiFileIntoPlace -Temporary $temporary.Path -Destination $candidate) {
+                $path = $candidate
+                break
+            }
+        }
+        if (-not $path) { throw "NymiDiag: no free report name in '$Folder'." }
     }
-    $temporary = $path + '.partial'
-    [System.IO.File]::WriteAllText($temporary, $Text, (New-Object System.Text.UTF8Encoding ($false)))
-    [System.IO.File]::Move($temporary, $path)
+    finally {
+        if (-not $path) { RemoveNymiTemporaryFile -Path $temporary.Path }
+    }
 
     $written = New-Object System.IO.FileInfo ($path)
+    RemoveNymiOldReport -Folder $Folder -Prefix $Prefix -Written $written -Keep $Keep -MaxBytes $MaxBytes
+    $written.Refresh()
+    $written
+}
+
+function RemoveNymiOldReport {
+    # Keeps the newest $Keep reports of the prefix, at most $MaxBytes
+    # together, the one just written always. A file another writer removed
+    # meanwhile is no error.
+    param([string] $Folder, [string] $Prefix, [System.IO.FileInfo] $Written, [int] $Keep, [long] $MaxBytes)
     $kept = 1
-    $total = $written.Length
+    $total = $Written.Length
     $others = @((New-Object System.IO.DirectoryInfo ($Folder)).GetFiles($Prefix + '-*.json') |
-            Where-Object { $_.FullName -ne $written.FullName } |
+            Where-Object { $_.FullName -ne $Written.FullName } |
             Sort-Object -Property @{ Expression = 'LastWriteTimeUtc'; Descending = $true }, @{ Expression = 'Name'; Descending = $true })
     foreach ($file in $others) {
         if ($kept -lt $Keep -and ($total + $file.Length) -le $MaxBytes) {
@@ -84,6 +169,4 @@ function WriteNymiReportFile {
             try { $file.Delete() } catch { $null = $_ }
         }
     }
-    $written.Refresh()
-    $written
 }

@@ -2,7 +2,9 @@
 # log tails, redaction through the library, README.txt and the zip itself.
 
 function ResolveNymiBundlePath {
-    # The zip file's full path from -Path (a file or a folder, see help).
+    # The zip file's full path from -Path (a literal path: a file or a
+    # folder, see help). The folder is created when missing, after checking
+    # that no part of its path is a link.
     [CmdletBinding()]
     [OutputType([string])]
     param(
@@ -14,15 +16,14 @@ function ResolveNymiBundlePath {
     $defaultName = "NymiDiag-$computer-$stamp.zip"
     if (-not $Path) { $Path = '.' }
     $full = $Cmdlet.GetUnresolvedProviderPathFromPSPath($Path)
-    $isFolder = (Test-Path -LiteralPath $full -PathType Container) -or $Path.EndsWith('/') -or $Path.EndsWith('\')
+    $isFolder = [System.IO.Directory]::Exists($full) -or $Path.EndsWith('/') -or $Path.EndsWith('\')
     if ($isFolder) {
-        if (-not (Test-Path -LiteralPath $full)) { New-Item -ItemType Directory -Force -Path $full | Out-Null }
-        return [System.IO.Path]::Combine($full, $defaultName)
+        $folder = NewNymiSafeFolder -Folder $full
+        return [System.IO.Path]::Combine($folder, $defaultName)
     }
     if ([System.IO.Path]::GetExtension($full) -ne '.zip') { $full = "$full.zip" }
-    $parent = [System.IO.Path]::GetDirectoryName($full)
-    if ($parent -and -not (Test-Path -LiteralPath $parent)) { New-Item -ItemType Directory -Force -Path $parent | Out-Null }
-    $full
+    $parent = NewNymiSafeFolder -Folder ([System.IO.Path]::GetDirectoryName([System.IO.Path]::GetFullPath($full)))
+    [System.IO.Path]::Combine($parent, [System.IO.Path]::GetFileName($full))
 }
 
 function ReadNymiDiagnosisJson {
@@ -119,37 +120,18 @@ function GetNymiErrorMessage {
 }
 
 function NewNymiBundleEntry {
-    # One zip entry: UTF-8 text without BOM, private key blocks removed.
+    # One zip entry: UTF-8 text without BOM, stored as given (the JSON
+    # reports are redacted by the library that wrote them).
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true)][string] $Name,
         [Parameter(Mandatory = $true)][AllowEmptyString()][string] $Text
     )
-    $clean = RemoveNymiPrivateKeyBlock -Text $Text
     [PSCustomObject]@{
         Name = $Name
-        Text = $clean
-        Bytes = (New-Object System.Text.UTF8Encoding $false).GetBytes($clean)
+        Text = $Text
         Failed = $false
     }
-}
-
-function RemoveNymiPrivateKeyBlock {
-    # Replaces PEM private key blocks, also when the BEGIN or END line was
-    # cut away (a log copy that starts or ends inside a block).
-    [CmdletBinding()]
-    [OutputType([string])]
-    param([Parameter(Mandatory = $true)][AllowEmptyString()][string] $Text)
-    $marker = '[private key removed by NymiDiag]'
-    $label = '-----(?:BEGIN|END) [A-Z0-9 ]*PRIVATE KEY-----'
-    if ($Text -notmatch $label) { return $Text }
-    $options = [System.Text.RegularExpressions.RegexOptions]'Singleline, IgnoreCase'
-    # Whole blocks.
-    $out = [regex]::Replace($Text, '-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----', $marker, $options)
-    # An END without its BEGIN: everything before it.
-    $out = [regex]::Replace($out, '\A.*?-----END [A-Z0-9 ]*PRIVATE KEY-----', $marker, $options)
-    # A BEGIN without its END: everything after it.
-    [regex]::Replace($out, '-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*\z', $marker, $options)
 }
 
 function GetNymiBundleLogName {
@@ -173,55 +155,6 @@ function GetNymiBundleLogName {
     }
     $Used[$name.ToLowerInvariant()] = $true
     "logs/$name"
-}
-
-function ReadNymiFileTail {
-    # The last $MaxBytes bytes of a file as text, from the first whole line
-    # when the start was cut. Opens for reading only and lets writers on.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory = $true)][string] $FilePath,
-        [Parameter(Mandatory = $true)][long] $MaxBytes
-    )
-    $share = [System.IO.FileShare]::ReadWrite -bor [System.IO.FileShare]::Delete
-    $stream = New-Object System.IO.FileStream ($FilePath, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, $share)
-    try {
-        $length = $stream.Length
-        $head = New-Object byte[] ([int][Math]::Min(4096, $length))
-        $headRead = 0
-        while ($headRead -lt $head.Length) {
-            $n = $stream.Read($head, $headRead, $head.Length - $headRead)
-            if ($n -le 0) { break }
-            $headRead += $n
-        }
-        $encoding = GetNymiTextEncoding -Head $head -Count $headRead
-        $bomLength = $encoding.BomLength
-        $start = [Math]::Max([long]$bomLength, $length - $MaxBytes)
-        if ($encoding.Unit -eq 2 -and (($start - $bomLength) % 2) -ne 0) { $start++ }
-        $count = [int]($length - $start)
-        $buffer = New-Object byte[] ([Math]::Max($count, 0))
-        [void]$stream.Seek($start, [System.IO.SeekOrigin]::Begin)
-        $read = 0
-        while ($read -lt $buffer.Length) {
-            $n = $stream.Read($buffer, $read, $buffer.Length - $read)
-            if ($n -le 0) { break }
-            $read += $n
-        }
-    }
-    finally { $stream.Dispose() }
-
-    $offset = 0
-    if ($encoding.Unit -eq 1 -and $encoding.Name -eq 'utf-8') {
-        # Do not start inside a UTF-8 sequence.
-        while ($offset -lt $read -and ($buffer[$offset] -band 0xC0) -eq 0x80) { $offset++ }
-    }
-    $text = $encoding.Encoding.GetString($buffer, $offset, $read - $offset)
-    $truncated = $start -gt $bomLength
-    if ($truncated) {
-        $newline = $text.IndexOf([char]10)
-        if ($newline -ge 0) { $text = $text.Substring($newline + 1) }
-    }
-    [PSCustomObject]@{ Text = $text; Length = $length; Truncated = $truncated; Encoding = $encoding.Name }
 }
 
 function GetNymiTextEncoding {
@@ -274,56 +207,274 @@ function GetNymiTextEncoding {
     [PSCustomObject]$result
 }
 
+# The library redacts a log copy in pieces of about this many characters,
+# cut at line ends; a line longer than the hard cap is cut there.
+$script:NymiRedactChunkChars = 262144
+$script:NymiRedactHardCapChars = 1048576
+# A PEM private key marker line, to carry "inside a key block" from one
+# piece to the next (the library removes the block itself).
+$script:NymiPemKeyMarker = '-----(BEGIN|END) [A-Z0-9 ]*PRIVATE KEY-----'
+
 function InvokeNymiRedaction {
-    # The library's redaction (nymidiag_redact) over $Text, in pieces cut at
-    # line ends so that no request is huge. Throws when it is not available:
-    # a log is never bundled unredacted.
+    # The library's redaction (nymidiag_redact) of one piece of text. Throws
+    # when it is not available: a log is never bundled unredacted.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true)][AllowEmptyString()][string] $Text,
-        [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet,
-        [int] $ChunkChars = 1048576
+        [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet
     )
-    $builder = New-Object System.Text.StringBuilder ($Text.Length + 64)
+    # Not verbose: the request is the unredacted text.
+    $report = InvokeNymiExport -Export 'nymidiag_redact' -Request @{ text = $Text } -Cmdlet $Cmdlet -Verbose:$false
+    if (-not ($report.PSObject.Properties['data'] -and $report.data -and $report.data.PSObject.Properties['text'])) {
+        throw 'NymiDiag: nymidiag_redact returned no text.'
+    }
     $replacements = 0
-    $position = 0
-    do {
-        $take = [Math]::Min($ChunkChars, $Text.Length - $position)
-        if ($position + $take -lt $Text.Length) {
-            $newline = $Text.LastIndexOf([char]10, $position + $take - 1, $take)
-            if ($newline -ge $position) { $take = $newline - $position + 1 }
-        }
-        $piece = $Text.Substring($position, $take)
-        # Not verbose: the request is the unredacted text.
-        $report = InvokeNymiExport -Export 'nymidiag_redact' -Request @{ text = $piece } -Cmdlet $Cmdlet -Verbose:$false
-        if (-not ($report.PSObject.Properties['data'] -and $report.data -and $report.data.PSObject.Properties['text'])) {
-            throw 'NymiDiag: nymidiag_redact returned no text.'
-        }
-        [void]$builder.Append([string]$report.data.text)
-        if ($report.data.PSObject.Properties['replacements']) { $replacements += [int]$report.data.replacements }
-        $position += $take
-    } while ($position -lt $Text.Length)
-    [PSCustomObject]@{ Text = $builder.ToString(); Replacements = $replacements }
+    if ($report.data.PSObject.Properties['replacements']) { $replacements = [int]$report.data.replacements }
+    [PSCustomObject]@{ Text = [string]$report.data.text; Replacements = $replacements }
 }
 
-function LimitNymiUtf8Tail {
-    # Keeps the end of $Text that fits in $MaxBytes of UTF-8, from a whole
-    # line (redaction markers or re-encoding may have made it longer).
+function GetNymiKeyBlockState {
+    # Whether a text ends inside a PEM private key block: $true when its
+    # last marker is a BEGIN, $false for an END, $null for none. With
+    # -First, the first marker instead: an END first means the text began
+    # inside a block (a tail cut into one).
+    param([AllowEmptyString()][string] $Text, [switch] $First)
+    $found = [regex]::Matches($Text, $script:NymiPemKeyMarker)
+    if ($found.Count -eq 0) { return $null }
+    $match = $found[$found.Count - 1]
+    if ($First) { $match = $found[0] }
+    if ($First) { return $match.Groups[1].Value -eq 'END' }
+    $match.Groups[1].Value -eq 'BEGIN'
+}
+
+function GetNymiPieceLength {
+    # How much of $Pending goes into the next redaction request: up to the
+    # last line end within the chunk size (or, at the end of the file,
+    # everything); 0 to read more first. A line longer than the hard cap
+    # is cut there.
+    param([System.Text.StringBuilder] $Pending, [bool] $AtEnd)
+    if ($AtEnd) { return $Pending.Length }
+    if ($Pending.Length -lt $script:NymiRedactChunkChars) { return 0 }
+    $limit = [Math]::Min($Pending.Length, $script:NymiRedactHardCapChars)
+    for ($i = $limit - 1; $i -ge 0; $i--) {
+        if ($Pending[$i] -eq [char]10) { return $i + 1 }
+    }
+    if ($Pending.Length -ge $script:NymiRedactHardCapChars) { return $script:NymiRedactHardCapChars }
+    0
+}
+
+function CopyNymiLogToZip {
+    # Streams the last $MaxBytes bytes of a log (from the first whole line
+    # when the start was cut) into a new zip entry, decoded, redacted by the
+    # library piece by piece and written as UTF-8: memory stays bounded by
+    # the piece size whatever the log's size. Opens the log for reading
+    # only and lets writers on. Returns what was copied.
     [CmdletBinding()]
-    [OutputType([string])]
     param(
-        [Parameter(Mandatory = $true)][AllowEmptyString()][string] $Text,
-        [Parameter(Mandatory = $true)][long] $MaxBytes
+        [Parameter(Mandatory = $true)][System.IO.Compression.ZipArchive] $Archive,
+        [Parameter(Mandatory = $true)][string] $EntryName,
+        [Parameter(Mandatory = $true)][string] $FilePath,
+        [Parameter(Mandatory = $true)][long] $MaxBytes,
+        [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet
     )
-    $utf8 = New-Object System.Text.UTF8Encoding $false
-    $bytes = $utf8.GetBytes($Text)
-    if ($bytes.Length -le $MaxBytes) { return $Text }
-    $offset = [int]($bytes.Length - $MaxBytes)
-    while ($offset -lt $bytes.Length -and ($bytes[$offset] -band 0xC0) -eq 0x80) { $offset++ }
-    $tail = $utf8.GetString($bytes, $offset, $bytes.Length - $offset)
-    $newline = $tail.IndexOf([char]10)
-    if ($newline -ge 0) { $tail = $tail.Substring($newline + 1) }
-    $tail
+    $share = [System.IO.FileShare]::ReadWrite -bor [System.IO.FileShare]::Delete
+    $stream = New-Object System.IO.FileStream ($FilePath, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, $share, 65536)
+    try {
+        $length = $stream.Length
+        $head = New-Object byte[] ([int][Math]::Min(4096, $length))
+        $headRead = 0
+        while ($headRead -lt $head.Length) {
+            $n = $stream.Read($head, $headRead, $head.Length - $headRead)
+            if ($n -le 0) { break }
+            $headRead += $n
+        }
+        $encoding = GetNymiTextEncoding -Head $head -Count $headRead
+        $start = [Math]::Max([long]$encoding.BomLength, $length - $MaxBytes)
+        if ($encoding.Unit -eq 2 -and (($start - $encoding.BomLength) % 2) -ne 0) { $start++ }
+        $truncated = $start -gt $encoding.BomLength
+        [void]$stream.Seek($start, [System.IO.SeekOrigin]::Begin)
+        # Bytes appended while copying are not read: the copy is bounded.
+        $remaining = $length - $start
+
+        $entry = $Archive.CreateEntry($EntryName, [System.IO.Compression.CompressionLevel]::Optimal)
+        $output = $entry.Open()
+        $writer = New-Object System.IO.StreamWriter ($output, (New-Object System.Text.UTF8Encoding ($false)), 65536)
+        $result = [ordered]@{ SourceBytes = $length; CopiedBytes = 0L; Truncated = $truncated; Redactions = 0 }
+        try {
+            $decoder = $encoding.Encoding.GetDecoder()
+            $bytes = New-Object byte[] 262144
+            $chars = New-Object char[] ($encoding.Encoding.GetMaxCharCount($bytes.Length) + 4)
+            $pending = New-Object System.Text.StringBuilder
+            $skipToLine = $truncated
+            $inKeyBlock = $null
+            $atEnd = $false
+            while (-not $atEnd -or $pending.Length -gt 0) {
+                if (-not $atEnd) {
+                    $want = [int][Math]::Min([long]$bytes.Length, $remaining)
+                    $n = 0
+                    if ($want -gt 0) { $n = $stream.Read($bytes, 0, $want) }
+                    $remaining -= $n
+                    $atEnd = ($n -le 0) -or ($remaining -le 0)
+                    $count = $decoder.GetChars($bytes, 0, $n, $chars, 0, $atEnd)
+                    $from = 0
+                    if ($skipToLine) {
+                        $newline = [Array]::IndexOf($chars, [char]10, 0, $count)
+                        if ($newline -lt 0) { $from = $count } else { $from = $newline + 1; $skipToLine = $false }
+                    }
+                    [void]$pending.Append($chars, $from, $count - $from)
+                }
+                $take = GetNymiPieceLength -Pending $pending -AtEnd $atEnd
+                if ($take -le 0) { continue }
+                $piece = $pending.ToString(0, $take)
+                [void]$pending.Remove(0, $take)
+                if ($null -eq $inKeyBlock) { $inKeyBlock = $truncated -and [bool](GetNymiKeyBlockState -Text $piece -First) }
+                $request = $piece
+                # Inside a key block carried over from the last piece (or
+                # the cut start): the library removes the block when it
+                # sees where it began.
+                if ($inKeyBlock) { $request = "-----BEGIN PRIVATE KEY-----`n" + $piece }
+                $state = GetNymiKeyBlockState -Text $request
+                if ($null -ne $state) { $inKeyBlock = $state }
+                $redacted = InvokeNymiRedaction -Text $request -Cmdlet $Cmdlet
+                $result.Redactions += $redacted.Replacements
+                $writer.Write($redacted.Text)
+                $result.CopiedBytes += $writer.Encoding.GetByteCount($redacted.Text)
+            }
+        }
+        finally {
+            $writer.Dispose()
+        }
+        [PSCustomObject]$result
+    }
+    finally { $stream.Dispose() }
+}
+
+function GetNymiRealPath {
+    # The path with every link in it resolved (.NET 6+ ResolveLinkTarget),
+    # or $null when a part is a link that cannot be resolved here (Windows
+    # PowerShell 5.1 has no API for link targets).
+    param([Parameter(Mandatory = $true)][string] $Path)
+    $full = [System.IO.Path]::GetFullPath($Path)
+    for ($round = 0; $round -lt 40; $round++) {
+        $link = GetNymiLinkInPath -Path $full
+        if (-not $link) { return $full }
+        $info = New-Object System.IO.FileInfo ($link)
+        if (-not ($info.PSObject.Methods['ResolveLinkTarget'])) { return $null }
+        $target = $null
+        try { $target = $info.ResolveLinkTarget($true) } catch { $target = $null }
+        if (-not $target) { return $null }
+        $rest = $full.Substring($link.Length)
+        $full = [System.IO.Path]::GetFullPath($target.FullName.TrimEnd('\', '/') + $rest)
+    }
+    $null
+}
+
+function TestNymiPathUnder {
+    # Whether $Path is $Folder or lies below it (case-insensitive on Windows).
+    param([string] $Path, [string] $Folder)
+    $comparison = [System.StringComparison]::Ordinal
+    if (TestNymiIsWindows) { $comparison = [System.StringComparison]::OrdinalIgnoreCase }
+    $base = $Folder.TrimEnd('\', '/')
+    if ([string]::Equals($Path.TrimEnd('\', '/'), $base, $comparison)) { return $true }
+    $Path.StartsWith($base + [System.IO.Path]::DirectorySeparatorChar, $comparison) -or $Path.StartsWith($base + '/', $comparison)
+}
+
+function GetNymiLogCopyRefusal {
+    # Why a log the scan read is not copied, or $null. A log reached
+    # through a link (the file, or a folder between it and the folder the
+    # scan was asked to read) is copied only when the link's target lies
+    # inside that folder: a user who can write the log folder must not get
+    # another file (a root-only file) into the bundle.
+    param([Parameter(Mandatory = $true)][string] $FilePath, [AllowEmptyCollection()][string[]] $Roots = @())
+    $root = $null
+    foreach ($candidate in $Roots) {
+        if ($candidate -and (TestNymiPathUnder -Path $FilePath -Folder $candidate)) {
+            if (-not $root -or $candidate.Length -gt $root.Length) { $root = $candidate }
+        }
+    }
+    if (-not $root) { $root = [System.IO.Path]::GetDirectoryName([System.IO.Path]::GetFullPath($FilePath)) }
+    # Links above the scanned folder are the admin's choice.
+    $realRoot = GetNymiRealPath -Path $root
+    $real = GetNymiRealPath -Path $FilePath
+    if ($null -eq $real -or $null -eq $realRoot) { return 'it is reached through a link whose target cannot be checked here; not copied' }
+    if (-not (TestNymiPathUnder -Path $real -Folder $realRoot)) {
+        return "it is a link (or lies under one) to '$real', outside the folder the scan read ('$root'); not copied"
+    }
+    $null
+}
+
+function GetNymiBundleLogRoots {
+    # The folders the scan was asked to read: each -LogPath (a file's
+    # folder for a file), or the default locations the scan searched.
+    param([AllowEmptyCollection()][string[]] $LogPath = @(), [AllowNull()][object] $Scan)
+    if ($LogPath.Count -gt 0) {
+        return [string[]]@(foreach ($path in $LogPath) {
+                $full = [System.IO.Path]::GetFullPath($path)
+                if ([System.IO.Directory]::Exists($full)) { $full } else { [System.IO.Path]::GetDirectoryName($full) }
+            })
+    }
+    if ($Scan -and $Scan.PSObject.Properties['data'] -and $Scan.data -and $Scan.data.PSObject.Properties['searched_locations']) {
+        return [string[]]@($Scan.data.searched_locations | ForEach-Object { [string]$_.folder } | Where-Object { $_ })
+    }
+    [string[]]@()
+}
+
+function CopyNymiBundleLog {
+    # Streams the files the scan read into logs/<file> entries (see
+    # CopyNymiLogToZip), leaving out those reached through a link that
+    # points outside the scanned folder and those that fail. Returns one
+    # record per file for README.txt.
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory = $true)][System.IO.Compression.ZipArchive] $Archive,
+        [Parameter(Mandatory = $true)][object] $ScanEntry,
+        [AllowEmptyCollection()][string[]] $LogPath = @(),
+        [Parameter(Mandatory = $true)][long] $MaxLogBytes,
+        [Parameter(Mandatory = $true)][AllowEmptyCollection()][System.Collections.Generic.List[string]] $Problems,
+        [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet
+    )
+    $copies = New-Object System.Collections.Generic.List[object]
+    if ($ScanEntry.Failed) { return ,$copies.ToArray() }
+    $scan = ConvertFrom-Json -InputObject $ScanEntry.Text
+    $files = @()
+    if ($scan.PSObject.Properties['data'] -and $scan.data -and $scan.data.PSObject.Properties['files']) {
+        $files = @($scan.data.files | ForEach-Object { [string]$_.path } | Where-Object { $_ } | Select-Object -Unique)
+    }
+    if ($MaxLogBytes -eq 0) {
+        if ($files.Count -gt 0) { Write-Verbose 'NymiDiag: -MaxLogBytes 0: no log copies' }
+        return ,$copies.ToArray()
+    }
+    $roots = GetNymiBundleLogRoots -LogPath $LogPath -Scan $scan
+    $used = @{}
+    foreach ($file in $files) {
+        $entryName = GetNymiBundleLogName -FilePath $file -Used $used
+        $copy = [ordered]@{ Source = $file; Entry = $entryName; SourceBytes = $null; CopiedBytes = 0; Truncated = $false; Redactions = 0; Skipped = $null }
+        $refusal = GetNymiLogCopyRefusal -FilePath $file -Roots $roots
+        if ($refusal) {
+            $copy.Skipped = $refusal
+            $Problems.Add("$entryName left out: $refusal")
+            Write-Warning "NymiDiag: log copy of '$file' left out: $refusal"
+            $copies.Add([PSCustomObject]$copy)
+            continue
+        }
+        try {
+            Write-Verbose "NymiDiag: copying $file"
+            $copied = CopyNymiLogToZip -Archive $Archive -EntryName $entryName -FilePath $file -MaxBytes $MaxLogBytes -Cmdlet $Cmdlet
+            $copy.SourceBytes = $copied.SourceBytes
+            $copy.CopiedBytes = $copied.CopiedBytes
+            $copy.Truncated = $copied.Truncated
+            $copy.Redactions = $copied.Redactions
+        }
+        catch {
+            # Only redacted text was written before the failure.
+            $reason = (GetNymiErrorMessage -ErrorRecord $_) + ' (an entry already begun holds only the redacted part copied before)'
+            $copy.Skipped = $reason
+            $Problems.Add("$entryName left out: $reason")
+            Write-Warning "NymiDiag: log copy of '$file' left out: $reason"
+        }
+        $copies.Add([PSCustomObject]$copy)
+    }
+    ,$copies.ToArray()
 }
 
 function FormatNymiBundleReadme {
@@ -368,11 +519,13 @@ function FormatNymiBundleReadme {
     $lines.Add('environment.json     Computer, account, process bitness, PowerShell and library versions')
     $lines.Add('                     (Get-NymiDiagEnvironment).')
     $lines.Add('logs/                Copies of the log files the scan read: at most the last')
-    $lines.Add(('                     {0} bytes of each, from a whole line, as UTF-8, with secrets' -f $MaxLogBytes))
+    $lines.Add(('                     {0} bytes of each (before redaction), from a whole line, as UTF-8, with secrets' -f $MaxLogBytes))
     $lines.Add('                     (tokens, passwords, Authorization headers) redacted by the library.')
     $lines.Add('README.txt           This file.')
     $lines.Add('')
-    $lines.Add('PEM private key blocks are removed from every entry; certificate and key files are never copied.')
+    $lines.Add('The library removes PEM private key blocks from the log copies and the reports; certificate and')
+    $lines.Add('key files are never copied. A log reached through a link whose target lies outside the folder')
+    $lines.Add('the scan read is not copied.')
     $lines.Add('The inspected files were opened for reading only.')
     $lines.Add('')
     $lines.Add('Log copies')
@@ -401,32 +554,11 @@ function FormatNymiBundleReadme {
     ($lines -join "`r`n") + "`r`n"
 }
 
-function WriteNymiBundleZip {
-    # Writes the entries into a new zip (removed again if writing fails).
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory = $true)][string] $ZipPath,
-        [Parameter(Mandatory = $true)][object[]] $Entries
-    )
-    Add-Type -AssemblyName System.IO.Compression
-    Add-Type -AssemblyName System.IO.Compression.FileSystem
-    $stream = New-Object System.IO.FileStream ($ZipPath, [System.IO.FileMode]::Create, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
-    $ok = $false
-    try {
-        $archive = New-Object System.IO.Compression.ZipArchive ($stream, [System.IO.Compression.ZipArchiveMode]::Create, $true)
-        try {
-            foreach ($entry in $Entries) {
-                $zipEntry = $archive.CreateEntry($entry.Name, [System.IO.Compression.CompressionLevel]::Optimal)
-                $writer = $zipEntry.Open()
-                try { $writer.Write($entry.Bytes, 0, $entry.Bytes.Length) }
-                finally { $writer.Dispose() }
-            }
-        }
-        finally { $archive.Dispose() }
-        $ok = $true
-    }
-    finally {
-        $stream.Dispose()
-        if (-not $ok) { Remove-Item -LiteralPath $ZipPath -Force -ErrorAction SilentlyContinue }
-    }
+function WriteNymiBundleTextEntry {
+    # One text entry of the zip, streamed.
+    param([System.IO.Compression.ZipArchive] $Archive, [string] $Name, [AllowEmptyString()][string] $Text)
+    $zipEntry = $Archive.CreateEntry($Name, [System.IO.Compression.CompressionLevel]::Optimal)
+    $writer = New-Object System.IO.StreamWriter ($zipEntry.Open(), (New-Object System.Text.UTF8Encoding ($false)))
+    try { $writer.Write($Text) }
+    finally { $writer.Dispose() }
 }

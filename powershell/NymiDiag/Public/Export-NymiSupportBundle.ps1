@@ -20,10 +20,19 @@ function Export-NymiSupportBundle {
                              from, what was cut or redacted, what failed
 
     Certificate and key files are never copied: the key store is described
-    by the JSON inventory only. Every entry is checked for PEM private key
-    blocks (-----BEGIN ... PRIVATE KEY-----), which are replaced. A log copy
-    is left out when its redaction fails. The inspected files are opened for
-    reading only and never changed.
+    by the JSON inventory only. The JSON reports are stored as the library
+    wrote them (it redacts them). Each log copy is streamed: only its last
+    -MaxLogBytes bytes are read, redacted by the library (tokens, passwords,
+    Authorization headers, PEM private key blocks) in pieces of at most
+    about 1 MB that end on line ends, and written into the zip, so memory
+    stays bounded whatever the logs' size. A log that is a link (or lies
+    under a linked folder) whose target lies outside the folder the scan
+    was asked to read is not copied; README.txt lists it with the reason.
+    A log copy is left out when its redaction fails. The inspected files
+    are opened for reading only and never changed.
+
+    The zip is written to a new temporary file in the target folder and
+    moved into place at the end; nothing is written through a link.
 
     A part that cannot be collected does not stop the bundle: its JSON entry
     holds an "error" object, README.txt names it, and a warning is written.
@@ -32,7 +41,11 @@ function Export-NymiSupportBundle {
     streams; the zip itself is returned as a FileInfo.
 
     .PARAMETER Path
-    The zip file to write, or a folder to write it in. An existing folder,
+    The zip file to write, or a folder to write it in, a literal path ('['
+    and ']' are part of the name; -LiteralPath is another name of this
+    parameter). No part of the folder's path may be a link (symbolic link
+    or junction; links directly under a drive or file system root are made
+    by the system and allowed). A blank path is refused. An existing folder,
     or a path ending in a path separator, is a folder; otherwise it is the
     zip file name ('.zip' is added when missing). Relative paths are
     relative to the current PowerShell location. Default:
@@ -44,11 +57,12 @@ function Export-NymiSupportBundle {
 
     .PARAMETER KspPath
     NEA key store folders (ksp) or NSL folders for the inventory and the
-    diagnosis. Default: the LocalSystem profile's NSL\*\ksp folders.
+    diagnosis, literal paths. Default: the LocalSystem profile's NSL\*\ksp folders.
 
     .PARAMETER LogPath
-    Log files or folders to scan and copy. Default: the usual Nymi and
-    Evidian log locations.
+    Log files or folders to scan and copy, literal paths ('[', ']', '*'
+    and '?' are part of the name). Default: the usual Nymi and Evidian log
+    locations.
 
     .PARAMETER Since
     Only log records at or after this time count in the scan. Default: 14
@@ -73,8 +87,9 @@ function Export-NymiSupportBundle {
     stops the command before the bundle is written.
 
     .PARAMETER Force
-    Overwrite the zip file when it exists. Without it, an existing file
-    stops the command.
+    Replace the zip file when it exists and is a regular file. Without it,
+    an existing file stops the command; a link or a folder of that name
+    stops it also with -Force.
 
     .EXAMPLE
     Export-NymiSupportBundle
@@ -124,16 +139,20 @@ function Export-NymiSupportBundle {
     [OutputType([System.IO.FileInfo])]
     param(
         [Parameter(Position = 0)]
+        [Alias('LiteralPath')]
         [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string] $Path,
 
         [ValidateNotNullOrEmpty()]
         [string] $NesUri,
 
         [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string[]] $KspPath,
 
         [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string[]] $LogPath,
 
         [datetime] $Since,
@@ -154,10 +173,24 @@ function Export-NymiSupportBundle {
     if ($PSBoundParameters.ContainsKey('Since')) { AssertNymiSinceNotFuture -Since $Since -Cmdlet $PSCmdlet }
     $diagnosisText = $null
     if ($PSBoundParameters.ContainsKey('DiagnosisJson')) { $diagnosisText = ReadNymiDiagnosisJson -Value $DiagnosisJson -Cmdlet $PSCmdlet }
-    $zipPath = ResolveNymiBundlePath -Path $Path -Cmdlet $PSCmdlet
-    if ((Test-Path -LiteralPath $zipPath) -and -not $Force) {
-        $exception = New-Object System.IO.IOException ("NymiDiag: '$zipPath' exists; choose another -Path or add -Force.")
-        $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.BundleExists', [System.Management.Automation.ErrorCategory]::ResourceExists, $zipPath)))
+    $logRoots = @()
+    if ($PSBoundParameters.ContainsKey('LogPath')) { $logRoots = @($LogPath | ForEach-Object { ResolveNymiRequestPath -Cmdlet $PSCmdlet -Path $_ }) }
+    try { $zipPath = ResolveNymiBundlePath -Path $Path -Cmdlet $PSCmdlet }
+    catch {
+        $exception = New-Object System.IO.IOException ($_.Exception.Message)
+        $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.BundleFolderRefused', [System.Management.Automation.ErrorCategory]::WriteError, $Path)))
+    }
+    if ($null -ne (GetNymiPathAttributes -Path $zipPath)) {
+        $exception = $null
+        if (-not $Force) {
+            $exception = New-Object System.IO.IOException ("NymiDiag: '$zipPath' exists; choose another -Path or add -Force.")
+        }
+        elseif (-not (TestNymiRegularFile -Path $zipPath)) {
+            $exception = New-Object System.IO.IOException ("NymiDiag: '$zipPath' is a link or a folder; -Force replaces only a regular file.")
+        }
+        if ($exception) {
+            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.BundleExists', [System.Management.Automation.ErrorCategory]::ResourceExists, $zipPath)))
+        }
     }
 
     $problems = New-Object System.Collections.Generic.List[string]
@@ -187,7 +220,7 @@ function Export-NymiSupportBundle {
 
     # log-scan.json
     $scanArguments = @{ Raw = $true }
-    if ($PSBoundParameters.ContainsKey('LogPath')) { $scanArguments['Path'] = $LogPath }
+    if ($PSBoundParameters.ContainsKey('LogPath')) { $scanArguments['LiteralPath'] = $LogPath }
     if ($PSBoundParameters.ContainsKey('Since')) { $scanArguments['Since'] = $Since }
     $scanEntry = InvokeNymiBundlePart -Name 'log-scan.json' -Problems $problems -Script {
         Search-NymiLog @scanArguments
@@ -209,50 +242,36 @@ function Export-NymiSupportBundle {
                 '{"environment": ' + $json + ', "describe": ' + (Get-NymiDiagEnvironment -Raw) + '}'
             }))
 
-    # logs/<file>: the files the scan read, newest bytes, redacted.
-    $copies = New-Object System.Collections.Generic.List[object]
-    $files = @()
-    if (-not $scanEntry.Failed) {
-        $scan = ConvertFrom-Json -InputObject $scanEntry.Text
-        if ($scan.PSObject.Properties['data'] -and $scan.data -and $scan.data.PSObject.Properties['files']) {
-            $files = @($scan.data.files | ForEach-Object { [string]$_.path } | Where-Object { $_ } | Select-Object -Unique)
-        }
-    }
-    if ($MaxLogBytes -eq 0 -and $files.Count -gt 0) {
-        Write-Verbose 'NymiDiag: -MaxLogBytes 0: no log copies'
-    }
-    elseif ($files.Count -gt 0) {
-        $used = @{}
-        foreach ($file in $files) {
-            $entryName = GetNymiBundleLogName -FilePath $file -Used $used
-            $copy = [ordered]@{ Source = $file; Entry = $entryName; SourceBytes = $null; CopiedBytes = 0; Truncated = $false; Redactions = 0; Skipped = $null }
+    # The zip is written to a new temporary file beside it and moved into
+    # place at the end: nothing is opened through a link, and a failed
+    # bundle leaves nothing behind.
+    $folder = NewNymiSafeFolder -Folder ([System.IO.Path]::GetDirectoryName($zipPath))
+    Add-Type -AssemblyName System.IO.Compression
+    $temporary = NewNymiTemporaryFile -Folder $folder
+    $moved = $false
+    try {
+        try {
+            $archive = New-Object System.IO.Compression.ZipArchive ($temporary.Stream, [System.IO.Compression.ZipArchiveMode]::Create, $true)
             try {
-                Write-Verbose "NymiDiag: copying $file"
-                $tail = ReadNymiFileTail -FilePath $file -MaxBytes $MaxLogBytes
-                $copy.SourceBytes = $tail.Length
-                $copy.Truncated = $tail.Truncated
-                $redacted = InvokeNymiRedaction -Text $tail.Text -Cmdlet $PSCmdlet
-                $copy.Redactions = $redacted.Replacements
-                $text = LimitNymiUtf8Tail -Text $redacted.Text -MaxBytes $MaxLogBytes
-                if ($text.Length -lt $redacted.Text.Length) { $copy.Truncated = $true }
-                $entry = NewNymiBundleEntry -Name $entryName -Text $text
-                $copy.CopiedBytes = $entry.Bytes.Length
-                $entries.Add($entry)
+                foreach ($entry in $entries) { WriteNymiBundleTextEntry -Archive $archive -Name $entry.Name -Text $entry.Text }
+                $copies = CopyNymiBundleLog -Archive $archive -ScanEntry $scanEntry -LogPath $logRoots -MaxLogBytes $MaxLogBytes -Problems $problems -Cmdlet $PSCmdlet
+                $entryNames = @($entries | ForEach-Object { $_.Name }) + @($copies | Where-Object { -not $_.Skipped } | ForEach-Object { $_.Entry })
+                $readme = FormatNymiBundleReadme -Started $started -Bound $PSBoundParameters -MaxLogBytes $MaxLogBytes -Copies $copies -Problems $problems.ToArray() -Entries $entryNames
+                WriteNymiBundleTextEntry -Archive $archive -Name 'README.txt' -Text $readme
             }
-            catch {
-                $reason = GetNymiErrorMessage -ErrorRecord $_
-                $copy.Skipped = $reason
-                $problems.Add("$entryName left out: $reason")
-                Write-Warning "NymiDiag: log copy of '$file' left out: $reason"
-            }
-            $copies.Add([PSCustomObject]$copy)
+            finally { $archive.Dispose() }
         }
+        finally { $temporary.Stream.Dispose() }
+        $moved = MoveNymiFileIntoPlace -Temporary $temporary.Path -Destination $zipPath -Replace:$Force
+        if (-not $moved) { throw "NymiDiag: '$zipPath' appeared while the bundle was written; choose another -Path or add -Force." }
     }
-
-    $readme = FormatNymiBundleReadme -Started $started -Bound $PSBoundParameters -MaxLogBytes $MaxLogBytes -Copies $copies.ToArray() -Problems $problems.ToArray() -Entries $entries.ToArray()
-    $entries.Add((NewNymiBundleEntry -Name 'README.txt' -Text $readme))
-
-    WriteNymiBundleZip -ZipPath $zipPath -Entries $entries.ToArray()
+    catch {
+        $exception = New-Object System.IO.IOException ("NymiDiag: the support bundle was not written: $(GetNymiErrorMessage -ErrorRecord $_)", $_.Exception)
+        $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.BundleNotWritten', [System.Management.Automation.ErrorCategory]::WriteError, $zipPath)))
+    }
+    finally {
+        if (-not $moved) { RemoveNymiTemporaryFile -Path $temporary.Path }
+    }
     $message = "NymiDiag: support bundle written to $zipPath"
     Write-Verbose $message
     Write-Information -MessageData $message -Tags 'NymiDiag'

@@ -34,8 +34,11 @@ function Get-NymiNeaCertificate {
 
     .PARAMETER Path
     Key store folders (ksp), NSL folders (each *\ksp below is a store), or
-    single certificate files (grouped by folder). Accepts pipeline input from
-    Get-ChildItem. Default: the LocalSystem profile's NSL\*\ksp folders.
+    single certificate files (grouped by folder). Literal paths, no
+    wildcards: '[' and ']' are part of the name; -LiteralPath and -PSPath
+    are other names of this parameter. Accepts pipeline input from
+    Get-ChildItem. A blank path is refused. Default: the LocalSystem
+    profile's NSL\*\ksp folders.
 
     .PARAMETER ExpectedLocal
     Locally generated certificates a healthy NEA holds. Default 8.
@@ -108,8 +111,9 @@ function Get-NymiNeaCertificate {
     [OutputType([string])]
     param(
         [Parameter(Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
-        [Alias('FullName')]
+        [Alias('FullName', 'LiteralPath', 'PSPath')]
         [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string[]] $Path,
 
         [ValidateRange(0, 10000)]

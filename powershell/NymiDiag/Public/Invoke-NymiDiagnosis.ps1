@@ -55,10 +55,12 @@ function Invoke-NymiDiagnosis {
     .PARAMETER KspPath
     Key store folders (ksp) or NSL folders to count instead of the default
     %SystemRoot%\System32\config\systemprofile\AppData\Roaming\Nymi\NSL\*\ksp.
+    Literal paths: '[' and ']' are part of the name. A blank path is refused.
 
     .PARAMETER LogPath
     Log files or folders to scan instead of the usual Nymi and Evidian
-    locations.
+    locations. Literal paths: '[', ']', '*' and '?' are part of the name
+    (use Search-NymiLog -Path for wildcards). A blank path is refused.
 
     .PARAMETER Since
     Start of the log window. Default: 14 days ago (the default NEA
@@ -142,9 +144,11 @@ function Invoke-NymiDiagnosis {
         [string] $NesUri,
 
         [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string[]] $KspPath,
 
         [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string[]] $LogPath,
 
         [datetime] $Since,
@@ -186,7 +190,7 @@ function Invoke-NymiDiagnosis {
             # WGSS and firewall logs are in local time; the library cannot
             # read the zone on every platform, so it is passed in.
             $logScan = @{ local_offset_minutes = [int][System.TimeZoneInfo]::Local.GetUtcOffset([datetime]::Now).TotalMinutes }
-            if ($LogPath) { $logScan['paths'] = [string[]]@($LogPath | ForEach-Object { & $resolve $_ }) }
+            if ($LogPath) { $logScan['paths'] = [string[]]@($LogPath | ForEach-Object { ConvertToNymiLiteralLogPath -Path (& $resolve $_) }) }
             if ($PSBoundParameters.ContainsKey('Since')) { $logScan['since'] = ConvertToNymiIsoTime $Since }
             if ($RulePath) { $logScan['rule_paths'] = [string[]]@($RulePath | ForEach-Object { & $resolve $_ }) }
             $probe = @{ deadline_ms = $TimeoutSec * 1000; use_platform_roots = -not $NoPlatformRoots }

@@ -10,7 +10,8 @@ function Repair-NymiNeaCertificate {
     NES-issued certificates again. This command does that, safely and
     measurably:
 
-    1. Tests NES now (Test-NymiNesConnection). Only a verdict of ok counts as
+    1. Tests NES now (Test-NymiNesConnection; without the Windows identity
+       when -NesUriSource says the URL was inferred from the logs). Only a verdict of ok counts as
        reachable (a 401 offering Negotiate, NES_HTTP_AUTH_REQUIRED, is ok).
        When NES cannot be reached, nothing is restarted: a restart cannot
        fetch certificates then, and would only interrupt users. The result
@@ -43,6 +44,15 @@ function Repair-NymiNeaCertificate {
     NES URL, https://nes.corp.example/nes, or only the host name. Accepts
     the NesUri property of pipeline objects (a NymiDiag.Diagnosis from
     Invoke-NymiDiagnosis).
+
+    .PARAMETER NesUriSource
+    Where -NesUri came from, as Invoke-NymiDiagnosis reports it (its
+    NesUriSource property, taken from the pipeline): 'request' (configured
+    by the admin) or empty means configured; any other value ('log',
+    'log_nes_context') means it was inferred from the logs, which any user
+    can write. NES is then checked without the Windows identity: the
+    request with Kerberos/NTLM (Test-NymiNesConnection's windows_auth
+    stage) goes only to a configured URL.
 
     .PARAMETER KspPath
     Key store folders (ksp) or NSL folders to count. Default: the LocalSystem
@@ -127,6 +137,11 @@ function Repair-NymiNeaCertificate {
 
         [Parameter(ValueFromPipelineByPropertyName = $true)]
         [AllowNull()]
+        [AllowEmptyString()]
+        [string] $NesUriSource,
+
+        [Parameter(ValueFromPipelineByPropertyName = $true)]
+        [AllowNull()]
         [AllowEmptyCollection()]
         [string[]] $KspPath,
 
@@ -174,6 +189,8 @@ function Repair-NymiNeaCertificate {
         # (a) NES must answer now, or a restart cannot fetch anything.
         try {
             $nesArguments = @{ Uri = $NesUri; TimeoutSec = $TimeoutSec }
+            # Credentials only for a configured URL.
+            if ($NesUriSource -and $NesUriSource -ne 'request') { $nesArguments['NoWindowsIdentity'] = $true }
             if ($TrustedRootPath) { $nesArguments['TrustedRootPath'] = $TrustedRootPath }
             $test = TestNymiNesReachable -Arguments $nesArguments
             $connection = $test.Connection

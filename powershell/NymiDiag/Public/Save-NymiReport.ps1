@@ -6,29 +6,39 @@ function Save-NymiReport {
     .DESCRIPTION
     Writes -InputObject as JSON to <Folder>\<Prefix>-<yyyyMMdd-HHmmss>.json
     (UTC time; -2, -3, ... added when a report of that second exists) and
-    returns the file. The text goes to <name>.partial first and is then
-    renamed, so a reader never sees half a report. Afterwards the newest
+    returns the file. The text goes to a new temporary file with a unique
+    name (.nymidiag-<guid>.tmp) first and is then moved into place, so a
+    reader never sees half a report and concurrent writers (several
+    scripts, runspaces or processes at once) each get their own file; a
+    name taken meanwhile makes the writer take the next. Afterwards the newest
     -Keep files of that prefix are kept, at most -MaxTotalMB together; the
     new report always stays, other files in the folder are left alone.
 
-    A diagnosis from Invoke-NymiDiagnosis is written as the JSON the library
-    returned. A hashtable (a run record such as the Intune and GPO scripts
-    write) is converted to JSON, and any diagnosis among its values is
-    embedded the same way. A string is written as given (JSON text, for
-    example from Invoke-NymiDiagnosis -Raw).
+    Only reports are written: a diagnosis from Invoke-NymiDiagnosis (written
+    as the JSON the library returned); its JSON text (one JSON object, for
+    example from Invoke-NymiDiagnosis -Raw, written as given); or a run
+    record (a hashtable or plain object such as the Intune and GPO scripts
+    write) holding only text, numbers, booleans, times, lists, dictionaries
+    and diagnoses, converted to JSON with any diagnosis among its values
+    embedded as the library's JSON. Anything else (a FileInfo, a
+    DirectoryInfo, text that is not a JSON object, a record holding other
+    objects) is refused at once with the error id NymiDiag.NotAReport,
+    without being converted.
 
-    The folder is created when missing. A folder that is a link (symbolic
-    link or junction) is refused, so that a link planted under ProgramData
+    The folder is created when missing. No part of the folder's path may be
+    a link (symbolic link or junction; links directly under a drive or file
+    system root are made by the system and allowed), and an existing file
+    or link is never opened, so that a link planted under ProgramData
     cannot redirect a report written or a file deleted by SYSTEM.
 
     .PARAMETER InputObject
-    The diagnosis (NymiDiag.Diagnosis), hashtable, object or JSON text to
-    write.
+    The diagnosis (NymiDiag.Diagnosis), run record or JSON text to write.
 
     .PARAMETER Folder
-    Folder of the reports; relative paths are taken from the current
-    location. Default: %ProgramData%\NymiDiag (elsewhere than Windows:
-    <temp>/NymiDiag).
+    Folder of the reports, a literal path (no wildcards; '[' and ']' are
+    part of the name); relative paths are taken from the current location.
+    A blank path is refused. Default: %ProgramData%\NymiDiag (elsewhere
+    than Windows: <temp>/NymiDiag).
 
     .PARAMETER Prefix
     First part of the file name, and the set of files rotated together:
@@ -64,6 +74,8 @@ function Save-NymiReport {
         [AllowEmptyString()]
         [object] $InputObject,
 
+        [Alias('LiteralPath', 'PSPath')]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string] $Folder = '',
 
         [ValidatePattern('^[A-Za-z0-9_.-]{1,64}$')]
@@ -76,10 +88,14 @@ function Save-NymiReport {
         [int] $MaxTotalMB = 20
     )
     process {
+        $problem = GetNymiReportInputProblem $InputObject
+        if ($problem) {
+            $exception = New-Object System.ArgumentException ("NymiDiag: Save-NymiReport writes reports only: $problem.")
+            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.NotAReport', [System.Management.Automation.ErrorCategory]::InvalidArgument, $null)))
+        }
         try {
             $path = ResolveNymiReportFolder -Folder $Folder -Cmdlet $PSCmdlet
             $text = ConvertToNymiReportText $InputObject
-            if (-not $text) { $text = 'null' }
             WriteNymiReportFile -Folder $path -Prefix $Prefix -Text $text -Keep $Keep -MaxBytes ([long]$MaxTotalMB * 1MB)
         }
         catch {

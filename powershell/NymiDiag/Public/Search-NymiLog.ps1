@@ -21,8 +21,15 @@ function Search-NymiLog {
     result lists the folders searched. Files are never modified.
 
     .PARAMETER Path
-    Log files or folders (searched recursively), wildcards allowed. Accepts
-    pipeline input from Get-ChildItem.
+    Log files or folders (searched recursively), wildcards allowed: '*',
+    '?' and '[...]' (a character class) are read as wildcards. Accepts
+    strings from the pipeline. A blank path is refused.
+
+    .PARAMETER LiteralPath
+    Log files or folders (searched recursively), taken exactly as written:
+    '[', ']', '*' and '?' are part of the name. Accepts pipeline input from
+    Get-ChildItem and Get-Item (their PSPath or FullName property). A blank
+    path is refused.
 
     .PARAMETER Kind
     The log format: Auto (detected from the content; default), Wgss,
@@ -79,6 +86,12 @@ function Search-NymiLog {
     IPv6 addresses) in one scan.
 
     .EXAMPLE
+    Search-NymiLog -LiteralPath 'D:\Case [4711]\logs'
+
+    Scans a folder whose name holds brackets, which -Path would read as a
+    wildcard character class.
+
+    .EXAMPLE
     Get-ChildItem C:\Windows\System32\LogFiles\Firewall -Filter 'pfirewall.log*' | Search-NymiLog -RemoteAddress 10.20.0.15 -Port 443
 
     Looks for packets to or from NES on 443 that the firewall dropped.
@@ -97,14 +110,20 @@ function Search-NymiLog {
     .LINK
     about_NymiDiag
     #>
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Path')]
     [OutputType('NymiDiag.LogScan')]
     [OutputType([string])]
     param(
-        [Parameter(Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
-        [Alias('FullName')]
+        [Parameter(ParameterSetName = 'Path', Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
         [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
         [string[]] $Path,
+
+        [Parameter(ParameterSetName = 'LiteralPath', Mandatory = $true, ValueFromPipelineByPropertyName = $true)]
+        [Alias('PSPath', 'FullName')]
+        [ValidateNotNullOrEmpty()]
+        [ValidateScript({ TestNymiPathParameter $_ })]
+        [string[]] $LiteralPath,
 
         [ValidateSet('Auto', 'Wgss', 'NymiApi', 'Iis', 'Firewall', 'Text')]
         [string] $Kind = 'Auto',
@@ -137,6 +156,9 @@ function Search-NymiLog {
     process {
         foreach ($item in @($Path)) {
             if ($item) { $paths.Add($PSCmdlet.GetUnresolvedProviderPathFromPSPath($item)) }
+        }
+        foreach ($item in @($LiteralPath)) {
+            if ($item) { $paths.Add((ConvertToNymiLiteralLogPath -Path $PSCmdlet.GetUnresolvedProviderPathFromPSPath($item))) }
         }
     }
     end {

@@ -49,6 +49,11 @@ function Test-NymiNesConnection {
     .PARAMETER NoPlatformRoots
     Trust only -TrustedRootPath, not the platform's root store.
 
+    .PARAMETER NoWindowsIdentity
+    Do not send the request with the Windows identity (the windows_auth
+    stage is skipped and says why): for a URL that was not configured by
+    an admin, for example one inferred from logs that users can write.
+
     .PARAMETER Raw
     Return the library's JSON report unchanged (a string), without the
     Windows-only stages.
@@ -103,6 +108,8 @@ function Test-NymiNesConnection {
 
         [switch] $NoPlatformRoots,
 
+        [switch] $NoWindowsIdentity,
+
         [switch] $Raw
     )
     begin {
@@ -126,7 +133,7 @@ function Test-NymiNesConnection {
 
             $report = InvokeNymiExport -Export 'nymidiag_nes_probe' -Request $request -Cmdlet $PSCmdlet -Raw:$Raw
             if ($Raw) { $report; continue }
-            ConvertToNymiNesConnection -Report $report -WindowsProxy $windowsProxy -TimeoutSec $TimeoutSec
+            ConvertToNymiNesConnection -Report $report -WindowsProxy $windowsProxy -TimeoutSec $TimeoutSec -NoWindowsIdentity:$NoWindowsIdentity
         }
     }
 }
