@@ -245,3 +245,43 @@ fn special_files_given_as_the_ca_file_are_refused_with_the_kind() {
         assert!(f.detail.contains(reason), "{text}: {}", f.detail);
     }
 }
+
+#[test]
+fn a_log_linked_to_a_file_outside_the_folder_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let secret_dir = dir.path().join("root-only");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::create_dir_all(&secret_dir).unwrap();
+    let secret = secret_dir.join("shadow");
+    std::fs::write(
+        &secret,
+        "INFO - nes_url=https://planted.example/nes TopSecretLine\n",
+    )
+    .unwrap();
+    std::fs::write(logs.join("real.log"), "INFO - started\n").unwrap();
+    std::os::unix::fs::symlink(&secret, logs.join("nymi_api.log")).unwrap();
+    // A link that stays inside the folder is read.
+    std::fs::create_dir_all(logs.join("old")).unwrap();
+    std::fs::write(logs.join("old").join("kept.log"), "INFO - kept\n").unwrap();
+    std::os::unix::fs::symlink(logs.join("old").join("kept.log"), logs.join("inside.log")).unwrap();
+
+    let path = logs.display().to_string();
+    let r = within_10s("links", move || scan(vec![path]));
+    let json = serde_json::to_string(&r).unwrap();
+    assert!(!json.contains("TopSecretLine") && !json.contains("planted.example"));
+    let n = r
+        .data
+        .not_scanned
+        .iter()
+        .find(|n| n.path.ends_with("nymi_api.log"))
+        .unwrap_or_else(|| panic!("{:?}", r.data.not_scanned));
+    assert_eq!(n.reason, "link_outside", "{n:?}");
+    let read: Vec<&str> = r.data.files.iter().map(|f| f.path.as_str()).collect();
+    assert!(read.iter().any(|p| p.ends_with("inside.log")), "{read:?}");
+    assert!(read.iter().any(|p| p.ends_with("real.log")), "{read:?}");
+    // Given by path, the same link is the admin's choice and is read.
+    let direct = logs.join("nymi_api.log").display().to_string();
+    let r = within_10s("direct", move || scan(vec![direct]));
+    assert_eq!(r.data.coverage.files_read, 1);
+}

@@ -162,6 +162,15 @@ impl PathMatch {
 /// Adds the regular files below `dir` (symbolic links to folders are not
 /// followed, so a link loop cannot trap the walk).
 fn walk(dir: &Path, depth: usize, filter: Option<&PathMatch>, out: &mut Expanded) {
+    let root = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    walk_in(&root, dir, depth, filter, out);
+}
+
+/// [`walk`] below `root`: a file found through a link whose target lies
+/// outside `root` is not read. The tool reads as SYSTEM where users can
+/// write (their profiles, `C:\Nymi`): a planted link must not make it read,
+/// and quote in reports and bundles, a file the user could not read.
+fn walk_in(root: &Path, dir: &Path, depth: usize, filter: Option<&PathMatch>, out: &mut Expanded) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -178,12 +187,27 @@ fn walk(dir: &Path, depth: usize, filter: Option<&PathMatch>, out: &mut Expanded
         };
         if ft.is_dir() {
             if depth > 0 {
-                walk(&path, depth - 1, filter, out);
+                walk_in(root, &path, depth - 1, filter, out);
             }
         } else if filter.is_none_or(|f| f.is_match(&path)) {
             let target = std::fs::metadata(&path).map(|m| m.file_type());
             let is_file = ft.is_file() || target.as_ref().is_ok_and(|t| t.is_file());
-            if is_file {
+            let outside = ft
+                .is_symlink()
+                .then(|| std::fs::canonicalize(&path).ok())
+                .flatten()
+                .filter(|target| !target.starts_with(root));
+            if is_file && let Some(target) = outside {
+                out.not_scanned.push(NotScanned {
+                    path: path.display().to_string(),
+                    reason: "link_outside".to_owned(),
+                    detail: format!(
+                        "a link to '{}', outside the folder searched ('{}'): not read",
+                        target.display(),
+                        root.display()
+                    ),
+                });
+            } else if is_file {
                 if !out.add(path) {
                     return;
                 }

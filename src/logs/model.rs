@@ -174,7 +174,8 @@ pub struct NotScanned {
     /// Stable reason: `not_found`, `access_denied`, `locked`,
     /// `not_a_file`, `binary`, `older_than_window`, `too_many_files`,
     /// `io_error`, `deadline` (not started: the request's `deadline_ms`
-    /// had passed).
+    /// had passed), `link_outside` (found in a folder through a link whose
+    /// target lies outside that folder: not read).
     pub reason: String,
     /// The reason in words.
     pub detail: String,
