@@ -36,8 +36,10 @@ T = -TimeoutSec (at most 60):
 
   network wait                  N + 0.5 s (last lookup bounded by 0.5 s)
   module import                 about 5 s (cold start of Windows PowerShell)
-  key store, logs, local checks about 10 s
-  NES probe                     T + 2 s (the library's own deadline guard)
+  key store, logs, NES probe    T + 12 s (one deadline of T + 10 s over the
+                                     three; the library stops starting
+                                     files when it passes, cuts a log being
+                                     read, and guards the probe by 2 s)
   Windows identity request      T  (only when NES answered TLS and HTTP)
   Windows chain engine          3 T (connect, handshake, revocation fetch;
                                      also only when NES answered)

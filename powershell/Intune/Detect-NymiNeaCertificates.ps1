@@ -25,7 +25,8 @@ changed apart from the report folder.
 
 Intune passes no parameters: edit the defaults in the param block below.
 Worst case run time, T = -TimeoutSec (at most 60): 5 T + 18.5 s, 118.5 s
-with the default 20 (import 5 s, key store and logs 10 s, NES probe T + 2 s,
+with the default 20 (import 5 s, then key store, logs and NES probe within
+one deadline of T + 10 s, plus 2 s,
 and on Windows, only when NES answered, the request with the Windows
 identity T and the chain engine 3 T; Invoke-NymiStartupCheck.ps1 has the
 table). Typically a few seconds.

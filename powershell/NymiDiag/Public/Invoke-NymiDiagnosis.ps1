@@ -69,7 +69,9 @@ function Invoke-NymiDiagnosis {
 
     .PARAMETER TimeoutSec
     Deadline of the NES probe, and of each Windows network check, in
-    seconds. Default 20; at most 300.
+    seconds. Default 20; at most 300. The key store, the logs and the probe
+    together end within TimeoutSec + 10 s (plus the file being read when
+    that passes, and 2 s): what is left unread is reported.
 
     .PARAMETER TrustedRootPath
     PEM or DER file of CA certificates the NES certificate should chain to,
@@ -214,7 +216,10 @@ function Invoke-NymiDiagnosis {
                 $hostFacts['terminal_addresses'] = [string[]]@($TerminalAddress | ForEach-Object { ConvertToNymiIpAddressText -Text $_ } | Select-Object -Unique)
             }
 
-            $request = @{ cert_inventory = $inventory; log_scan = $logScan; nes_probe = $probe; host = $hostFacts }
+            # One deadline over the key store, the logs and the probe: the
+            # probe's T plus 10 s for reading (the library stops starting
+            # files once it has passed).
+            $request = @{ cert_inventory = $inventory; log_scan = $logScan; nes_probe = $probe; host = $hostFacts; deadline_ms = ($TimeoutSec + 10) * 1000 }
             if ($NesUri) { $request['nes_url'] = $NesUri }
             $json = InvokeNymiExport -Export 'nymidiag_diagnose' -Request $request -Cmdlet $PSCmdlet -Raw
             $report = ConvertFrom-Json -InputObject $json
