@@ -311,10 +311,12 @@ Describe 'Export-NymiSupportBundle and links' {
         $bundle['logs/linked-in.log'] | Should -Match 'inner log'
     }
 
-    It 'lists each left-out log in README.txt with the reason, and warns' {
-        $readme = $bundle['README.txt']
-        $readme | Should -Match 'linked-out\.log\s+LEFT OUT \(it is a link \(or lies under one\) to .*shadow\.log., outside the folder the scan read'
-        @($bundleWarnings | Where-Object { "$_" -match 'linked-out\.log' }).Count | Should -Be 1
+    It 'does not even scan the log linked outside: log-scan.json says why' {
+        $scan = ConvertFrom-Json $bundle['log-scan.json']
+        $skipped = @($scan.data.not_scanned | Where-Object { $_.path -match 'linked-out\.log$' })
+        $skipped.Count | Should -Be 1
+        $skipped[0].reason | Should -Be 'link_outside'
+        @($scan.data.files | Where-Object { $_.path -match 'linked-out\.log$' }).Count | Should -Be 0
     }
 
     It 'refuses a log under a linked folder that leads outside, copies one that stays inside' {
