@@ -105,15 +105,7 @@ fn show(path: &Path) -> String {
 pub(crate) fn discover(fs: &dyn FileSource, paths: &[String], defaults: &Defaults) -> Found {
     let mut found = Found {
         stores: Vec::new(),
-        discovery: Discovery {
-            mode: DiscoveryMode::Default,
-            searched: Vec::new(),
-            missing: Vec::new(),
-            access_denied: Vec::new(),
-            searched_omitted: 0,
-            missing_omitted: 0,
-            access_denied_omitted: 0,
-        },
+        discovery: Discovery::empty(DiscoveryMode::Default),
         empty_nsl: Vec::new(),
         blank_paths: 0,
         no_default_on: None,

@@ -242,15 +242,7 @@ fn refused(request: &CertInventoryRequest, e: &Error) -> Report<CertInventoryDat
     report.warning(e.to_string());
     report.coverage("stores", CoverageState::Skipped, Some(e.to_string()));
     report.finish(CertInventoryData {
-        discovery: Discovery {
-            mode: DiscoveryMode::Paths,
-            searched: Vec::new(),
-            missing: Vec::new(),
-            access_denied: Vec::new(),
-            searched_omitted: 0,
-            missing_omitted: 0,
-            access_denied_omitted: 0,
-        },
+        discovery: Discovery::empty(DiscoveryMode::Paths),
         expected: ExpectedCounts {
             local: request.expected_local,
             nes: request.expected_nes,

@@ -180,6 +180,21 @@ pub struct KspStore {
     pub certificates_omitted: u32,
 }
 
+impl Discovery {
+    /// Nothing searched yet, in `mode`.
+    pub(crate) fn empty(mode: DiscoveryMode) -> Discovery {
+        Discovery {
+            mode,
+            searched: Vec::new(),
+            missing: Vec::new(),
+            access_denied: Vec::new(),
+            searched_omitted: 0,
+            missing_omitted: 0,
+            access_denied_omitted: 0,
+        }
+    }
+}
+
 impl CertInventoryData {
     /// The store the diagnosis compares: the checked, `active` store with
     /// the fewest counted files (the first one on a tie).
