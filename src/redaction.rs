@@ -1,16 +1,17 @@
-//! The `redact` capability and the one redactor of the library: removes secrets from every text the library reports
-//! that comes from an inspected file (log excerpts and their `before`
+//! The `redact` capability and the one redactor of the library: removes
+//! secrets from every text the library reports that comes from an
+//! inspected file (log excerpts and their `before`
 //! lines, captured field values, parse-problem excerpts) and from the text
 //! given to the `nymidiag_redact` export.
 //!
 //! Reports travel to Intune, support tickets and bundles; the tool runs as
 //! SYSTEM on terminals where users can write the files it reads. So every
-//! value that looks like a secret is replaced by [`REDACTED`] (a private
-//! key block by [`KEY_BLOCK`]) while the name that introduced it stays
+//! value that looks like a secret is replaced by `<redacted>` (a private
+//! key block by `<redacted private key>`) while the name that introduced it stays
 //! readable, so an admin sees that a secret was there.
 //!
 //! Secrets are found as byte spans of the whole text first, then replaced;
-//! text is shortened only after that ([`shorten`]), never before, and a
+//! text is shortened only after that, never before, and a
 //! cut never splits a marker.
 //!
 //! What is removed:
