@@ -6,46 +6,16 @@
 
 mod support;
 
-use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use nymidiag::probe::model::{NesProbeData, StageName, VerdictStatus};
 use nymidiag::probe::{NesProbeRequest, nes_probe_with_resolver};
 use nymidiag::report::{Report, is_unsafe_char, safe_text};
-use rustls::ServerConfig;
 use support::servers::{self, Server, raw_response};
 
-struct Pki {
-    ca_file: PathBuf,
-    tls: Arc<ServerConfig>,
-}
-
-fn pki() -> &'static Pki {
-    static PKI: OnceLock<Pki> = OnceLock::new();
-    PKI.get_or_init(|| {
-        let pki = support::pki::Pki::generate();
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("probe-server-text");
-        std::fs::create_dir_all(&dir).unwrap();
-        let ca_file = dir.join(format!("ca-{}.pem", std::process::id()));
-        std::fs::write(&ca_file, &pki.root_pem).unwrap();
-        Pki {
-            ca_file,
-            tls: servers::tls_config(&pki.healthy),
-        }
-    })
-}
-
 fn request(url: &str, proxy: Option<String>) -> NesProbeRequest {
-    let mut r = NesProbeRequest::new(url);
-    r.deadline_ms = 8_000;
-    r.dns_timeout_ms = 1_000;
-    r.tcp_timeout_ms = 1_000;
-    r.tls_timeout_ms = 1_500;
-    r.http_timeout_ms = 2_000;
-    r.use_env_proxy = false;
-    r.use_platform_roots = false;
+    let mut r = support::loopback_request(url, &support::healthy_tls().ca_file);
     r.proxy = proxy;
-    r.trusted_root_path = Some(pki().ca_file.display().to_string());
     r
 }
 
@@ -100,7 +70,7 @@ fn assert_clean(r: &Report<NesProbeData>) -> String {
 }
 
 fn serve(tls: bool, routes: Vec<(String, Vec<u8>)>) -> Server {
-    servers::start_routes(tls.then(|| Arc::clone(&pki().tls)), routes)
+    servers::start_routes(tls.then(|| Arc::clone(&support::healthy_tls().tls)), routes)
 }
 
 #[test]

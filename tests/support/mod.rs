@@ -272,19 +272,49 @@ impl MockNes {
     /// the only trust source, and no proxy unless the scenario has one.
     pub fn request(&self, name: &str) -> NesProbeRequest {
         let s = self.scenario(name);
-        let mut r = NesProbeRequest::new(&s.url);
-        r.deadline_ms = 8_000;
-        r.dns_timeout_ms = 1_000;
-        r.tcp_timeout_ms = 1_000;
-        r.tls_timeout_ms = 1_500;
-        r.http_timeout_ms = 2_000;
-        r.use_env_proxy = false;
-        r.use_platform_roots = false;
+        let mut r = loopback_request(&s.url, &self.ca_file);
         r.proxy = s.proxy.clone();
-        r.trusted_root_path = Some(self.ca_file.display().to_string());
         r.caller = Some("nymidiag tests".into());
         r
     }
+}
+
+/// A probe request for a loopback server: short timeouts, `ca_file` as the
+/// only trust source, no proxy from the environment.
+pub fn loopback_request(url: &str, ca_file: &Path) -> NesProbeRequest {
+    let mut r = NesProbeRequest::new(url);
+    r.deadline_ms = 8_000;
+    r.dns_timeout_ms = 1_000;
+    r.tcp_timeout_ms = 1_000;
+    r.tls_timeout_ms = 1_500;
+    r.http_timeout_ms = 2_000;
+    r.use_env_proxy = false;
+    r.use_platform_roots = false;
+    r.trusted_root_path = Some(ca_file.display().to_string());
+    r
+}
+
+/// A generated CA (its PEM file under the target's temp folder) and the
+/// TLS configuration of a server it issued, made once per test binary.
+pub struct HealthyTls {
+    pub ca_file: PathBuf,
+    pub tls: Arc<rustls::ServerConfig>,
+}
+
+/// The [`HealthyTls`] of this test binary.
+pub fn healthy_tls() -> &'static HealthyTls {
+    static TLS: OnceLock<HealthyTls> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let pki = pki::Pki::generate();
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("healthy-tls");
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca_file = dir.join(format!("ca-{}.pem", std::process::id()));
+        std::fs::write(&ca_file, &pki.root_pem).unwrap();
+        HealthyTls {
+            ca_file,
+            tls: servers::tls_config(&pki.healthy),
+        }
+    })
 }
 
 /// The mock shared by all tests of one test binary, started on first use.
