@@ -1,10 +1,11 @@
 //! Generates the C header from `src/ffi` with cbindgen.
 //!
-//! The header is always written to `OUT_DIR`, and `tests/header.rs`
-//! compares it with the committed `include/nymidiag.h`, so a stale header
-//! fails the tests. With `NYMIDIAG_BLESS=1` (`build.ps1 -Task Bless`) the
-//! committed copy is refreshed too. Writing outside `OUT_DIR` breaks
-//! `cargo package` verification; acceptable for this unpublished cdylib,
+//! The header is always written to `OUT_DIR`, and `header_is_fresh` in
+//! `tests/contract_files.rs` compares it with the committed
+//! `include/nymidiag.h`, so a stale header fails the tests. With
+//! `NYMIDIAG_BLESS=1` (`build.ps1 -Task Bless`) the committed copy is
+//! refreshed too. Writing outside `OUT_DIR` breaks `cargo package`
+//! verification; acceptable for this unpublished cdylib,
 //! and only done on request.
 
 use std::env;
