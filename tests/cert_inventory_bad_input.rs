@@ -2,7 +2,7 @@
 //! empty, truncated, broken, random, huge and special files, many files,
 //! non-ASCII names, link loops, and a report that stays small.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;
@@ -16,7 +16,7 @@ use nymidiag::certs::{
 use nymidiag::time_fmt::UtcTime;
 use nymidiag::{Report, ReportStatus};
 
-use common::{Encoding, FixtureCert, NesPki, Window, healthy_set, write_certs};
+use support::certs::{Encoding, FixtureCert, NesPki, Window, healthy_set, write_certs};
 
 fn request(paths: &[&Path]) -> CertInventoryRequest {
     CertInventoryRequest {
@@ -24,7 +24,7 @@ fn request(paths: &[&Path]) -> CertInventoryRequest {
             .iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect(),
-        now: Some(UtcTime::from(common::now())),
+        now: Some(UtcTime::from(support::certs::now())),
         ..Default::default()
     }
 }
@@ -49,7 +49,7 @@ fn entry<'a>(store: &'a KspStore, name: &str) -> &'a FileEntry {
 #[test]
 fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
     let dir = tempfile::tempdir().unwrap();
-    let all = common::stores::write_all(dir.path(), common::now());
+    let all = support::stores::write_all(dir.path(), support::certs::now());
     let ksp = &all.iter().find(|s| s.name == "bad-input").unwrap().path;
     let r = inventory_within(request(&[ksp]), Duration::from_secs(60));
     let s = &r.data.stores[0];
@@ -174,7 +174,7 @@ fn bad_files_are_reported_one_by_one_and_the_good_ones_still_count() {
 #[test]
 fn a_50_mb_file_is_skipped_by_the_cap_and_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let set = healthy_set(common::now());
+    let set = healthy_set(support::certs::now());
     write_certs(dir.path(), &set, Encoding::Der);
     // Sparse: 50 MB on paper, nothing on disk, and it is never read.
     let big = fs::File::create(dir.path().join("huge.cer")).unwrap();
@@ -210,7 +210,7 @@ fn a_50_mb_file_is_skipped_by_the_cap_and_reported() {
 #[test]
 fn a_folder_of_10000_files_is_read_whole_and_reported_small() {
     let dir = tempfile::tempdir().unwrap();
-    let set = healthy_set(common::now());
+    let set = healthy_set(support::certs::now());
     for i in 0..10_000 {
         fs::write(dir.path().join(format!("f{i:05}.cer")), &set[i % 20].der).unwrap();
     }
@@ -235,7 +235,7 @@ fn a_folder_of_10000_files_is_read_whole_and_reported_small() {
 /// the report still stays well under 2 MB.
 #[test]
 fn worst_case_report_stays_under_two_megabytes() {
-    let now = common::now();
+    let now = support::certs::now();
     let pki = NesPki::new(now);
     let long = "x".repeat(300);
     let certs: Vec<FixtureCert> = pki.leaves_named(150, Window::issued(now, 20, 14), &long);
@@ -273,7 +273,11 @@ fn worst_case_report_stays_under_two_megabytes() {
 fn link_loops_never_recurse() {
     let dir = tempfile::tempdir().unwrap();
     let ksp = dir.path().join("ksp");
-    write_certs(&ksp, &healthy_set(common::now())[..2], Encoding::Der);
+    write_certs(
+        &ksp,
+        &healthy_set(support::certs::now())[..2],
+        Encoding::Der,
+    );
     // A link inside the store back to the store itself.
     std::os::unix::fs::symlink(&ksp, ksp.join("self")).unwrap();
     // A request path that is itself a loop.
@@ -294,8 +298,8 @@ fn link_loops_never_recurse() {
 #[test]
 fn nothing_the_inventory_reads_is_modified() {
     let dir = tempfile::tempdir().unwrap();
-    let all = common::stores::write_all(dir.path(), common::now());
-    let before = common::snapshot(dir.path());
+    let all = support::stores::write_all(dir.path(), support::certs::now());
+    let before = support::certs::snapshot(dir.path());
     assert!(before.len() > 100);
     // Let a write, if any happened, land in a later mtime tick.
     std::thread::sleep(Duration::from_millis(20));
@@ -303,7 +307,7 @@ fn nothing_the_inventory_reads_is_modified() {
         let _ = inventory_within(request(&[&s.path]), Duration::from_secs(60));
     }
     let _ = inventory_within(request(&[dir.path()]), Duration::from_secs(60));
-    let after = common::snapshot(dir.path());
+    let after = support::certs::snapshot(dir.path());
     assert_eq!(before, after);
 }
 

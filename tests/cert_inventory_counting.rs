@@ -1,7 +1,7 @@
 //! Key stores counted in files, and the active store among several NSL
 //! folders: table-driven scenarios built by code.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;
@@ -12,24 +12,26 @@ use nymidiag::certs::{
 };
 use nymidiag::time_fmt::UtcTime;
 
-use common::stores::{age_store, write_opaque};
-use common::{Encoding, FixtureCert, NesPki, Window, local_certs, local_window, write_certs};
+use support::certs::{
+    Encoding, FixtureCert, NesPki, Window, local_certs, local_window, write_certs,
+};
+use support::stores::{age_store, write_opaque};
 
 fn request(paths: &[&Path]) -> CertInventoryRequest {
     CertInventoryRequest {
         paths: paths.iter().map(|p| p.display().to_string()).collect(),
-        now: Some(UtcTime::from(common::now())),
+        now: Some(UtcTime::from(support::certs::now())),
         ..Default::default()
     }
 }
 
 fn local8() -> Vec<FixtureCert> {
-    local_certs(8, local_window(common::now()))
+    local_certs(8, local_window(support::certs::now()))
 }
 
 /// The NES set (root, issuing CA, 10 leaves) in `window`.
 fn nes12(window: Window) -> Vec<FixtureCert> {
-    let pki = NesPki::new(common::now());
+    let pki = NesPki::new(support::certs::now());
     let mut v = vec![pki.root_cert(), pki.issuing_cert()];
     v.extend(pki.leaves(10, window));
     v
@@ -38,7 +40,7 @@ fn nes12(window: Window) -> Vec<FixtureCert> {
 /// 12 NES leaves in `window` (their CAs are left out, so all 12 carry the
 /// window's dates).
 fn leaves12(window: Window) -> Vec<FixtureCert> {
-    NesPki::new(common::now()).leaves(12, window)
+    NesPki::new(support::certs::now()).leaves(12, window)
 }
 
 /// What one scenario must give for its only store.
@@ -125,7 +127,7 @@ fn scenarios() -> Vec<(&'static str, Build, Expect)> {
             "20 real, 12 expired",
             |d| {
                 let mut set = local8();
-                set.extend(leaves12(Window::issued(common::now(), 20, 14)));
+                set.extend(leaves12(Window::issued(support::certs::now(), 20, 14)));
                 write_certs(d, &set, Encoding::Alternate);
             },
             Expect {
@@ -145,7 +147,7 @@ fn scenarios() -> Vec<(&'static str, Build, Expect)> {
             "20 real, 12 valid from tomorrow",
             |d| {
                 let mut set = local8();
-                set.extend(leaves12(Window::issued(common::now(), -1, 14)));
+                set.extend(leaves12(Window::issued(support::certs::now(), -1, 14)));
                 write_certs(d, &set, Encoding::Der);
             },
             Expect {
@@ -201,7 +203,7 @@ fn scenarios() -> Vec<(&'static str, Build, Expect)> {
                 write_certs(d, &local8(), Encoding::Der);
                 write_certs(
                     &d.join("sub"),
-                    &nes12(common::nes_window(common::now())),
+                    &nes12(support::certs::nes_window(support::certs::now())),
                     Encoding::Der,
                 );
             },
@@ -362,7 +364,7 @@ fn files_of_every_size_and_name_count_once_each() {
 
 fn healthy(dir: &Path) {
     let mut set = local8();
-    set.extend(nes12(common::nes_window(common::now())));
+    set.extend(nes12(support::certs::nes_window(support::certs::now())));
     write_certs(dir, &set, Encoding::Der);
 }
 

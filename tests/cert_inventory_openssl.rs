@@ -4,7 +4,7 @@
 //! fixture code; and RSA and SHA-1 certificates, which rcgen cannot make.
 //! Skipped, with the reason printed, where `openssl` is not installed.
 
-mod common;
+mod support;
 
 use std::fs;
 use std::path::Path;
@@ -17,7 +17,7 @@ use nymidiag::time_fmt::UtcTime;
 use time::PrimitiveDateTime;
 use time::macros::format_description;
 
-use common::{Encoding, healthy_set, write_certs};
+use support::certs::{Encoding, healthy_set, write_certs};
 
 fn openssl(args: &[&str]) -> Option<String> {
     let out = Command::new("openssl").args(args).output().ok()?;
@@ -43,7 +43,7 @@ fn have_openssl() -> bool {
 fn inventory(dir: &Path) -> KspStore {
     let r = cert_inventory(&CertInventoryRequest {
         paths: vec![dir.to_string_lossy().into_owned()],
-        now: Some(UtcTime::from(common::now())),
+        now: Some(UtcTime::from(support::certs::now())),
         ..Default::default()
     });
     r.data.stores.into_iter().next().unwrap()
@@ -140,7 +140,11 @@ fn thumbprints_dates_subjects_and_serials_match_openssl() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let files = write_certs(dir.path(), &healthy_set(common::now()), Encoding::Alternate);
+    let files = write_certs(
+        dir.path(),
+        &healthy_set(support::certs::now()),
+        Encoding::Alternate,
+    );
 
     // Escapes, a multi-valued RDN, non-ASCII text and RSA 3072, by OpenSSL.
     let key = dir.path().join("rsa.key");
@@ -228,7 +232,7 @@ fn pkcs7_bundles_and_keys_written_by_openssl_are_read() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let set = healthy_set(common::now());
+    let set = healthy_set(support::certs::now());
     let bundle = dir.path().join("bundle.pem");
     fs::write(&bundle, set.iter().map(|c| c.pem()).collect::<String>()).unwrap();
     let ksp = dir.path().join("ksp");

@@ -1,7 +1,7 @@
 //! The fixture stores, end to end: each scenario reports what it must and
 //! nothing it must not, and the data says what the findings say.
 
-mod common;
+mod support;
 
 use nymidiag::ReportStatus;
 use nymidiag::certs::{
@@ -10,12 +10,12 @@ use nymidiag::certs::{
 };
 use nymidiag::time_fmt::UtcTime;
 
-use common::stores::{Scenario, write_all};
+use support::stores::{Scenario, write_all};
 
 fn request(path: &std::path::Path) -> CertInventoryRequest {
     CertInventoryRequest {
         paths: vec![path.to_string_lossy().into_owned()],
-        now: Some(UtcTime::from(common::now())),
+        now: Some(UtcTime::from(support::certs::now())),
         caller: Some("scenario tests".to_owned()),
         ..Default::default()
     }
@@ -23,7 +23,7 @@ fn request(path: &std::path::Path) -> CertInventoryRequest {
 
 fn scenarios() -> (tempfile::TempDir, Vec<Scenario>) {
     let dir = tempfile::tempdir().unwrap();
-    let s = write_all(dir.path(), common::now());
+    let s = write_all(dir.path(), support::certs::now());
     (dir, s)
 }
 

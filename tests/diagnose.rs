@@ -4,7 +4,6 @@
 //! mock, the NES URL taken from the logs, re-correlation with host facts,
 //! and the C boundary.
 
-mod common;
 mod support;
 
 use std::path::Path;
@@ -63,13 +62,13 @@ struct Terminal {
 
 /// A terminal with `certs` in its key store and the failure in its log.
 fn terminal(
-    certs: &[common::FixtureCert],
+    certs: &[support::certs::FixtureCert],
     nes_url_in_log: Option<&str>,
     failing_log: bool,
 ) -> Terminal {
     let dir = tempfile::tempdir().unwrap();
     let ksp = dir.path().join("NSL").join("demo").join("ksp");
-    common::write_certs(&ksp, certs, common::Encoding::Der);
+    support::certs::write_certs(&ksp, certs, support::certs::Encoding::Der);
     let logs = dir.path().join("logs");
     if failing_log {
         write_wgss(&logs, nes_url_in_log);
@@ -94,8 +93,8 @@ fn clock() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-fn broken() -> Vec<common::FixtureCert> {
-    common::local_certs(8, common::local_window(clock()))
+fn broken() -> Vec<support::certs::FixtureCert> {
+    support::certs::local_certs(8, support::certs::local_window(clock()))
 }
 
 fn request(t: &Terminal, url: Option<&str>) -> DiagnoseRequest {
@@ -159,7 +158,7 @@ fn broken_terminal_and_closed_port_is_tcp_blocked() {
 
 #[test]
 fn broken_terminal_and_untrusted_tls_is_tls_untrusted() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let t = terminal(&broken(), None, true);
     // The unknown-CA server, judged without the mock's CA.
     let url = mock.scenario("unknown_ca").url.clone();
@@ -175,8 +174,8 @@ fn broken_terminal_and_untrusted_tls_is_tls_untrusted() {
 
 #[test]
 fn healthy_terminal_and_trusted_mock_is_healthy() {
-    let mock = support::shared();
-    let t = terminal(&common::healthy_set(clock()), None, false);
+    let mock = support::nes::shared();
+    let t = terminal(&support::certs::healthy_set(clock()), None, false);
     let mut req = request(&t, Some(&mock.scenario("healthy").url));
     req.nes_probe.trusted_root_path = Some(mock.ca_file.display().to_string());
     let r = diagnose(&req).unwrap();
@@ -232,7 +231,7 @@ fn no_url_anywhere_leaves_the_path_untested_not_an_error() {
 
 #[test]
 fn host_facts_recorrelate_an_earlier_diagnosis_without_running_it_again() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let t = terminal(&broken(), None, true);
     let mut req = request(&t, Some(&mock.scenario("auth_negotiate").url));
     req.nes_probe.trusted_root_path = Some(mock.ca_file.display().to_string());
@@ -358,7 +357,7 @@ fn the_c_export_returns_the_verdict() {
         "caller": "tests/diagnose.rs",
     });
     let (status, doc) =
-        common::ffi::call(nymidiag::ffi::nymidiag_diagnose, req.to_string().as_bytes());
+        support::ffi::call(nymidiag::ffi::nymidiag_diagnose, req.to_string().as_bytes());
     assert_eq!(status, 0);
     assert_eq!(doc["capability"], "diagnose");
     assert_eq!(
@@ -394,7 +393,7 @@ fn a_refused_inventory_request_is_a_request_error_naming_the_part() {
         }
     }
     // The C export says so with its status, too.
-    let (status, doc) = common::ffi::call(
+    let (status, doc) = support::ffi::call(
         nymidiag::ffi::nymidiag_cert_inventory,
         br#"{"paths":["  "]}"#,
     );

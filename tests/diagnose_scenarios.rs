@@ -9,7 +9,6 @@
 //! counted, which folder decides, how undated lines and shared logs are
 //! treated, where the URL comes from, clock skew and configuration errors.
 
-mod common;
 mod support;
 
 use std::fmt::Write as _;
@@ -234,39 +233,43 @@ enum Store {
 fn write_store(dir: &Path, store: Store, now: OffsetDateTime) {
     match store {
         Store::Healthy => {
-            common::write_certs(dir, &common::healthy_set(now), common::Encoding::Alternate);
+            support::certs::write_certs(
+                dir,
+                &support::certs::healthy_set(now),
+                support::certs::Encoding::Alternate,
+            );
         }
         Store::LocalOnly => {
-            common::write_certs(
+            support::certs::write_certs(
                 dir,
-                &common::local_certs(8, common::local_window(now)),
-                common::Encoding::Der,
+                &support::certs::local_certs(8, support::certs::local_window(now)),
+                support::certs::Encoding::Der,
             );
         }
         Store::Opaque(n) => write_opaque(dir, 0, n),
         Store::LocalPlusOpaque => {
-            common::write_certs(
+            support::certs::write_certs(
                 dir,
-                &common::local_certs(8, common::local_window(now)),
-                common::Encoding::Der,
+                &support::certs::local_certs(8, support::certs::local_window(now)),
+                support::certs::Encoding::Der,
             );
             write_opaque(dir, 8, 12);
         }
         Store::Expired => {
-            let pki = common::NesPki::new(now);
-            let mut certs = common::local_certs(8, common::local_window(now));
+            let pki = support::certs::NesPki::new(now);
+            let mut certs = support::certs::local_certs(8, support::certs::local_window(now));
             certs.push(pki.root_cert());
             certs.push(pki.issuing_cert());
-            certs.extend(pki.leaves(10, common::Window::issued(now, 17, 14)));
-            common::write_certs(dir, &certs, common::Encoding::Der);
+            certs.extend(pki.leaves(10, support::certs::Window::issued(now, 17, 14)));
+            support::certs::write_certs(dir, &certs, support::certs::Encoding::Der);
         }
         Store::NotYetValid => {
-            let pki = common::NesPki::new(now);
-            let mut certs = common::local_certs(8, common::local_window(now));
+            let pki = support::certs::NesPki::new(now);
+            let mut certs = support::certs::local_certs(8, support::certs::local_window(now));
             certs.push(pki.root_cert());
             certs.push(pki.issuing_cert());
-            certs.extend(pki.leaves(10, common::Window::issued(now, -1, 14)));
-            common::write_certs(dir, &certs, common::Encoding::Der);
+            certs.extend(pki.leaves(10, support::certs::Window::issued(now, -1, 14)));
+            support::certs::write_certs(dir, &certs, support::certs::Encoding::Der);
         }
     }
 }
@@ -487,7 +490,7 @@ fn request(s: &Scenario, now: OffsetDateTime) -> DiagnoseRequest {
     r.nes_probe.use_env_proxy = false;
     r.nes_probe.use_platform_roots = false;
     r.nes_probe.deadline_ms = 6_000;
-    r.nes_probe.trusted_root_path = Some(support::shared().ca_file.display().to_string());
+    r.nes_probe.trusted_root_path = Some(support::nes::shared().ca_file.display().to_string());
     (s.tweak)(&mut r);
     r
 }
@@ -580,7 +583,7 @@ fn check(s: &Scenario, r: &Report<DiagnoseData>) -> Result<(), String> {
 // The table
 
 fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let healthy_url = mock.scenario("healthy").url.clone();
     let refused = support::servers::refused_port();
     let refused_url = format!("https://127.0.0.1:{refused}/nes");
@@ -1084,8 +1087,8 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
     let t = Terminal::new()
         .store("a1b2", Store::LocalOnly, now, 0)
         .log(log("WGSS_Nymi.log", broken_chain.clone()));
-    let fifo_ok = common::make_fifo(&t.logs_dir().join("nymi_api.log"))
-        && common::make_fifo(&t.stores[0].join("21.cer"));
+    let fifo_ok = support::certs::make_fifo(&t.logs_dir().join("nymi_api.log"))
+        && support::certs::make_fifo(&t.stores[0].join("21.cer"));
     assert!(fifo_ok, "mkfifo is needed for the special-file scenario");
     out.push(scenario(
         "FIFOs in the log folder and the key store",

@@ -4,14 +4,14 @@
 // Calling the C ABI from Rust is unsafe by nature; the lint stays on for
 // the library itself.
 #![allow(unsafe_code)]
-mod common;
+mod support;
 
 use std::ffi::CStr;
 
-use common::ffi::call;
 use nymidiag::ffi::{
     Status, nymidiag_abi_version, nymidiag_buffer_free, nymidiag_describe, nymidiag_version,
 };
+use support::ffi::call;
 
 #[test]
 fn version_and_abi_match_the_crate() {

@@ -4,11 +4,11 @@
 // the library itself.
 #![allow(unsafe_code)]
 
-mod common;
+mod support;
 
-use common::ffi::call;
-use common::stores::write_all;
 use nymidiag::ffi::{Status, nymidiag_cert_inventory};
+use support::ffi::call;
+use support::stores::write_all;
 
 fn request(paths: &[&std::path::Path], now: time::OffsetDateTime) -> Vec<u8> {
     let paths: Vec<String> = paths
@@ -23,7 +23,7 @@ fn request(paths: &[&std::path::Path], now: time::OffsetDateTime) -> Vec<u8> {
 #[test]
 fn inventories_every_scenario_store_as_the_manifest_says() {
     let dir = tempfile::tempdir().unwrap();
-    let now = common::now();
+    let now = support::certs::now();
     for scenario in write_all(dir.path(), now) {
         let (status, doc) = call(nymidiag_cert_inventory, &request(&[&scenario.path], now));
         assert_eq!(status, Status::Ok as i32, "{}: {doc}", scenario.name);
@@ -69,7 +69,7 @@ fn inventories_every_scenario_store_as_the_manifest_says() {
 #[test]
 fn the_local_only_store_says_nes_certificates_were_never_retrieved() {
     let dir = tempfile::tempdir().unwrap();
-    let now = common::now();
+    let now = support::certs::now();
     let scenarios = write_all(dir.path(), now);
     let local = scenarios.iter().find(|s| s.name == "local-only").unwrap();
     let (status, doc) = call(nymidiag_cert_inventory, &request(&[&local.path], now));

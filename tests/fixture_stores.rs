@@ -21,7 +21,7 @@
 //! must not produce. No file holds anything secret: keys are generated for
 //! this run only, and the two key files exist to test key detection.
 
-mod common;
+mod support;
 
 use std::path::PathBuf;
 
@@ -51,8 +51,8 @@ fn write_fixture_stores() {
     }
     std::fs::create_dir_all(&dir).unwrap();
     let now = fixture_now();
-    let scenarios = common::stores::write_all(&dir, now);
-    let manifest = common::stores::manifest(&dir, now, &scenarios);
+    let scenarios = support::stores::write_all(&dir, now);
+    let manifest = support::stores::manifest(&dir, now, &scenarios);
     std::fs::write(
         dir.join("manifest.json"),
         serde_json::to_string_pretty(&manifest).unwrap(),
@@ -71,8 +71,8 @@ fn write_fixture_stores() {
 fn written_stores_match_their_manifest_at_the_current_time() {
     let dir = tempfile::tempdir().unwrap();
     let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
-    let scenarios = common::stores::write_all(dir.path(), now);
-    let manifest = common::stores::manifest(dir.path(), now, &scenarios);
+    let scenarios = support::stores::write_all(dir.path(), now);
+    let manifest = support::stores::manifest(dir.path(), now, &scenarios);
     for s in manifest["scenarios"].as_array().unwrap() {
         let r = cert_inventory(&CertInventoryRequest {
             paths: vec![s["path"].as_str().unwrap().to_owned()],

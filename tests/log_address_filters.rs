@@ -4,13 +4,13 @@
 //! server and from other clients. Each filter combination keeps exactly
 //! this terminal's records, whatever the spelling of the addresses.
 
-mod log_support;
+mod support;
 
 use std::path::Path;
 
-use log_support::{count, request, scan, write};
 use nymidiag::ReportStatus;
 use nymidiag::logs::{KindChoice, LogScanRequest};
+use support::logs::{count, request, scan, write};
 
 const A: &str = "10.30.4.77"; // this terminal
 const A6: &str = "2001:db8::77"; // this terminal over IPv6

@@ -4,15 +4,15 @@
 //! record times, threads, sequence rules, the time window and undated
 //! records.
 
-mod log_support;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use log_support::{count, hit, scan, utf16be, utf16le};
 use nymidiag::Report;
 use nymidiag::logs::{DateOrder, KindSource, LogKind, LogScanData, LogScanRequest};
 use nymidiag::time_fmt::UtcTime;
+use support::logs::{count, hit, scan, utf16be, utf16le};
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 /// "Now" of every scan; the window is the default 14 days before it.

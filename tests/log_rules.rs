@@ -2,11 +2,11 @@
 //! listed, and its positive and negative samples are run end to end
 //! through `log_scan` as files of the samples' kind.
 
-mod log_support;
+mod support;
 
-use log_support::{count, data, write};
 use nymidiag::logs::{KindChoice, LogKind, LogScanRequest, RuleListRequest, list_rules, log_scan};
 use nymidiag::time_fmt::UtcTime;
+use support::logs::{count, data, write};
 
 /// The good packs: the built-in one, and each pack in tests/data/rules
 /// whose name does not start with `bad-`.

@@ -1,14 +1,14 @@
 //! End-to-end tests of `log_scan` on the sample logs in `tests/data/logs`:
 //! formats, encodings, filters, time windows, rotation and coverage.
 
-mod log_support;
+mod support;
 
-use log_support::{count, data, hit, request, scan, utf16be, utf16le, write};
 use nymidiag::logs::{
     DateOrder, KindChoice, KindSource, LogKind, LogScanRequest, ScanMode, TextEncoding, TimeBasis,
 };
 use nymidiag::time_fmt::UtcTime;
 use nymidiag::{ReportStatus, Severity};
+use support::logs::{count, data, hit, request, scan, utf16be, utf16le, write};
 
 fn wgss_text() -> String {
     std::fs::read_to_string(data("logs/WGSS_Nymi.log")).unwrap()

@@ -1,15 +1,15 @@
 //! Bad input: every case gets a clear result, never a crash or unbounded
 //! memory, and the scanner never changes what it reads.
 
-mod log_support;
+mod support;
 
 use std::io::Write;
 use std::path::Path;
 
-use log_support::{count, data, hit, request, scan, write};
 use nymidiag::ReportStatus;
 use nymidiag::logs::{LogScanRequest, RuleListRequest, list_rules, log_scan, try_log_scan};
 use sha2::{Digest, Sha256};
+use support::logs::{count, data, hit, request, scan, write};
 
 const CHAIN_LINE: &str = "704:(24/05/02 07:41:08.162):WearableExtension.cpp :0440: Ext::GetListOfVisibleDevices returns: 0x8101201c\n";
 

@@ -2,11 +2,11 @@
 //! `tests/data/conformance/iis/NOTICE.md`): every file is read without
 //! error, and its odd lines are reported as parse problems, never dropped.
 
-mod log_support;
+mod support;
 
-use log_support::{data, request, scan};
 use nymidiag::ReportStatus;
 use nymidiag::logs::{KindSource, LogKind};
+use support::logs::{data, request, scan};
 
 #[test]
 fn every_conformance_file_is_read_and_its_odd_lines_reported() {

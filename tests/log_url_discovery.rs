@@ -5,11 +5,11 @@
 //! backslash URLs. Only the NES URL, normalised, is a candidate; nothing
 //! in the report carries the password.
 
-mod log_support;
+mod support;
 
-use log_support::{hit, request, scan, write};
 use nymidiag::logs::{LogKind, LogScanData, ValueCount};
 use nymidiag::report::Report;
+use support::logs::{hit, request, scan, write};
 
 const NES: &str = "https://nes.corp.example/nes";
 const PASSWORD: &str = "P4ssw0rd-XYZ";

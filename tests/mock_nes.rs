@@ -58,7 +58,7 @@ fn serve_mock_nes() {
         || "mock-nes".to_owned(),
         |s| s.to_string_lossy().into_owned(),
     );
-    let mock = support::MockNes::start(&dir, &stem, slow);
+    let mock = support::nes::MockNes::start(&dir, &stem, slow);
 
     let expires = time::OffsetDateTime::now_utc() + Duration::from_secs(seconds);
     let ca = mock.ca_file.display().to_string();

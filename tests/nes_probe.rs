@@ -15,8 +15,8 @@ use nymidiag::probe::{nes_probe, nes_probe_with_resolver};
 use nymidiag::report::Report;
 
 fn probe(name: &str) -> Report<NesProbeData> {
-    let mock = support::shared();
-    nes_probe_with_resolver(&mock.request(name), support::table())
+    let mock = support::nes::shared();
+    nes_probe_with_resolver(&mock.request(name), support::nes::table())
 }
 
 fn stage(r: &Report<NesProbeData>, name: StageName) -> &nymidiag::probe::model::Stage {
@@ -35,7 +35,7 @@ fn has_finding(r: &Report<NesProbeData>, id: &str) -> bool {
 /// after the failing one were skipped.
 fn assert_scenario(name: &str) -> Report<NesProbeData> {
     let r = probe(name);
-    let s = support::shared().scenario(name);
+    let s = support::nes::shared().scenario(name);
     let json = serde_json::to_string_pretty(&r.data).unwrap();
     match s.expected_stage {
         Some(expected) => {
@@ -157,7 +157,7 @@ fn healthy_nes_passes_every_stage() {
 
 #[test]
 fn the_system_resolver_keeps_localhost_on_loopback() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let r = nes_probe(&mock.request("healthy"));
     assert_eq!(
         r.data.verdict.status,
@@ -174,10 +174,10 @@ fn the_system_resolver_keeps_localhost_on_loopback() {
 
 #[test]
 fn an_ip_literal_is_warned_about_and_needs_no_dns() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.url = format!("https://127.0.0.1:{}/nes", mock.scenario("healthy").port);
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert_eq!(
         r.data.verdict.status,
         VerdictStatus::Ok,
@@ -193,10 +193,10 @@ fn an_ip_literal_is_warned_about_and_needs_no_dns() {
 
 #[test]
 fn a_host_only_url_gets_the_default_service_path() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.url = format!("localhost:{}", mock.scenario("healthy").port);
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     let target = r.data.target.as_ref().unwrap();
     assert_eq!(target.path, "/nes");
     assert_eq!(target.scheme, "https");
@@ -260,10 +260,10 @@ fn redirect_loop_is_caught() {
 
 #[test]
 fn too_many_redirects_are_a_loop_too() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("redirect_once");
     req.max_redirects = 0;
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert_eq!(
         r.data.verdict.finding.as_deref(),
         Some("NES_HTTP_REDIRECT_LOOP")
@@ -342,24 +342,24 @@ fn expiring_soon_is_a_warning_only() {
 
 #[test]
 fn an_unexpected_issuer_looks_like_inspection() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.expected_issuer = Some("Corp Issuing CA".into());
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert_eq!(r.data.verdict.status, VerdictStatus::Ok);
     assert!(has_finding(&r, "NES_TLS_UNEXPECTED_ISSUER"));
 
     req.expected_issuer = Some("mock issuing ca".into());
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert!(!has_finding(&r, "NES_TLS_UNEXPECTED_ISSUER"));
 }
 
 #[test]
 fn no_trust_source_at_all_is_untrusted() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.trusted_root_path = None;
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert_eq!(r.data.verdict.finding.as_deref(), Some("NES_TLS_UNTRUSTED"));
     assert!(
         r.findings[0].title.contains("No trust store"),
@@ -370,10 +370,10 @@ fn no_trust_source_at_all_is_untrusted() {
 
 #[test]
 fn an_unreadable_ca_file_is_a_warning_and_the_probe_goes_on() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.trusted_root_path = Some("/nonexistent/nymidiag/ca.pem".into());
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert!(has_finding(&r, "NES_TLS_CA_FILE_UNREADABLE"));
     assert_eq!(r.data.verdict.stage, Some(StageName::Tls));
 }
@@ -382,10 +382,10 @@ fn an_unreadable_ca_file_is_a_warning_and_the_probe_goes_on() {
 fn platform_store_without_the_mock_root_is_reported() {
     // The mock root is in no system store: the platform rejects the chain
     // (or has no store at all on a bare machine); the CA file trusts it.
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.use_platform_roots = true;
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert_eq!(
         r.data.verdict.status,
         VerdictStatus::Ok,
@@ -462,10 +462,10 @@ fn plain_http_on_the_tls_port() {
 
 #[test]
 fn an_http_url_skips_tls_and_warns() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("plain_http");
     req.url = format!("http://localhost:{}/nes", mock.scenario("plain_http").port);
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert!(has_finding(&r, "NES_URL_NOT_HTTPS"));
     assert_eq!(stage(&r, StageName::Tls).status, StageStatus::NotApplicable);
     assert_eq!(r.data.http.as_ref().unwrap().status, Some(400));
@@ -485,12 +485,12 @@ fn refused_port() {
 
 #[test]
 fn slow_response_ends_at_the_deadline() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("slow_response");
     req.deadline_ms = 2_500;
     req.http_timeout_ms = 10_000;
     let started = Instant::now();
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     let took = started.elapsed();
     assert_eq!(
         r.data.verdict.stage,
@@ -527,10 +527,10 @@ fn proxy_refusing_connect() {
 
 #[test]
 fn a_name_that_does_not_exist() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.url = "https://nes.mock.invalid/nes".into();
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert_eq!(r.data.verdict.finding.as_deref(), Some("NES_DNS_FAILED"));
     assert_eq!(r.findings[0].evidence["kind"], "name_not_found");
     assert!(r.findings[0].detail.contains("does not exist"));
@@ -538,19 +538,19 @@ fn a_name_that_does_not_exist() {
 
 #[test]
 fn a_resolver_that_does_not_answer() {
-    let mock = support::shared();
+    let mock = support::nes::shared();
     let mut req = mock.request("healthy");
     req.url = "https://stall.test/nes".into();
     req.dns_timeout_ms = 300;
     let started = Instant::now();
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(r.data.verdict.finding.as_deref(), Some("NES_DNS_FAILED"));
     assert_eq!(r.findings[0].evidence["kind"], "timeout");
     assert!(r.findings[0].detail.contains("did not answer"));
 
     req.url = "https://nes.corp.example/nes".into();
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     assert_eq!(r.findings[0].evidence["kind"], "no_answer");
 }
 

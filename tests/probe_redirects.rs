@@ -18,11 +18,11 @@ use support::servers::{self, Server, raw_response};
 const SECRET: &str = "s3cr3t-t0ken";
 
 fn request(url: &str) -> NesProbeRequest {
-    support::loopback_request(url, &support::healthy_tls().ca_file)
+    support::nes::loopback_request(url, &support::nes::healthy_tls().ca_file)
 }
 
 fn probe(url: &str) -> Report<NesProbeData> {
-    nes_probe_with_resolver(&request(url), support::table())
+    nes_probe_with_resolver(&request(url), support::nes::table())
 }
 
 fn redirect(status: &str, location: &str) -> Vec<u8> {
@@ -35,7 +35,7 @@ fn ok() -> Vec<u8> {
 
 fn serve(tls: bool, routes: Vec<(&str, Vec<u8>)>) -> Server {
     servers::start_routes(
-        tls.then(|| Arc::clone(&support::healthy_tls().tls)),
+        tls.then(|| Arc::clone(&support::nes::healthy_tls().tls)),
         routes.into_iter().map(|(p, r)| (p.to_owned(), r)).collect(),
     )
 }

@@ -14,7 +14,7 @@ use nymidiag::report::{Report, is_unsafe_char, safe_text};
 use support::servers::{self, Server, raw_response};
 
 fn request(url: &str, proxy: Option<String>) -> NesProbeRequest {
-    let mut r = support::loopback_request(url, &support::healthy_tls().ca_file);
+    let mut r = support::nes::loopback_request(url, &support::nes::healthy_tls().ca_file);
     r.proxy = proxy;
     r
 }
@@ -70,7 +70,10 @@ fn assert_clean(r: &Report<NesProbeData>) -> String {
 }
 
 fn serve(tls: bool, routes: Vec<(String, Vec<u8>)>) -> Server {
-    servers::start_routes(tls.then(|| Arc::clone(&support::healthy_tls().tls)), routes)
+    servers::start_routes(
+        tls.then(|| Arc::clone(&support::nes::healthy_tls().tls)),
+        routes,
+    )
 }
 
 #[test]
@@ -109,7 +112,7 @@ fn status_phrase_and_headers_are_escaped() {
                 );
                 let scheme = if tls { "https" } else { "http" };
                 let url = format!("{scheme}://localhost:{}/nes", server.port);
-                let r = nes_probe_with_resolver(&request(&url, None), support::table());
+                let r = nes_probe_with_resolver(&request(&url, None), support::nes::table());
                 let text = assert_clean(&r);
                 checked += 1;
                 if header_safe(fragment) {
@@ -143,7 +146,7 @@ fn a_hostile_location_is_escaped_and_not_followed() {
             )],
         );
         let url = format!("http://127.0.0.1:{}/nes", server.port);
-        let r = nes_probe_with_resolver(&request(&url, None), support::table());
+        let r = nes_probe_with_resolver(&request(&url, None), support::nes::table());
         assert_clean(&r);
         assert_eq!(r.data.verdict.status, VerdictStatus::Failed);
         assert_eq!(r.data.verdict.stage, Some(StageName::Http));
@@ -179,7 +182,8 @@ fn a_proxy_refusal_is_escaped() {
             let proxy = serve(false, routes);
             let proxy_url = Some(format!("http://127.0.0.1:{}", proxy.port));
             let https = format!("https://localhost:{}/nes", nes.port);
-            let r = nes_probe_with_resolver(&request(&https, proxy_url.clone()), support::table());
+            let r =
+                nes_probe_with_resolver(&request(&https, proxy_url.clone()), support::nes::table());
             let text = assert_clean(&r);
             assert_eq!(
                 r.data.verdict.finding.as_deref(),
@@ -194,7 +198,7 @@ fn a_proxy_refusal_is_escaped() {
             // Plain http through the same proxy: its answer is the final
             // response.
             let http = format!("http://localhost:{}/nes", nes.port);
-            let r = nes_probe_with_resolver(&request(&http, proxy_url), support::table());
+            let r = nes_probe_with_resolver(&request(&http, proxy_url), support::nes::table());
             assert_clean(&r);
             assert_eq!(r.data.verdict.stage, Some(StageName::Http));
         }

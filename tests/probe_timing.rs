@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use nymidiag::probe::{NesProbeRequest, nes_probe_with_resolver};
 
-fn measure(mock: &support::MockNes, scenario: &str) -> (Duration, u64, String) {
+fn measure(mock: &support::nes::MockNes, scenario: &str) -> (Duration, u64, String) {
     let s = mock.scenario(scenario);
     let mut req = NesProbeRequest::new(&s.url);
     // Timeouts stay at their defaults; only trust and proxy are pinned so
@@ -25,7 +25,7 @@ fn measure(mock: &support::MockNes, scenario: &str) -> (Duration, u64, String) {
     req.use_platform_roots = false;
     req.trusted_root_path = Some(mock.ca_file.display().to_string());
     let started = Instant::now();
-    let r = nes_probe_with_resolver(&req, support::table());
+    let r = nes_probe_with_resolver(&req, support::nes::table());
     let took = started.elapsed();
     let stage = r.data.verdict.stage.expect("the scenario fails");
     let duration = r
@@ -46,7 +46,7 @@ fn measure(mock: &support::MockNes, scenario: &str) -> (Duration, u64, String) {
 #[ignore = "takes the default TLS timeout (10 s); a measurement, run on request"]
 fn default_timeouts_stalled_handshake_and_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let mock = support::MockNes::start(dir.path(), "timing", support::TEST_SLOW);
+    let mock = support::nes::MockNes::start(dir.path(), "timing", support::nes::TEST_SLOW);
     let defaults = NesProbeRequest::new("x");
 
     let (took, stage_ms, verdict) = measure(&mock, "stalled_handshake");

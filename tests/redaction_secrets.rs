@@ -3,13 +3,13 @@
 //! table of secret forms, private-key blocks of every label and shape, and
 //! excerpts cut at every position around a secret.
 
-mod log_support;
+mod support;
 
 use std::path::Path;
 
-use log_support::{request, scan, write};
 use nymidiag::logs::{KindChoice, LogScanData, LogScanRequest};
 use nymidiag::redaction::{RedactRequest, redact};
+use support::logs::{request, scan, write};
 
 /// A distinctive secret for row `i`: mixed case and digits, so it looks
 /// like key material wherever it is.

@@ -2,15 +2,15 @@
 //! limit and the pack; the most expensive pack within the limits scans a
 //! few megabytes of text and ends.
 
-mod log_support;
+mod support;
 
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use log_support::write;
 use nymidiag::Error;
 use nymidiag::logs::{KindChoice, LogScanRequest, RuleListRequest, list_rules, try_log_scan};
+use support::logs::write;
 
 /// One rule with literals `lits` (none: a slow rule), an optional regex,
 /// and samples that fit.

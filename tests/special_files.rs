@@ -4,7 +4,7 @@
 //! 4 MiB and CA files at 1 MiB.
 #![cfg(unix)]
 
-mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -35,7 +35,7 @@ fn specials(
     std::os::unix::net::UnixListener,
 ) {
     let fifo = dir.join("pipe.log");
-    assert!(common::make_fifo(&fifo), "mkfifo failed");
+    assert!(support::certs::make_fifo(&fifo), "mkfifo failed");
     let sock = dir.join("sock.log");
     let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     let list = vec![
@@ -50,7 +50,7 @@ fn specials(
 fn inventory(paths: Vec<String>) -> nymidiag::Report<nymidiag::certs::CertInventoryData> {
     cert_inventory(&CertInventoryRequest {
         paths,
-        now: Some(UtcTime::from(common::now())),
+        now: Some(UtcTime::from(support::certs::now())),
         ..Default::default()
     })
 }
@@ -82,7 +82,7 @@ fn special_files_given_as_key_store_files_are_not_stores() {
 fn special_files_inside_a_key_store_are_skipped_and_not_counted() {
     let dir = tempfile::tempdir().unwrap();
     let ksp = dir.path().join("ksp");
-    common::stores::write_opaque(&ksp, 20, 11);
+    support::stores::write_opaque(&ksp, 20, 11);
     let (_list, _l) = specials(&ksp);
     // Links to the devices, found in the folder like any entry.
     for dev in ["null", "zero"] {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::*;
+use super::certs::*;
 
 /// One written store.
 #[derive(Clone, Debug)]

@@ -1,7 +1,5 @@
 //! Helpers shared by the log scanner's integration tests.
 
-#![allow(dead_code, unreachable_pub)]
-
 use std::path::{Path, PathBuf};
 
 use nymidiag::Report;

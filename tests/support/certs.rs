@@ -13,12 +13,6 @@
 //! How the real NSL makes its certificates is not documented; this layout
 //! is an assumption that exercises every rule, not a claim about NSL.
 
-// Each test binary uses a different part of these helpers.
-#![allow(dead_code, unreachable_pub)]
-
-pub mod ffi;
-pub mod stores;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
