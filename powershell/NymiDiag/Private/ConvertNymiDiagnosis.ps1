@@ -1,6 +1,19 @@
 # Turns the diagnose report into one NymiDiag.Diagnosis object: the verdict
 # up front (what the default view shows), every finding and part report as
-# properties for scripts.
+# properties for scripts, every property one readable cell for Export-Csv.
+
+# The diagnosis keeps the library's JSON text (tens of kilobytes) for
+# Save-NymiReport and the support bundle, but not as a property: Export-Csv
+# writes every property, and Format-List * shows them all. A hidden member
+# of a class is neither listed nor exported, yet $diagnosis.Json and
+# PSObject.Properties['Json'] still find it. Every other property is a note
+# property added in ConvertToNymiDiagnosis, in the order the views show.
+class NymiDiagDiagnosis {
+    hidden [string] $Json
+
+    # The library's JSON report, unchanged.
+    [string] ToJson() { return $this.Json }
+}
 
 function ConvertToNymiDiagnosis {
     [CmdletBinding()]
@@ -62,8 +75,11 @@ function ConvertToNymiDiagnosis {
     }
 
     $statusWord = ([string]$data.status_line).Split(' ')[0] -replace '^STATUS=', ''
-    [PSCustomObject]@{
-        PSTypeName = 'NymiDiag.Diagnosis'
+    SetNymiReportText -Report $Report
+    $diagnosis = New-Object NymiDiagDiagnosis
+    $diagnosis.Json = $Json
+    $diagnosis.PSObject.TypeNames.Insert(0, 'NymiDiag.Diagnosis')
+    $properties = [ordered]@{
         VerdictId = [string]$verdict.id
         Status = $statusWord
         Title = [string]$verdict.title
@@ -78,14 +94,15 @@ function ConvertToNymiDiagnosis {
         KspExpected = [int]$data.ksp.expected
         KspPath = $(if ($null -ne $data.ksp.path) { [string]$data.ksp.path } else { $null })
         StatusLine = [string]$data.status_line
-        Evidence = $evidence
-        NextSteps = $steps
-        Checks = $checks
-        Findings = $all.ToArray()
+        Evidence = ConvertToNymiTextList -Value $evidence -Text (ConvertToNymiIdText -Item $evidence -Property 'Finding')
+        NextSteps = ConvertToNymiTextList -Value $steps -Text ((@($steps | ForEach-Object { '{0}. {1} ({2})' -f $_.Order, $_.Step, $_.RunOn })) -join '; ')
+        Checks = ConvertToNymiTextList -Value $checks -Text ((@($checks | ForEach-Object { '{0}={1}' -f $_.Name, $_.State })) -join ', ')
+        Findings = ConvertToNymiTextList -Value $all.ToArray() -Text (ConvertToNymiIdText -Item $all.ToArray())
         ComputerName = [string]$Report.context.host
         StartedUtc = ConvertToNymiDateTime $Report.started_utc
         DurationMs = [long]$Report.duration_ms
         Report = $Report
-        Json = $Json
     }
+    Add-Member -InputObject $diagnosis -NotePropertyMembers $properties
+    $diagnosis
 }

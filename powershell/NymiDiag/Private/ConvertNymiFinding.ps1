@@ -7,6 +7,9 @@ function ConvertToNymiFinding {
     process {
         $remediation = $null
         if ($Finding.PSObject.Properties['remediation']) { $remediation = [string]$Finding.remediation }
+        $refs = [string[]]@($Finding.refs)
+        $evidence = $Finding.evidence
+        SetNymiText -InputObject $evidence -Text (ConvertToNymiCompactJson -Value $evidence)
         [PSCustomObject]@{
             PSTypeName = 'NymiDiag.Finding'
             Id = [string]$Finding.id
@@ -14,8 +17,8 @@ function ConvertToNymiFinding {
             Title = [string]$Finding.title
             Detail = [string]$Finding.detail
             Remediation = $remediation
-            Refs = [string[]]@($Finding.refs)
-            Evidence = $Finding.evidence
+            Refs = ConvertToNymiTextList -Value $refs -Text ($refs -join '; ')
+            Evidence = $evidence
         }
     }
 }

@@ -17,6 +17,7 @@ function ConvertToNymiNeaStore {
     $certificates = @(foreach ($c in @($Store.certificates)) { ConvertToNymiNeaCertificate -Certificate $c -StorePath $path })
     $counts = $Store.counts
     $validity = $Store.validity
+    $findingIds = [string[]]@($mine | ForEach-Object Id)
     [PSCustomObject]@{
         PSTypeName = 'NymiDiag.NeaStore'
         Path = $path
@@ -42,9 +43,9 @@ function ConvertToNymiNeaStore {
         RenewedDaysAgo = [Nullable[int]]$validity.renewed_days_ago
         EarliestExpiry = ConvertToNymiDateTime $validity.earliest_not_after
         ExpiresInDays = [Nullable[int]]$validity.expires_in_days
-        FindingIds = [string[]]@($mine | ForEach-Object Id)
-        Findings = $mine
-        CertificateObjects = $certificates
+        FindingIds = ConvertToNymiTextList -Value $findingIds -Text ($findingIds -join ', ')
+        Findings = ConvertToNymiTextList -Value $mine -Text ($findingIds -join ', ')
+        CertificateObjects = ConvertToNymiTextList -Value $certificates -Text ('{0} certificates' -f $certificates.Count)
         CertificatesOmitted = [int]$Store.certificates_omitted
         Error = [string]$Store.error
     }
@@ -59,13 +60,17 @@ function ConvertToNymiNeaCertificate {
     )
     $c = $Certificate
     $files = [string[]]@($c.files)
+    $keyUsage = [string[]]@($c.key_usage)
+    $extendedKeyUsage = [string[]]@($c.extended_key_usage | ForEach-Object { $_.name })
+    $alternativeNames = [string[]]@($c.subject_alt_names)
+    $notes = [string[]]@($c.notes)
     $isCa = $false
     if ($c.basic_constraints -and $c.basic_constraints.PSObject.Properties['ca']) { $isCa = [bool]$c.basic_constraints.ca }
     [PSCustomObject]@{
         PSTypeName = 'NymiDiag.NeaCertificate'
         Store = $StorePath
         FileName = $files -join ', '
-        Files = $files
+        Files = ConvertToNymiTextList -Value $files -Text ($files -join ', ')
         Kind = [string]$c.classification.kind
         ClassificationRule = [string]$c.classification.rule
         ClassificationBasis = [string]$c.classification.basis
@@ -90,11 +95,11 @@ function ConvertToNymiNeaCertificate {
         Curve = [string]$c.key.curve
         SignatureAlgorithm = [string]$c.signature_algorithm.name
         WeakSignature = [bool]$c.signature_algorithm.weak
-        KeyUsage = [string[]]@($c.key_usage)
-        ExtendedKeyUsage = [string[]]@($c.extended_key_usage | ForEach-Object { $_.name })
-        SubjectAlternativeNames = [string[]]@($c.subject_alt_names)
+        KeyUsage = ConvertToNymiTextList -Value $keyUsage -Text ($keyUsage -join ', ')
+        ExtendedKeyUsage = ConvertToNymiTextList -Value $extendedKeyUsage -Text ($extendedKeyUsage -join ', ')
+        SubjectAlternativeNames = ConvertToNymiTextList -Value $alternativeNames -Text ($alternativeNames -join ', ')
         AuthorityKeyId = [string]$c.authority_key_id
         SubjectKeyId = [string]$c.subject_key_id
-        Notes = [string[]]@($c.notes)
+        Notes = ConvertToNymiTextList -Value $notes -Text ($notes -join '; ')
     }
 }

@@ -160,15 +160,19 @@ function Get-NymiNeaCertificate {
         $certificates = @(foreach ($store in $stores) { $store.CertificateObjects })
 
         if ($Summary) {
+            # Lists and the report read as one cell each in Export-Csv.
+            $warnings = [string[]]@($report.warnings)
+            $storeText = @($stores | ForEach-Object { '{0}/{1} {2} {3}' -f $_.Files, $_.Expected, $_.Role, $_.Path }) -join '; '
+            SetNymiReportText -Report $report
             [PSCustomObject]@{
                 PSTypeName = 'NymiDiag.NeaInventory'
                 Status = [string]$report.status
                 Evaluated = ConvertToNymiDateTime $report.data.evaluated_utc
                 ExpectedTotal = [int]$report.data.expected.total
-                Stores = $stores
-                Findings = $findings
-                Certificates = $certificates
-                Warnings = [string[]]@($report.warnings)
+                Stores = ConvertToNymiTextList -Value $stores -Text $storeText
+                Findings = ConvertToNymiTextList -Value $findings -Text (ConvertToNymiIdText -Item $findings)
+                Certificates = ConvertToNymiTextList -Value $certificates -Text ('{0} certificates' -f $certificates.Count)
+                Warnings = ConvertToNymiTextList -Value $warnings -Text ($warnings -join '; ')
                 Report = $report
             }
             return
