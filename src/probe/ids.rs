@@ -92,6 +92,10 @@ crate::ids::id_catalogue! {
     NES_HTTP_TIMEOUT,
     /// The HTTP request failed without a response (connection error).
     NES_HTTP_FAILED,
+    /// Raised by the PowerShell layer: NES answered 401 even to the request
+    /// with the caller's Windows identity (a Kerberos, SPN or account
+    /// problem). Listed here so the id space stays in one place.
+    NES_AUTH_FAILED,
 
     /// The probe did not finish within its deadline plus a grace period (a bug
     /// or a blocking system call); the report holds what was known.
