@@ -18,6 +18,7 @@
 
 use serde_json::{Value, json};
 
+use super::ids;
 use super::limits::{MAX_EVIDENCE_ITEMS, cap};
 use super::model::{
     CertKind, CertificateInfo, ChainStatus, FileEntry, FileStatus, KspStore, ValidityState,
@@ -114,7 +115,7 @@ fn missing(store: &KspStore, opts: &Options, label: &str) -> Finding {
         )
     };
     Finding::new(
-        "NEA_CERTS_MISSING",
+        ids::NEA_CERTS_MISSING,
         Severity::Error,
         format!(
             "NEA certificates missing in {label}: {} of {expected_total} files",
@@ -180,7 +181,7 @@ fn opaque(store: &KspStore, label: &str) -> Option<Finding> {
         ));
     }
     let finding = Finding::new(
-        "NEA_KEYSTORE_FILE_OPAQUE",
+        ids::NEA_KEYSTORE_FILE_OPAQUE,
         if empty > 0 {
             Severity::Warning
         } else {
@@ -223,7 +224,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
     } else if c.files > expected_total {
         out.push(
             base(Finding::new(
-                "NEA_CERTS_EXTRA",
+                ids::NEA_CERTS_EXTRA,
                 Severity::Info,
                 format!(
                     "More NEA key-store files than expected in {label}: {} of {expected_total}",
@@ -263,7 +264,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
         let (list, left) = cert_list(&expired);
         out.push(
             base(Finding::new(
-                "NEA_CERT_EXPIRED",
+                ids::NEA_CERT_EXPIRED,
                 Severity::Error,
                 format!("{} expired NEA certificate(s) in {label}", expired.len()),
                 format!(
@@ -290,7 +291,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
         let (list, left) = cert_list(&expiring);
         out.push(
             base(Finding::new(
-                "NEA_CERT_EXPIRING",
+                ids::NEA_CERT_EXPIRING,
                 Severity::Warning,
                 format!(
                     "{} NEA certificate(s) in {label} expire within {} days",
@@ -324,7 +325,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
         let (list, left) = cert_list(&early);
         out.push(
             base(Finding::new(
-                "NEA_CERT_NOT_YET_VALID",
+                ids::NEA_CERT_NOT_YET_VALID,
                 Severity::Error,
                 format!(
                     "{} NEA certificate(s) in {label} are not valid yet",
@@ -383,7 +384,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
         let (items, left) = cap(items, MAX_EVIDENCE_ITEMS);
         out.push(
             base(Finding::new(
-                "NEA_CERT_CHAIN_BROKEN",
+                ids::NEA_CERT_CHAIN_BROKEN,
                 if failed > 0 {
                     Severity::Error
                 } else {
@@ -427,7 +428,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
         let (list, left) = file_list(&unreadable);
         out.push(
             base(Finding::new(
-                "NEA_CERT_UNREADABLE",
+                ids::NEA_CERT_UNREADABLE,
                 Severity::Warning,
                 format!("{} file(s) in {label} could not be read", unreadable.len()),
                 format!(
@@ -462,7 +463,7 @@ pub(crate) fn store_findings(store: &KspStore, opts: &Options) -> Vec<Finding> {
         let (list, left) = cert_list(&weak);
         out.push(
             base(Finding::new(
-                "NEA_CERT_WEAK_SIGNATURE",
+                ids::NEA_CERT_WEAK_SIGNATURE,
                 Severity::Info,
                 format!(
                     "{} NEA certificate(s) in {label} signed with SHA-1 or MD5",

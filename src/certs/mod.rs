@@ -59,7 +59,7 @@
 //! answer. See [`ClassificationRule`].
 //!
 //! ```
-//! use nymidiag::certs::{cert_inventory, CertInventoryRequest};
+//! use nymidiag::certs::{cert_inventory, ids, CertInventoryRequest};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let request = CertInventoryRequest {
@@ -68,7 +68,7 @@
 //! };
 //! let report = cert_inventory(&request);
 //! assert_eq!(report.data.stores.len(), 1);
-//! assert!(report.findings.iter().any(|f| f.id == "NEA_CERTS_MISSING"));
+//! assert!(report.findings.iter().any(|f| f.id == ids::NEA_CERTS_MISSING));
 //! ```
 
 mod assess;
@@ -78,6 +78,7 @@ mod classify;
 mod decode;
 mod discover;
 mod files;
+pub mod ids;
 mod limits;
 mod model;
 mod names;
@@ -447,7 +448,7 @@ pub(crate) fn inventory_with(
         );
         report.finding(
             Finding::new(
-                "KSP_NOT_FOUND",
+                ids::KSP_NOT_FOUND,
                 Severity::Info,
                 "No default NEA key store location on this operating system",
                 format!(
@@ -600,7 +601,7 @@ fn not_found(discovery: &Discovery, empty_nsl: &[String]) -> Finding {
         ),
     };
     Finding::new(
-        "KSP_NOT_FOUND",
+        ids::KSP_NOT_FOUND,
         Severity::Warning,
         "No NEA key store (ksp folder) found",
         clip(&detail, 4 * MAX_TEXT_CHARS),
@@ -623,7 +624,7 @@ const CHECK_D_REF: &str = "nymi-domain.md section 5, check D (ksp inventory)";
 fn access_denied(paths: &[String]) -> Finding {
     let (items, left) = limits::cap(paths.to_vec(), limits::MAX_EVIDENCE_ITEMS);
     Finding::new(
-        "KSP_ACCESS_DENIED",
+        ids::KSP_ACCESS_DENIED,
         Severity::Warning,
         "NEA key store could not be opened: access denied",
         format!(
