@@ -85,6 +85,7 @@ mod names;
 mod pkcs7;
 mod roles;
 mod store;
+mod wording;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -4,10 +4,10 @@
 
 use time::Duration;
 
-use super::assess::store_label;
 use super::ids;
 use super::model::{KspStore, StoreOrigin, StoreRole, StoreState};
 use super::store::{Examined, Options};
+use super::wording::store_label;
 use crate::report::{Finding, Severity};
 use crate::time_fmt::UtcTime;
 
