@@ -447,22 +447,7 @@ pub(crate) fn inventory_with(
             CoverageState::NotApplicable,
             Some(format!("no default key store location on {os}")),
         );
-        report.finding(
-            Finding::new(
-                ids::KSP_NOT_FOUND,
-                Severity::Info,
-                "No default NEA key store location on this operating system",
-                format!(
-                    "NEA key stores live under %SystemRoot%\\System32\\config\\systemprofile\\\
-                     AppData\\Roaming\\Nymi\\NSL\\*\\ksp on Windows; there is no default \
-                     location on {os}. Pass the folders or files to examine in paths."
-                ),
-            )
-            .with_evidence("os", os)
-            .with_remediation(
-                "Give paths (Get-NymiNeaCertificate -Path <folder>) to examine a copied store.",
-            ),
-        );
+        report.finding(no_default_location(os));
     } else {
         let missing = !data.discovery.missing.is_empty();
         let show = match data.discovery.mode {
@@ -577,6 +562,24 @@ fn add_totals(t: &mut Totals, ksp: &KspStore) {
 
 fn clip_plain(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
+}
+
+/// `KSP_NOT_FOUND` (info) where the OS has no default key store location.
+fn no_default_location(os: &str) -> Finding {
+    Finding::new(
+        ids::KSP_NOT_FOUND,
+        Severity::Info,
+        "No default NEA key store location on this operating system",
+        format!(
+            "NEA key stores live under %SystemRoot%\\System32\\config\\systemprofile\\\
+             AppData\\Roaming\\Nymi\\NSL\\*\\ksp on Windows; there is no default location \
+             on {os}. Pass the folders or files to examine in paths."
+        ),
+    )
+    .with_evidence("os", os)
+    .with_remediation(
+        "Give paths (Get-NymiNeaCertificate -Path <folder>) to examine a copied store.",
+    )
 }
 
 fn not_found(discovery: &Discovery, empty_nsl: &[String]) -> Finding {
