@@ -59,7 +59,7 @@
 //! answer. See [`ClassificationRule`].
 //!
 //! ```
-//! use nymidiag::certs::{cert_inventory, CertInventoryRequest};
+//! use nymidiag::certs::{cert_inventory, ids, CertInventoryRequest};
 //!
 //! let dir = tempfile::tempdir().unwrap();
 //! let request = CertInventoryRequest {
@@ -68,7 +68,7 @@
 //! };
 //! let report = cert_inventory(&request);
 //! assert_eq!(report.data.stores.len(), 1);
-//! assert!(report.findings.iter().any(|f| f.id == "NEA_CERTS_MISSING"));
+//! assert!(report.findings.iter().any(|f| f.id == ids::NEA_CERTS_MISSING));
 //! ```
 
 mod assess;
@@ -78,12 +78,14 @@ mod classify;
 mod decode;
 mod discover;
 mod files;
+pub mod ids;
 mod limits;
 mod model;
 mod names;
 mod pkcs7;
 mod roles;
 mod store;
+mod wording;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -445,22 +447,7 @@ pub(crate) fn inventory_with(
             CoverageState::NotApplicable,
             Some(format!("no default key store location on {os}")),
         );
-        report.finding(
-            Finding::new(
-                "KSP_NOT_FOUND",
-                Severity::Info,
-                "No default NEA key store location on this operating system",
-                format!(
-                    "NEA key stores live under %SystemRoot%\\System32\\config\\systemprofile\\\
-                     AppData\\Roaming\\Nymi\\NSL\\*\\ksp on Windows; there is no default \
-                     location on {os}. Pass the folders or files to examine in paths."
-                ),
-            )
-            .with_evidence("os", os)
-            .with_remediation(
-                "Give paths (Get-NymiNeaCertificate -Path <folder>) to examine a copied store.",
-            ),
-        );
+        report.finding(no_default_location(os));
     } else {
         let missing = !data.discovery.missing.is_empty();
         let show = match data.discovery.mode {
@@ -577,6 +564,24 @@ fn clip_plain(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// `KSP_NOT_FOUND` (info) where the OS has no default key store location.
+fn no_default_location(os: &str) -> Finding {
+    Finding::new(
+        ids::KSP_NOT_FOUND,
+        Severity::Info,
+        "No default NEA key store location on this operating system",
+        format!(
+            "NEA key stores live under %SystemRoot%\\System32\\config\\systemprofile\\\
+             AppData\\Roaming\\Nymi\\NSL\\*\\ksp on Windows; there is no default location \
+             on {os}. Pass the folders or files to examine in paths."
+        ),
+    )
+    .with_evidence("os", os)
+    .with_remediation(
+        "Give paths (Get-NymiNeaCertificate -Path <folder>) to examine a copied store.",
+    )
+}
+
 fn not_found(discovery: &Discovery, empty_nsl: &[String]) -> Finding {
     let (items, left) = limits::cap(discovery.missing.clone(), limits::MAX_EVIDENCE_ITEMS);
     let (searched, searched_left) =
@@ -600,7 +605,7 @@ fn not_found(discovery: &Discovery, empty_nsl: &[String]) -> Finding {
         ),
     };
     Finding::new(
-        "KSP_NOT_FOUND",
+        ids::KSP_NOT_FOUND,
         Severity::Warning,
         "No NEA key store (ksp folder) found",
         clip(&detail, 4 * MAX_TEXT_CHARS),
@@ -623,7 +628,7 @@ const CHECK_D_REF: &str = "nymi-domain.md section 5, check D (ksp inventory)";
 fn access_denied(paths: &[String]) -> Finding {
     let (items, left) = limits::cap(paths.to_vec(), limits::MAX_EVIDENCE_ITEMS);
     Finding::new(
-        "KSP_ACCESS_DENIED",
+        ids::KSP_ACCESS_DENIED,
         Severity::Warning,
         "NEA key store could not be opened: access denied",
         format!(

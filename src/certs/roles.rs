@@ -4,9 +4,10 @@
 
 use time::Duration;
 
-use super::assess::store_label;
+use super::ids;
 use super::model::{KspStore, StoreOrigin, StoreRole, StoreState};
 use super::store::{Examined, Options};
+use super::wording::store_label;
 use crate::report::{Finding, Severity};
 use crate::time_fmt::UtcTime;
 
@@ -77,7 +78,7 @@ pub(crate) fn stale_finding(store: &KspStore, opts: &Options, stale_after_days: 
         .last_write_utc
         .map_or_else(|| "-".to_owned(), |t| t.to_string());
     Finding::new(
-        "KSP_STALE_STORE",
+        ids::KSP_STALE_STORE,
         Severity::Info,
         format!("Stale NEA key store {label} ignored: last written {last}"),
         format!(

@@ -113,7 +113,7 @@ fn default_discovery_reports_each_ksp_folder_as_a_store() {
     // The absent second root is not "missing": only the documented one is.
     assert!(r.data.discovery.missing.is_empty());
     assert_eq!(r.data.discovery.searched.len(), 1);
-    assert_eq!(ids(&r), ["NEA_CERTS_MISSING", "NEA_CERTS_MISSING"]);
+    assert_eq!(ids(&r), [ids::NEA_CERTS_MISSING, ids::NEA_CERTS_MISSING]);
     assert_eq!(r.coverage["discovery"].state, CoverageState::Checked);
 }
 
@@ -122,7 +122,7 @@ fn missing_default_location_is_ksp_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let defaults = Defaults::NslRoots(vec![dir.path().join("NSL")]);
     let r = inventory_with(&RealFiles, &CertInventoryRequest::default(), &defaults);
-    assert_eq!(ids(&r), ["KSP_NOT_FOUND"]);
+    assert_eq!(ids(&r), [ids::KSP_NOT_FOUND]);
     let f = &r.findings[0];
     assert_eq!(f.severity, Severity::Warning);
     assert!(f.detail.contains("does not exist"), "{}", f.detail);
@@ -139,7 +139,7 @@ fn nsl_folder_without_ksp_is_ksp_not_found() {
         &CertInventoryRequest::default(),
         &Defaults::NslRoots(vec![nsl]),
     );
-    assert_eq!(ids(&r), ["KSP_NOT_FOUND"]);
+    assert_eq!(ids(&r), [ids::KSP_NOT_FOUND]);
     assert!(
         r.findings[0].detail.contains("holds no"),
         "{}",
@@ -154,7 +154,7 @@ fn no_default_location_off_windows_is_said_plainly() {
         &CertInventoryRequest::default(),
         &Defaults::None { os: "linux" },
     );
-    assert_eq!(ids(&r), ["KSP_NOT_FOUND"]);
+    assert_eq!(ids(&r), [ids::KSP_NOT_FOUND]);
     assert_eq!(r.findings[0].severity, Severity::Info);
     assert!(
         r.findings[0]
@@ -176,7 +176,7 @@ fn access_denied_to_the_nsl_folder_means_could_not_check() {
         &CertInventoryRequest::default(),
         &Defaults::NslRoots(vec![nsl]),
     );
-    assert_eq!(ids(&r), ["KSP_ACCESS_DENIED"]);
+    assert_eq!(ids(&r), [ids::KSP_ACCESS_DENIED]);
     let f = &r.findings[0];
     let remedy = f.remediation.as_deref().unwrap();
     assert!(
@@ -201,7 +201,7 @@ fn access_denied_to_one_store_leaves_the_other_checked() {
     );
     let states: Vec<_> = r.data.stores.iter().map(|s| s.state).collect();
     assert_eq!(states, [StoreState::Checked, StoreState::AccessDenied]);
-    assert!(ids(&r).contains(&"KSP_ACCESS_DENIED"));
+    assert!(ids(&r).contains(&ids::KSP_ACCESS_DENIED));
     assert_eq!(r.status, ReportStatus::Issue);
     let denied_area = format!("store:{}", r.data.stores[1].path);
     assert_eq!(r.coverage[&denied_area].state, CoverageState::Failed);
@@ -231,7 +231,7 @@ fn a_file_that_cannot_be_read_does_not_hide_the_others() {
     let f = r
         .findings
         .iter()
-        .find(|f| f.id == "NEA_CERT_UNREADABLE")
+        .find(|f| f.id == ids::NEA_CERT_UNREADABLE)
         .unwrap();
     assert_eq!(f.evidence["files"][0]["file"], "1.cer");
     assert!(
@@ -276,7 +276,7 @@ fn missing_requested_paths_are_named() {
         ..Default::default()
     };
     let r = inventory_with(&RealFiles, &req, &Defaults::None { os: "test" });
-    assert_eq!(ids(&r), ["KSP_NOT_FOUND"]);
+    assert_eq!(ids(&r), [ids::KSP_NOT_FOUND]);
     assert_eq!(r.data.discovery.missing, std::slice::from_ref(&gone));
     assert!(r.findings[0].detail.contains(&gone));
 }

@@ -47,6 +47,7 @@ mod locations;
 mod model;
 
 mod request;
+pub mod rule_ids;
 mod rules;
 mod scan;
 mod sequence;
