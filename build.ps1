@@ -30,8 +30,10 @@ Tasks:
            with only the 8 local NEA certificates, WGSS and nymi_api logs
            with the failure's signatures, and an NES URL on a closed
            loopback port.
-  Bless    Regenerate the committed contract files (include/nymidiag.h and
-           the JSON schemas) after an intended ABI or report change.
+  Bless    Splice powershell/HostShared/Bootstrap.ps1 into the Intune and
+           GPO scripts, then regenerate the committed contract files
+           (include/nymidiag.h and the JSON schemas) after an intended ABI
+           or report change.
   Clean    Remove target/, out/ and the module's bin/ folder.
 
 .PARAMETER Task
@@ -74,6 +76,7 @@ $ErrorActionPreference = 'Stop'
 $root = $PSScriptRoot
 $moduleRoot = Join-Path $root 'powershell/NymiDiag'
 . (Join-Path $moduleRoot 'Private/RuntimeId.ps1')
+. (Join-Path $root 'powershell/HostShared/HostSplice.ps1')
 if (-not $OutputPath) { $OutputPath = Join-Path $root 'out' }
 $OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
 
@@ -310,6 +313,7 @@ switch ($Task) {
         Invoke-Demo
     }
     'Bless' {
+        foreach ($changed in @(UpdateNymiHostScript -Root $root)) { Write-Host "==> spliced the shared host block into $changed" }
         $env:NYMIDIAG_BLESS = '1'
         try { Invoke-Step 'regenerate contract files' { cargo test --locked --all-features --test contract_files } }
         finally { Remove-Item Env:NYMIDIAG_BLESS }
