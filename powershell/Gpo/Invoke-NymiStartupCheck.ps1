@@ -421,7 +421,14 @@ function WaitNymiNetwork {
         catch { $result['detail'] = 'The network state could not be read: ' + $_.Exception.Message }
         $result['network_available'] = $available
         $resolved = $true
-        if ($available -and $HostName) {
+        if ($available -and $HostName -match '(^|\.)invalid\.?$') {
+            # RFC 6761: names under .invalid never resolve, and resolvers
+            # answer so at once; no DNS server is asked.
+            $resolved = $false
+            $result['dns'] = 'failed'
+            $result['detail'] = "$HostName did not resolve: names under .invalid never do (RFC 6761)."
+        }
+        elseif ($available -and $HostName) {
             $resolved = $false
             $budget = [int][math]::Max(500, [math]::Min(5000, $limitMs - $clock.ElapsedMilliseconds))
             try {
