@@ -326,11 +326,9 @@ function InvokeNymiHostScript {
         $suffix = ''
         if ($import.Code) { $failure = [ordered]@{ code = $import.Code; detail = $import.Detail } }
         else {
-            $arguments = @{
-                NesUri = [string]$Settings['nes_uri']; KspPath = [string[]]@($Settings['ksp_path']); LogPath = [string[]]@($Settings['log_path'])
-                TimeoutSec = [int]$Settings['timeout_sec']; TrustedRootPath = [string]$Settings['trusted_root_path']; RulePath = [string[]]@($Settings['rule_path'])
-                ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false
-            }
+            $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
+            foreach ($pair in @(@('NesUri', 'nes_uri'), @('TrustedRootPath', 'trusted_root_path'))) { $arguments[$pair[0]] = [string]$Settings[$pair[1]] }
+            foreach ($pair in @(@('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('RulePath', 'rule_path'))) { $arguments[$pair[0]] = [string[]]@($Settings[$pair[1]]) }
             if ($Repair) {
                 $arguments['Repair'] = $true
                 $arguments['WaitSec'] = [int]$Settings['wait_sec']

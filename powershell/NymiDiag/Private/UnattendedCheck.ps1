@@ -121,7 +121,9 @@ function InvokeNymiHostRemediation {
     param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings, [System.Collections.IDictionary] $Result, [version] $ModuleVersion)
     $command = $ExecutionContext.InvokeCommand.GetCommand('Repair-NymiNeaCertificate', [System.Management.Automation.CommandTypes]::Function)
     if (-not $command) {
-        # A module built without it (the stand-in modules of the tests).
+        # Every NymiDiag with this command has the repair; a module put
+        # together without it (the tests' stand-ins) still gets the
+        # remediation's documented REPAIR_UNAVAILABLE line.
         $Result['Error'] = [ordered]@{ code = 'REPAIR_UNAVAILABLE'; detail = ('NymiDiag {0} has no Repair-NymiNeaCertificate: install a newer NymiDiag' -f $ModuleVersion) }
         return
     }
