@@ -127,6 +127,17 @@ param(
     [switch] $ExitWithStatus
 )
 
+# region shared host helpers
+# Spliced from powershell/HostShared/Bootstrap.ps1 into
+# Detect-NymiNeaCertificates.ps1, Remediate-NymiNeaCertificates.ps1 and
+# Invoke-NymiStartupCheck.ps1 by build.ps1 -Task Bless: edit it there (a
+# test fails when a copy is stale). Each script stays one file because
+# Intune uploads one file. This is what must work without the module, or
+# with whichever version is installed: the preferences, finding and
+# importing the module, the STATUS=ERROR line, the exit code and the run
+# around the module's Invoke-NymiUnattendedCheck; the report file is
+# written by the module (Save-NymiReport).
+
 # Nothing may reach stderr or wait for an answer: errors are caught below,
 # the other streams are silenced.
 $ErrorActionPreference = 'Stop'
@@ -136,13 +147,6 @@ $InformationPreference = 'SilentlyContinue'
 $ProgressPreference = 'SilentlyContinue'
 $ConfirmPreference = 'None'
 Set-StrictMode -Version 3.0
-
-# region shared host helpers
-# The same, byte for byte, in Detect-NymiNeaCertificates.ps1,
-# Remediate-NymiNeaCertificates.ps1 and Invoke-NymiStartupCheck.ps1 (the
-# tests compare them): finding and importing the module and the STATUS=ERROR
-# line, which must work without it, and the diagnosis run the three share.
-# The report file is written by the module (Save-NymiReport).
 
 function FindNymiDiagManifest {
     # -ModulePath as given (NymiDiag.psd1, or a folder holding it directly
@@ -201,14 +205,15 @@ function ImportNymiDiagModule {
     $result.Code = 'MODULE_LOAD_FAILED'
     try { $imported = @(Import-Module -Name $result.Manifest -Force -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -Verbose:$false 3>$null 4>$null 5>$null 6>$null) }
     catch { $result.Detail = $_.Exception.Message; return $result }
-    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag' -and $m.ExportedCommands.ContainsKey('Invoke-NymiDiagnosis')) { $result.Module = $m } }
+    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag' -and $m.ExportedCommands.ContainsKey('Invoke-NymiUnattendedCheck')) { $result.Module = $m } }
     if ($result.Module) { $result.Code = $null }
-    else { $result.Detail = "$($result.Manifest) does not export Invoke-NymiDiagnosis: install a newer NymiDiag" }
+    else { $result.Detail = "$($result.Manifest) does not export Invoke-NymiUnattendedCheck: install a newer NymiDiag" }
     $result
 }
 
 function ConvertToNymiLineWord {
-    # One space-free printable-ASCII word for the status line.
+    # One space-free printable-ASCII word for the status line, as the
+    # library's status_line::word makes them.
     param([string] $Text, [int] $Max = 300)
     $word = ''
     if ($Text) { $word = [regex]::Replace($Text.Trim(), '[^\x21-\x7E]+', '_') }
@@ -218,7 +223,8 @@ function ConvertToNymiLineWord {
 }
 
 function LimitNymiLine {
-    # Intune keeps at most 2,048 characters of the last line.
+    # Intune keeps at most 2,048 characters of the last line; $Suffix (the
+    # remediation's repair words) is kept whole.
     param([string] $Line, [string] $Suffix = '')
     $max = 2048 - $Suffix.Length
     if ($Line.Length -gt $max) { $Line = $Line.Substring(0, $max) }
@@ -226,7 +232,12 @@ function LimitNymiLine {
 }
 
 function NewNymiErrorLine {
-    # nes= is the host:port of the NES URL, 'none' without one.
+    # The one place of the STATUS=ERROR line for a check that could not run:
+    # the library's status line (src/diagnose/status_line.rs) up to stage=,
+    # then detail=<reason> instead of finding=, confidence= and logs=. No
+    # store was counted, so ksp=? over the library's expected total, 8
+    # local + 12 NES certificates (a test compares both with the library's
+    # own line). nes= is the host:port of the NES URL, 'none' without one.
     param([string] $Code, [string] $NesUri, [string] $Detail)
     $target = 'none'
     if ($NesUri) {
@@ -236,8 +247,9 @@ function NewNymiErrorLine {
         if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) { $target = ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port) }
         else { $target = ConvertToNymiLineWord $NesUri }
     }
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f $Code, $target, (ConvertToNymiLineWord $Detail))
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f (ConvertToNymiLineWord $Code 100), $target, (ConvertToNymiLineWord $Detail))
 }
+
 function GetNymiHostProperty {
     # A property of $Object, or $null when it has none (strict mode safe).
     param([object] $Object, [string] $Name)
@@ -246,22 +258,19 @@ function GetNymiHostProperty {
     $null
 }
 
-function InvokeNymiHostDiagnosis {
-    # Invoke-NymiDiagnosis with the script's settings. Non-terminating errors
-    # go to $Warnings, never to stderr; throws when no diagnosis came back.
-    param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
-    $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Continue'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
-    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'), @('RulePath', 'rule_path'))) {
-        if (@($Settings[$pair[1]] | Where-Object { $_ }).Count -gt 0) { $arguments[$pair[0]] = $Settings[$pair[1]] }
+function GetNymiRepairSuffix {
+    # ' repair=<action> before=<n/20> after=<n/20> reason=<why>' for the
+    # remediation's line; the reason code becomes the word the line shows,
+    # also in the report.
+    param([System.Collections.IDictionary] $Repair)
+    $suffix = ' repair=' + (ConvertToNymiLineWord $Repair['action'] 20)
+    if ($Repair['before']) { $suffix += ' before=' + (ConvertToNymiLineWord $Repair['before'] 20) }
+    if ($Repair['after']) { $suffix += ' after=' + (ConvertToNymiLineWord $Repair['after'] 20) }
+    if ($Repair['reason_code']) {
+        $Repair['reason_code'] = ConvertToNymiLineWord $Repair['reason_code'] 120
+        $suffix += ' reason=' + $Repair['reason_code']
     }
-    $failures = $null
-    $output = @(Invoke-NymiDiagnosis @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
-    foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
-    $diagnosis = $null
-    foreach ($item in $output) { if (GetNymiHostProperty $item 'StatusLine') { $diagnosis = $item } }
-    if ($diagnosis) { return $diagnosis }
-    if ($Warnings.Count -gt 0) { throw $Warnings[0] }
-    throw 'Invoke-NymiDiagnosis returned no diagnosis'
+    $suffix
 }
 
 function NewNymiRunDocument {
@@ -273,6 +282,108 @@ function NewNymiRunDocument {
         powershell = ('{0} {1} {2}-bit' -f $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, ([IntPtr]::Size * 8))
         settings = $Settings; module = $null; status_line = $null; exit_code = 0; error = $null; warnings = @()
     }
+}
+
+function InvokeNymiHostScript {
+    # One run of a host script: the report document, the module import, the
+    # module's Invoke-NymiUnattendedCheck (-Repair for the remediation), the
+    # line, the report file (by the module's Save-NymiReport, so none when
+    # it is not loaded) and the line on stdout. Returns the exit code,
+    # $ExitCodes[<the line's STATUS word>]. $BeforeImport gets the document
+    # first (the startup check's network wait); $BeforeReport gets the
+    # document, the line, its STATUS word and the diagnosis before the
+    # report is written (the startup check's event).
+    param(
+        [string] $Kind,
+        [string] $Script,
+        [string] $Prefix,
+        [System.Collections.IDictionary] $Settings,
+        [hashtable] $ExitCodes,
+        [switch] $Repair,
+        [scriptblock] $BeforeImport,
+        [scriptblock] $BeforeReport
+    )
+    $started = [datetime]::UtcNow
+    $line = $null
+    $diagnosis = $null
+    $module = $null
+    $warnings = New-Object System.Collections.Generic.List[string]
+    $document = $null
+    $savedProgress = $global:ProgressPreference
+    try {
+        $global:ProgressPreference = 'SilentlyContinue'
+        # %ProgramData% is unset elsewhere than Windows: <temp>/NymiDiag.
+        $folder = [string]$Settings['report_folder']
+        if ($folder -and ($env:ProgramData -or $folder -ne '\NymiDiag')) { $Settings['report_folder'] = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($folder) }
+        else { $Settings['report_folder'] = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag') }
+        $document = NewNymiRunDocument -Kind $Kind -Script $Script -Started $started -Settings $Settings
+        if ($Repair) { $document['repair'] = $null; $document['status_line_before'] = $null }
+        if ($BeforeImport) { $null = & $BeforeImport $document }
+        $import = ImportNymiDiagModule -Path $Settings['module_path']
+        $module = $import.Module
+        $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($module) { [string]$module.Version } else { $null }) }
+        $failure = $null
+        $suffix = ''
+        if ($import.Code) { $failure = [ordered]@{ code = $import.Code; detail = $import.Detail } }
+        else {
+            $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
+            foreach ($pair in @(@('NesUri', 'nes_uri'), @('TrustedRootPath', 'trusted_root_path'))) { $arguments[$pair[0]] = [string]$Settings[$pair[1]] }
+            foreach ($pair in @(@('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('RulePath', 'rule_path'))) { $arguments[$pair[0]] = [string[]]@($Settings[$pair[1]]) }
+            if ($Repair) {
+                $arguments['Repair'] = $true
+                $arguments['WaitSec'] = [int]$Settings['wait_sec']
+                $arguments['ServiceDisplayName'] = [string]$Settings['service_display_name']
+            }
+            try {
+                $check = @(& $module.ExportedCommands['Invoke-NymiUnattendedCheck'] @arguments 3>$null 4>$null 5>$null 6>$null)
+                if ($check.Count -eq 0) { throw 'Invoke-NymiUnattendedCheck returned nothing' }
+                $check = $check[$check.Count - 1]
+                foreach ($warning in @($check.Warnings)) { if ($warning) { $warnings.Add([string]$warning) } }
+                $diagnosis = $check.Diagnosis
+                $failure = $check.Error
+                if ($Repair) {
+                    $document['repair'] = $check.Repair
+                    $document['status_line_before'] = $check.StatusLineBefore
+                    if ($check.Repair) { $suffix = GetNymiRepairSuffix $check.Repair }
+                }
+                if (-not $failure) { $line = LimitNymiLine ([string]$check.StatusLine) $suffix }
+            }
+            catch { $failure = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message } }
+        }
+        if ($failure) {
+            $document['error'] = $failure
+            $line = LimitNymiLine (NewNymiErrorLine -Code $failure['code'] -NesUri $Settings['nes_uri'] -Detail $failure['detail']) $suffix
+        }
+    }
+    catch {
+        $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail $_.Exception.Message
+    }
+    finally {
+        $global:ProgressPreference = $savedProgress
+    }
+    if (-not $line) { $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail 'no_status_line' }
+
+    $status = 'ERROR'
+    if ($line -match '^STATUS=([A-Z]+) ') { $status = $Matches[1] }
+    $exitCode = $ExitCodes['ERROR']
+    if ($ExitCodes.ContainsKey($status)) { $exitCode = $ExitCodes[$status] }
+
+    if ($document -and $BeforeReport) { $null = & $BeforeReport $document $line $status $diagnosis }
+    # The report is written by the module: none when it could not be loaded.
+    if ($document -and $module -and $module.ExportedCommands.ContainsKey('Save-NymiReport')) {
+        try {
+            $document['status_line'] = $line
+            $document['exit_code'] = $exitCode
+            $document['warnings'] = [string[]]$warnings.ToArray()
+            $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
+            $document['diagnosis'] = $diagnosis
+            $null = Save-NymiReport -InputObject $document -Folder $Settings['report_folder'] -Prefix $Prefix -Keep $Settings['keep_reports'] -MaxTotalMB $Settings['max_report_mb']
+        }
+        catch { $null = $_ }
+    }
+
+    [System.Console]::Out.WriteLine($line)
+    $exitCode
 }
 # endregion shared host helpers
 
@@ -308,7 +419,14 @@ function WaitNymiNetwork {
         catch { $result['detail'] = 'The network state could not be read: ' + $_.Exception.Message }
         $result['network_available'] = $available
         $resolved = $true
-        if ($available -and $HostName) {
+        if ($available -and $HostName -match '(^|\.)invalid\.?$') {
+            # RFC 6761: names under .invalid never resolve, and resolvers
+            # answer so at once; no DNS server is asked.
+            $resolved = $false
+            $result['dns'] = 'failed'
+            $result['detail'] = "$HostName did not resolve: names under .invalid never do (RFC 6761)."
+        }
+        elseif ($available -and $HostName) {
             $resolved = $false
             $budget = [int][math]::Max(500, [math]::Min(5000, $limitMs - $clock.ElapsedMilliseconds))
             try {
@@ -459,91 +577,38 @@ function GetNymiEventMessage {
     $text.ToString()
 }
 
-$started = [datetime]::UtcNow
-$line = $null
-$diagnosis = $null
-$module = $null
-$warnings = New-Object System.Collections.Generic.List[string]
-$document = $null
-$savedProgress = $global:ProgressPreference
-try {
-    $global:ProgressPreference = 'SilentlyContinue'
-    $settings = [ordered]@{
-        nes_uri = $NesUri
-        ksp_path = [string[]]@($KspPath)
-        log_path = [string[]]@($LogPath)
-        module_path = $ModulePath
-        network_wait_sec = [math]::Min(180, [math]::Max(0, $NetworkWaitSec))
-        timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
-        report_folder = $(if ($ReportFolder -and ($env:ProgramData -or $ReportFolder -ne '\NymiDiag')) { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($ReportFolder) } else { [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag') })
-        event_source = $EventSource
-        keep_reports = [math]::Max(1, $KeepReports)
-        max_report_mb = [math]::Max(1, $MaxReportMB)
-        trusted_root_path = $TrustedRootPath
-        rule_path = [string[]]@($RulePath)
-        exit_with_status = [bool]$ExitWithStatus
-    }
-    $document = NewNymiRunDocument -Kind 'nymidiag.startup_check' -Script 'Invoke-NymiStartupCheck.ps1' -Started $started -Settings $settings
-    $document['network'] = WaitNymiNetwork -Seconds $settings['network_wait_sec'] -HostName (GetNymiNesHostName $NesUri)
-    $document['event_log'] = $null
-    $import = ImportNymiDiagModule -Path $ModulePath
-    $module = $import.Module
-    $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($module) { [string]$module.Version } else { $null }) }
-    if ($import.Code) {
-        $document['error'] = [ordered]@{ code = $import.Code; detail = $import.Detail }
-        $line = NewNymiErrorLine -Code $import.Code -NesUri $NesUri -Detail $import.Detail
-    }
-    else {
+# Group Policy must not see a failed startup script: 0 unless
+# -ExitWithStatus asks for 0 OK, 1 ISSUE, 2 ERROR.
+$exitCodes = @{ OK = 0; ISSUE = 0; ERROR = 0 }
+if ($ExitWithStatus) { $exitCodes = @{ OK = 0; ISSUE = 1; ERROR = 2 } }
+exit (InvokeNymiHostScript -Kind 'nymidiag.startup_check' -Script 'Invoke-NymiStartupCheck.ps1' -Prefix 'startup' -ExitCodes $exitCodes -Settings ([ordered]@{
+            nes_uri = $NesUri
+            ksp_path = [string[]]@($KspPath)
+            log_path = [string[]]@($LogPath)
+            module_path = $ModulePath
+            network_wait_sec = [math]::Min(180, [math]::Max(0, $NetworkWaitSec))
+            timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
+            report_folder = $ReportFolder
+            event_source = $EventSource
+            keep_reports = [math]::Max(1, $KeepReports)
+            max_report_mb = [math]::Max(1, $MaxReportMB)
+            trusted_root_path = $TrustedRootPath
+            rule_path = [string[]]@($RulePath)
+            exit_with_status = [bool]$ExitWithStatus
+        }) -BeforeImport {
+        # The network first: the diagnosis runs even when the wait timed
+        # out, and then says which stage fails.
+        param($Document)
+        $Document['event_log'] = $null
+        $Document['network'] = WaitNymiNetwork -Seconds $Document['settings']['network_wait_sec'] -HostName (GetNymiNesHostName $Document['settings']['nes_uri'])
+    } -BeforeReport {
+        # The event also when the module is missing: it then says why.
+        param($Document, $Line, $Status, $Diagnosis)
         try {
-            $diagnosis = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
-            $line = LimitNymiLine ([string]$diagnosis.StatusLine)
+            $message = GetNymiEventMessage -Line $Line -Diagnosis $Diagnosis -ErrorInfo $Document['error'] -Folder $Document['settings']['report_folder']
+            $Document['event_log'] = WriteNymiEventLogEntry -Source $Document['settings']['event_source'] -Status $Status -Message $message
         }
         catch {
-            $diagnosis = $null
-            $document['error'] = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message }
-            $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri $NesUri -Detail $_.Exception.Message
+            $Document['event_log'] = [ordered]@{ state = 'failed'; detail = $_.Exception.Message }
         }
-    }
-}
-catch {
-    $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=' + [regex]::Replace([string]$_.Exception.Message, '[^\x21-\x7E]+', '_')
-}
-finally {
-    $global:ProgressPreference = $savedProgress
-}
-if (-not $line) { $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=no_status_line' }
-if ($line.Length -gt 2048) { $line = $line.Substring(0, 2048) }
-
-$status = 'ERROR'
-if ($line -match '^STATUS=([A-Z]+) ') { $status = $Matches[1] }
-$exitCode = 0
-if ($ExitWithStatus) {
-    if ($status -eq 'ISSUE') { $exitCode = 1 }
-    elseif ($status -ne 'OK') { $exitCode = 2 }
-}
-
-if ($document) {
-    try {
-        $message = GetNymiEventMessage -Line $line -Diagnosis $diagnosis -ErrorInfo $document['error'] -Folder $document['settings']['report_folder']
-        $document['event_log'] = WriteNymiEventLogEntry -Source $EventSource -Status $status -Message $message
-    }
-    catch {
-        $document['event_log'] = [ordered]@{ state = 'failed'; detail = $_.Exception.Message }
-    }
-}
-# The report is written by the module: none when it could not be loaded
-# (the event above still says why).
-if ($document -and $module -and $module.ExportedCommands.ContainsKey('Save-NymiReport')) {
-    try {
-        $document['status_line'] = $line
-        $document['exit_code'] = $exitCode
-        $document['warnings'] = [string[]]$warnings.ToArray()
-        $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
-        $document['diagnosis'] = $diagnosis
-        $null = Save-NymiReport -InputObject $document -Folder $document['settings']['report_folder'] -Prefix 'startup' -Keep $document['settings']['keep_reports'] -MaxTotalMB $document['settings']['max_report_mb']
-    }
-    catch { $null = $_ }
-}
-
-[System.Console]::Out.WriteLine($line)
-exit $exitCode
+    })

@@ -119,6 +119,17 @@ param(
     [string[]] $RulePath = @()
 )
 
+# region shared host helpers
+# Spliced from powershell/HostShared/Bootstrap.ps1 into
+# Detect-NymiNeaCertificates.ps1, Remediate-NymiNeaCertificates.ps1 and
+# Invoke-NymiStartupCheck.ps1 by build.ps1 -Task Bless: edit it there (a
+# test fails when a copy is stale). Each script stays one file because
+# Intune uploads one file. This is what must work without the module, or
+# with whichever version is installed: the preferences, finding and
+# importing the module, the STATUS=ERROR line, the exit code and the run
+# around the module's Invoke-NymiUnattendedCheck; the report file is
+# written by the module (Save-NymiReport).
+
 # Nothing may reach stderr or wait for an answer: errors are caught below,
 # the other streams are silenced.
 $ErrorActionPreference = 'Stop'
@@ -128,13 +139,6 @@ $InformationPreference = 'SilentlyContinue'
 $ProgressPreference = 'SilentlyContinue'
 $ConfirmPreference = 'None'
 Set-StrictMode -Version 3.0
-
-# region shared host helpers
-# The same, byte for byte, in Detect-NymiNeaCertificates.ps1,
-# Remediate-NymiNeaCertificates.ps1 and Invoke-NymiStartupCheck.ps1 (the
-# tests compare them): finding and importing the module and the STATUS=ERROR
-# line, which must work without it, and the diagnosis run the three share.
-# The report file is written by the module (Save-NymiReport).
 
 function FindNymiDiagManifest {
     # -ModulePath as given (NymiDiag.psd1, or a folder holding it directly
@@ -193,14 +197,15 @@ function ImportNymiDiagModule {
     $result.Code = 'MODULE_LOAD_FAILED'
     try { $imported = @(Import-Module -Name $result.Manifest -Force -PassThru -ErrorAction Stop -WarningAction SilentlyContinue -Verbose:$false 3>$null 4>$null 5>$null 6>$null) }
     catch { $result.Detail = $_.Exception.Message; return $result }
-    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag' -and $m.ExportedCommands.ContainsKey('Invoke-NymiDiagnosis')) { $result.Module = $m } }
+    foreach ($m in $imported) { if ($m.Name -eq 'NymiDiag' -and $m.ExportedCommands.ContainsKey('Invoke-NymiUnattendedCheck')) { $result.Module = $m } }
     if ($result.Module) { $result.Code = $null }
-    else { $result.Detail = "$($result.Manifest) does not export Invoke-NymiDiagnosis: install a newer NymiDiag" }
+    else { $result.Detail = "$($result.Manifest) does not export Invoke-NymiUnattendedCheck: install a newer NymiDiag" }
     $result
 }
 
 function ConvertToNymiLineWord {
-    # One space-free printable-ASCII word for the status line.
+    # One space-free printable-ASCII word for the status line, as the
+    # library's status_line::word makes them.
     param([string] $Text, [int] $Max = 300)
     $word = ''
     if ($Text) { $word = [regex]::Replace($Text.Trim(), '[^\x21-\x7E]+', '_') }
@@ -210,7 +215,8 @@ function ConvertToNymiLineWord {
 }
 
 function LimitNymiLine {
-    # Intune keeps at most 2,048 characters of the last line.
+    # Intune keeps at most 2,048 characters of the last line; $Suffix (the
+    # remediation's repair words) is kept whole.
     param([string] $Line, [string] $Suffix = '')
     $max = 2048 - $Suffix.Length
     if ($Line.Length -gt $max) { $Line = $Line.Substring(0, $max) }
@@ -218,7 +224,12 @@ function LimitNymiLine {
 }
 
 function NewNymiErrorLine {
-    # nes= is the host:port of the NES URL, 'none' without one.
+    # The one place of the STATUS=ERROR line for a check that could not run:
+    # the library's status line (src/diagnose/status_line.rs) up to stage=,
+    # then detail=<reason> instead of finding=, confidence= and logs=. No
+    # store was counted, so ksp=? over the library's expected total, 8
+    # local + 12 NES certificates (a test compares both with the library's
+    # own line). nes= is the host:port of the NES URL, 'none' without one.
     param([string] $Code, [string] $NesUri, [string] $Detail)
     $target = 'none'
     if ($NesUri) {
@@ -228,8 +239,9 @@ function NewNymiErrorLine {
         if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) { $target = ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port) }
         else { $target = ConvertToNymiLineWord $NesUri }
     }
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f $Code, $target, (ConvertToNymiLineWord $Detail))
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f (ConvertToNymiLineWord $Code 100), $target, (ConvertToNymiLineWord $Detail))
 }
+
 function GetNymiHostProperty {
     # A property of $Object, or $null when it has none (strict mode safe).
     param([object] $Object, [string] $Name)
@@ -238,22 +250,19 @@ function GetNymiHostProperty {
     $null
 }
 
-function InvokeNymiHostDiagnosis {
-    # Invoke-NymiDiagnosis with the script's settings. Non-terminating errors
-    # go to $Warnings, never to stderr; throws when no diagnosis came back.
-    param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
-    $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Continue'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
-    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'), @('RulePath', 'rule_path'))) {
-        if (@($Settings[$pair[1]] | Where-Object { $_ }).Count -gt 0) { $arguments[$pair[0]] = $Settings[$pair[1]] }
+function GetNymiRepairSuffix {
+    # ' repair=<action> before=<n/20> after=<n/20> reason=<why>' for the
+    # remediation's line; the reason code becomes the word the line shows,
+    # also in the report.
+    param([System.Collections.IDictionary] $Repair)
+    $suffix = ' repair=' + (ConvertToNymiLineWord $Repair['action'] 20)
+    if ($Repair['before']) { $suffix += ' before=' + (ConvertToNymiLineWord $Repair['before'] 20) }
+    if ($Repair['after']) { $suffix += ' after=' + (ConvertToNymiLineWord $Repair['after'] 20) }
+    if ($Repair['reason_code']) {
+        $Repair['reason_code'] = ConvertToNymiLineWord $Repair['reason_code'] 120
+        $suffix += ' reason=' + $Repair['reason_code']
     }
-    $failures = $null
-    $output = @(Invoke-NymiDiagnosis @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
-    foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
-    $diagnosis = $null
-    foreach ($item in $output) { if (GetNymiHostProperty $item 'StatusLine') { $diagnosis = $item } }
-    if ($diagnosis) { return $diagnosis }
-    if ($Warnings.Count -gt 0) { throw $Warnings[0] }
-    throw 'Invoke-NymiDiagnosis returned no diagnosis'
+    $suffix
 }
 
 function NewNymiRunDocument {
@@ -266,202 +275,123 @@ function NewNymiRunDocument {
         settings = $Settings; module = $null; status_line = $null; exit_code = 0; error = $null; warnings = @()
     }
 }
-# endregion shared host helpers
 
-function InvokeNymiHostRepair {
-    # Repair-NymiNeaCertificate without prompting, given only the settings
-    # it has parameters for. Returns the repair as an ordered dictionary;
-    # a failed call is Action 'failed' with the reason.
-    param([System.Management.Automation.CommandInfo] $Command, [string] $NesUri, [string] $NesUriSource, [System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
-    $wanted = @{
-        NesUri = $NesUri
-        NesUriSource = $NesUriSource
-        KspPath = [string[]]@($Settings['ksp_path'])
-        LogPath = [string[]]@($Settings['log_path'])
-        TimeoutSec = [int]$Settings['timeout_sec']
-        WaitSec = [int]$Settings['wait_sec']
-        ServiceDisplayName = [string]$Settings['service_display_name']
-        TrustedRootPath = [string]$Settings['trusted_root_path']
-    }
-    $arguments = @{
-        Confirm = $false
-        ErrorAction = 'Continue'
-        WarningAction = 'SilentlyContinue'
-        InformationAction = 'SilentlyContinue'
-        Verbose = $false
-    }
-    foreach ($name in @($wanted.Keys)) {
-        $value = $wanted[$name]
-        $given = ($value -is [int]) -or (@($value | Where-Object { $_ }).Count -gt 0)
-        if ($given -and $Command.Parameters.ContainsKey($name)) { $arguments[$name] = $value }
-    }
-    $repair = [ordered]@{
-        action = 'failed'; reason_code = $null; reason = $null; before = $null; after = $null; fixed = $false
-        nes_reachable = $null; nes_uri = $NesUri; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
-    }
+function InvokeNymiHostScript {
+    # One run of a host script: the report document, the module import, the
+    # module's Invoke-NymiUnattendedCheck (-Repair for the remediation), the
+    # line, the report file (by the module's Save-NymiReport, so none when
+    # it is not loaded) and the line on stdout. Returns the exit code,
+    # $ExitCodes[<the line's STATUS word>]. $BeforeImport gets the document
+    # first (the startup check's network wait); $BeforeReport gets the
+    # document, the line, its STATUS word and the diagnosis before the
+    # report is written (the startup check's event).
+    param(
+        [string] $Kind,
+        [string] $Script,
+        [string] $Prefix,
+        [System.Collections.IDictionary] $Settings,
+        [hashtable] $ExitCodes,
+        [switch] $Repair,
+        [scriptblock] $BeforeImport,
+        [scriptblock] $BeforeReport
+    )
+    $started = [datetime]::UtcNow
+    $line = $null
+    $diagnosis = $null
+    $module = $null
+    $warnings = New-Object System.Collections.Generic.List[string]
+    $document = $null
+    $savedProgress = $global:ProgressPreference
     try {
-        $failures = $null
-        $output = @(& $Command @arguments -ErrorVariable failures 2>$null 3>$null 4>$null 5>$null 6>$null)
-        foreach ($failure in @($failures)) { if ($failure) { $Warnings.Add([string]$failure) } }
-        $result = $null
-        foreach ($item in $output) { if (GetNymiHostProperty $item 'Action') { $result = $item } }
-        if ($result) {
-            $repair['action'] = [string](GetNymiHostProperty $result 'Action')
-            foreach ($pair in @(@('reason', 'Reason'), @('before', 'Before'), @('after', 'After'))) {
-                $value = GetNymiHostProperty $result $pair[1]
-                if ($null -ne $value -and [string]$value) { $repair[$pair[0]] = [string]$value }
+        $global:ProgressPreference = 'SilentlyContinue'
+        # %ProgramData% is unset elsewhere than Windows: <temp>/NymiDiag.
+        $folder = [string]$Settings['report_folder']
+        if ($folder -and ($env:ProgramData -or $folder -ne '\NymiDiag')) { $Settings['report_folder'] = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($folder) }
+        else { $Settings['report_folder'] = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag') }
+        $document = NewNymiRunDocument -Kind $Kind -Script $Script -Started $started -Settings $Settings
+        if ($Repair) { $document['repair'] = $null; $document['status_line_before'] = $null }
+        if ($BeforeImport) { $null = & $BeforeImport $document }
+        $import = ImportNymiDiagModule -Path $Settings['module_path']
+        $module = $import.Module
+        $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($module) { [string]$module.Version } else { $null }) }
+        $failure = $null
+        $suffix = ''
+        if ($import.Code) { $failure = [ordered]@{ code = $import.Code; detail = $import.Detail } }
+        else {
+            $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
+            foreach ($pair in @(@('NesUri', 'nes_uri'), @('TrustedRootPath', 'trusted_root_path'))) { $arguments[$pair[0]] = [string]$Settings[$pair[1]] }
+            foreach ($pair in @(@('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('RulePath', 'rule_path'))) { $arguments[$pair[0]] = [string[]]@($Settings[$pair[1]]) }
+            if ($Repair) {
+                $arguments['Repair'] = $true
+                $arguments['WaitSec'] = [int]$Settings['wait_sec']
+                $arguments['ServiceDisplayName'] = [string]$Settings['service_display_name']
             }
-            $repair['fixed'] = [bool](GetNymiHostProperty $result 'Fixed')
-            $reachable = GetNymiHostProperty $result 'NesReachable'
-            if ($null -ne $reachable) { $repair['nes_reachable'] = [bool]$reachable }
-            $repair['service_name'] = GetNymiHostProperty $result 'ServiceName'
-            $repair['waited_sec'] = GetNymiHostProperty $result 'WaitedSec'
-            $repair['finding_ids'] = [string[]]@(foreach ($f in @(GetNymiHostProperty $result 'Findings')) { $id = GetNymiHostProperty $f 'Id'; if ($id) { [string]$id } })
+            try {
+                $check = @(& $module.ExportedCommands['Invoke-NymiUnattendedCheck'] @arguments 3>$null 4>$null 5>$null 6>$null)
+                if ($check.Count -eq 0) { throw 'Invoke-NymiUnattendedCheck returned nothing' }
+                $check = $check[$check.Count - 1]
+                foreach ($warning in @($check.Warnings)) { if ($warning) { $warnings.Add([string]$warning) } }
+                $diagnosis = $check.Diagnosis
+                $failure = $check.Error
+                if ($Repair) {
+                    $document['repair'] = $check.Repair
+                    $document['status_line_before'] = $check.StatusLineBefore
+                    if ($check.Repair) { $suffix = GetNymiRepairSuffix $check.Repair }
+                }
+                if (-not $failure) { $line = LimitNymiLine ([string]$check.StatusLine) $suffix }
+            }
+            catch { $failure = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message } }
         }
-        elseif ($Warnings.Count -gt 0) { $repair['reason'] = $Warnings[0] }
-        else { $repair['reason'] = 'Repair-NymiNeaCertificate returned no result' }
+        if ($failure) {
+            $document['error'] = $failure
+            $line = LimitNymiLine (NewNymiErrorLine -Code $failure['code'] -NesUri $Settings['nes_uri'] -Detail $failure['detail']) $suffix
+        }
     }
     catch {
-        $repair['reason'] = $_.Exception.Message
+        $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail $_.Exception.Message
     }
-    $repair['reason_code'] = GetNymiRepairReasonCode $repair
-    $repair
-}
+    finally {
+        $global:ProgressPreference = $savedProgress
+    }
+    if (-not $line) { $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail 'no_status_line' }
 
-function GetNymiRepairReasonCode {
-    # The repair's reason as one short word for the line.
-    param([System.Collections.IDictionary] $Repair)
-    switch ([string]$Repair['action']) {
-        'restarted' { if ($Repair['fixed']) { return $null } else { return 'still_incomplete' } }
-        'whatif' { return 'whatif' }
-        'none' {
-            if ($Repair['nes_reachable'] -eq $false) { return 'NES_unreachable' }
-            if ($Repair['fixed']) { return 'certificates_complete' }
-        }
-    }
-    if ($Repair['reason']) { return ConvertToNymiLineWord $Repair['reason'] 120 }
-    $null
-}
+    $status = 'ERROR'
+    if ($line -match '^STATUS=([A-Z]+) ') { $status = $Matches[1] }
+    $exitCode = $ExitCodes['ERROR']
+    if ($ExitCodes.ContainsKey($status)) { $exitCode = $ExitCodes[$status] }
 
-function GetNymiRepairSuffix {
-    # ' repair=<action> before=<n/20> after=<n/20> reason=<why>' for the line.
-    param([System.Collections.IDictionary] $Repair)
-    $suffix = ' repair=' + (ConvertToNymiLineWord $Repair['action'] 20)
-    if ($Repair['before']) { $suffix += ' before=' + (ConvertToNymiLineWord $Repair['before'] 20) }
-    if ($Repair['after']) { $suffix += ' after=' + (ConvertToNymiLineWord $Repair['after'] 20) }
-    if ($Repair['reason_code']) { $suffix += ' reason=' + (ConvertToNymiLineWord $Repair['reason_code'] 120) }
-    $suffix
-}
-
-$started = [datetime]::UtcNow
-$line = $null
-$diagnosis = $null
-$module = $null
-$warnings = New-Object System.Collections.Generic.List[string]
-$document = $null
-$savedProgress = $global:ProgressPreference
-try {
-    $global:ProgressPreference = 'SilentlyContinue'
-    $settings = [ordered]@{
-        nes_uri = $NesUri
-        ksp_path = [string[]]@($KspPath)
-        log_path = [string[]]@($LogPath)
-        module_path = $ModulePath
-        timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
-        wait_sec = [math]::Min(600, [math]::Max(0, $WaitSec))
-        service_display_name = $ServiceDisplayName
-        report_folder = $(if ($ReportFolder -and ($env:ProgramData -or $ReportFolder -ne '\NymiDiag')) { $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($ReportFolder) } else { [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag') })
-        keep_reports = [math]::Max(1, $KeepReports)
-        max_report_mb = [math]::Max(1, $MaxReportMB)
-        trusted_root_path = $TrustedRootPath
-        rule_path = [string[]]@($RulePath)
-    }
-    $document = NewNymiRunDocument -Kind 'nymidiag.remediation' -Script 'Remediate-NymiNeaCertificates.ps1' -Started $started -Settings $settings
-    $document['repair'] = $null
-    $document['status_line_before'] = $null
-    $import = ImportNymiDiagModule -Path $ModulePath
-    $module = $import.Module
-    $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($module) { [string]$module.Version } else { $null }) }
-    if ($import.Code) {
-        $document['error'] = [ordered]@{ code = $import.Code; detail = $import.Detail }
-        $line = NewNymiErrorLine -Code $import.Code -NesUri $NesUri -Detail $import.Detail
-    }
-    elseif (-not $import.Module.ExportedCommands.ContainsKey('Repair-NymiNeaCertificate')) {
-        $detail = 'NymiDiag {0} has no Repair-NymiNeaCertificate: install a newer NymiDiag' -f $import.Module.Version
-        $document['error'] = [ordered]@{ code = 'REPAIR_UNAVAILABLE'; detail = $detail }
-        $line = NewNymiErrorLine -Code 'REPAIR_UNAVAILABLE' -NesUri $NesUri -Detail $detail
-    }
-    else {
-        # The repair needs the NES URL: without -NesUri, the one the
-        # diagnosis finds in the logs.
-        $repairUri = $NesUri
-        # 'request': configured here. A URL the diagnosis inferred from the
-        # logs (which any user can write) carries its source, so that the
-        # repair checks NES without the Windows identity.
-        $repairUriSource = 'request'
-        if (-not $repairUri) {
-            try {
-                $first = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
-                $document['status_line_before'] = [string]$first.StatusLine
-                $repairUri = [string](GetNymiHostProperty $first 'NesUri')
-                $repairUriSource = [string](GetNymiHostProperty $first 'NesUriSource')
-                if (-not $repairUriSource) { $repairUriSource = 'log' }
-            }
-            catch { $warnings.Add('The diagnosis before the repair failed: ' + $_.Exception.Message) }
-        }
-        $repairCommand = $import.Module.ExportedCommands['Repair-NymiNeaCertificate']
-        if ($repairUri -and $repairUriSource -ne 'request' -and -not $repairCommand.Parameters.ContainsKey('NesUriSource')) {
-            # An older module would send the Windows identity to it.
-            $repair = [ordered]@{
-                action = 'none'; reason_code = 'inferred_NES_URL'; reason = ('NymiDiag {0} cannot check an NES URL inferred from the logs without the Windows identity: set -NesUri in this script or install a newer NymiDiag' -f $import.Module.Version)
-                before = $null; after = $null; fixed = $false; nes_reachable = $null; nes_uri = $repairUri; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
-            }
-        }
-        elseif ($repairUri) {
-            $repair = InvokeNymiHostRepair -Command $repairCommand -NesUri $repairUri -NesUriSource $repairUriSource -Settings $settings -Warnings $warnings
-        }
-        else {
-            $repair = [ordered]@{
-                action = 'none'; reason_code = 'no_NES_URL'; reason = 'No NES URL: -NesUri is empty and the logs name none; set -NesUri in this script.'
-                before = $null; after = $null; fixed = $false; nes_reachable = $null; nes_uri = $null; service_name = $null; waited_sec = $null; finding_ids = [string[]]@()
-            }
-        }
-        $document['repair'] = $repair
-        $suffix = GetNymiRepairSuffix $repair
+    if ($document -and $BeforeReport) { $null = & $BeforeReport $document $line $status $diagnosis }
+    # The report is written by the module: none when it could not be loaded.
+    if ($document -and $module -and $module.ExportedCommands.ContainsKey('Save-NymiReport')) {
         try {
-            $diagnosis = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings
-            $line = LimitNymiLine ([string]$diagnosis.StatusLine) $suffix
+            $document['status_line'] = $line
+            $document['exit_code'] = $exitCode
+            $document['warnings'] = [string[]]$warnings.ToArray()
+            $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
+            $document['diagnosis'] = $diagnosis
+            $null = Save-NymiReport -InputObject $document -Folder $Settings['report_folder'] -Prefix $Prefix -Keep $Settings['keep_reports'] -MaxTotalMB $Settings['max_report_mb']
         }
-        catch {
-            $document['error'] = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message }
-            $line = LimitNymiLine (NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri $NesUri -Detail $_.Exception.Message) $suffix
-        }
+        catch { $null = $_ }
     }
-}
-catch {
-    $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=' + [regex]::Replace([string]$_.Exception.Message, '[^\x21-\x7E]+', '_')
-}
-finally {
-    $global:ProgressPreference = $savedProgress
-}
-if (-not $line) { $line = 'STATUS=ERROR code=DIAGNOSIS_FAILED ksp=?/20 nes=none stage=none detail=no_status_line' }
-if ($line.Length -gt 2048) { $line = $line.Substring(0, 2048) }
 
-$exitCode = 1
-if ($line.StartsWith('STATUS=OK ')) { $exitCode = 0 }
-
-# The report is written by the module: none when it could not be loaded.
-if ($document -and $module -and $module.ExportedCommands.ContainsKey('Save-NymiReport')) {
-    try {
-        $document['status_line'] = $line
-        $document['exit_code'] = $exitCode
-        $document['warnings'] = [string[]]$warnings.ToArray()
-        $document['duration_ms'] = [long]([datetime]::UtcNow - $started).TotalMilliseconds
-        $document['diagnosis'] = $diagnosis
-        $null = Save-NymiReport -InputObject $document -Folder $document['settings']['report_folder'] -Prefix 'remediation' -Keep $document['settings']['keep_reports'] -MaxTotalMB $document['settings']['max_report_mb']
-    }
-    catch { $null = $_ }
+    [System.Console]::Out.WriteLine($line)
+    $exitCode
 }
+# endregion shared host helpers
 
-[System.Console]::Out.WriteLine($line)
-exit $exitCode
+# Intune lists the device as fixed only when this exits 0: after the
+# repair the diagnosis must say OK.
+exit (InvokeNymiHostScript -Kind 'nymidiag.remediation' -Script 'Remediate-NymiNeaCertificates.ps1' -Prefix 'remediation' -Repair -Settings ([ordered]@{
+            nes_uri = $NesUri
+            ksp_path = [string[]]@($KspPath)
+            log_path = [string[]]@($LogPath)
+            module_path = $ModulePath
+            timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
+            wait_sec = [math]::Min(600, [math]::Max(0, $WaitSec))
+            service_display_name = $ServiceDisplayName
+            report_folder = $ReportFolder
+            keep_reports = [math]::Max(1, $KeepReports)
+            max_report_mb = [math]::Max(1, $MaxReportMB)
+            trusted_root_path = $TrustedRootPath
+            rule_path = [string[]]@($RulePath)
+        }) -ExitCodes @{ OK = 0; ISSUE = 1; ERROR = 1 })

@@ -20,6 +20,7 @@
         'Export-NymiSupportBundle'
         'Repair-NymiNeaCertificate'
         'Save-NymiReport'
+        'Invoke-NymiUnattendedCheck'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

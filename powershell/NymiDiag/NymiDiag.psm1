@@ -9,30 +9,33 @@ Set-StrictMode -Version 3.0
 # include/nymidiag.h).
 $script:NymiAbiVersion = [uint32]1
 
+# region sources
+# In the source layout the functions are dot-sourced from Private/ and
+# Public/. build.ps1 -Task Package replaces this region with the text of
+# those files and the module version stamped in, so that the packaged
+# module is one file to parse and reads nothing else at import.
+#
+# The module's version is not known yet while the psm1 runs (it is set
+# after the root module has run), so it is read from the manifest text
+# here; Import-PowerShellDataFile would cost most of a second by loading
+# Microsoft.PowerShell.Utility first.
+$script:NymiModuleVersion = '0.0.0'
+$declared = [regex]::Match([System.IO.File]::ReadAllText((Join-Path $PSScriptRoot 'NymiDiag.psd1')), '(?m)^\s*ModuleVersion\s*=\s*''([0-9.]+)''')
+if ($declared.Success) { $script:NymiModuleVersion = $declared.Groups[1].Value }
 foreach ($folder in 'Private', 'Public') {
-    $files = @(Get-ChildItem -Path (Join-Path $PSScriptRoot $folder) -Filter '*.ps1' -File -ErrorAction SilentlyContinue)
-    foreach ($file in $files) {
-        . $file.FullName
-    }
+    # Ordinal order, as the package concatenates them.
+    $files = [System.IO.Directory]::GetFiles((Join-Path $PSScriptRoot $folder), '*.ps1')
+    [System.Array]::Sort($files, [System.StringComparer]::Ordinal)
+    foreach ($file in $files) { . $file }
 }
+# endregion sources
 
 # Fails the import with one actionable line when the library is missing,
 # built for another architecture, or of another ABI version.
 $script:NymiNative = ImportNymiNative -ModuleRoot $PSScriptRoot -ExpectedAbiVersion $script:NymiAbiVersion
 
-# The module's own version is not known yet while the psm1 runs; the
-# manifest is the source of truth.
-$moduleVersion = (Import-PowerShellDataFile (Join-Path $PSScriptRoot 'NymiDiag.psd1')).ModuleVersion
-$script:NymiCaller = 'NymiDiag {0}; PowerShell {1} {2}; {3}-bit' -f $moduleVersion, $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, ([IntPtr]::Size * 8)
+$script:NymiCaller = 'NymiDiag {0}; PowerShell {1} {2}; {3}-bit' -f $script:NymiModuleVersion, $PSVersionTable.PSVersion, $PSVersionTable.PSEdition, ([IntPtr]::Size * 8)
 
-Export-ModuleMember -Function @(
-    'Get-NymiDiagEnvironment'
-    'Get-NymiNeaCertificate'
-    'Test-NymiNesConnection'
-    'Search-NymiLog'
-    'Get-NymiDiagnosticRule'
-    'Invoke-NymiDiagnosis'
-    'Export-NymiSupportBundle'
-    'Repair-NymiNeaCertificate'
-    'Save-NymiReport'
-)
+# The manifest's FunctionsToExport is the one list of public commands;
+# every public function, and only those, has a dash in its name.
+Export-ModuleMember -Function '*-*'

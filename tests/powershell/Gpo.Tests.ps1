@@ -1,8 +1,11 @@
 # The GPO computer startup script (powershell/Gpo), run the way Group Policy
 # runs it: a fresh PowerShell process, no profile, no console. The network
-# wait, the report file, the event log step and the exit code are checked;
-# names under .invalid never resolve (RFC 6761) and the only other address
-# is a closed loopback port.
+# wait, the report file, the event log step and the exit code are checked.
+# No test makes a DNS query: the network wait answers names under .invalid
+# itself (RFC 6761), the diagnosis of such a name comes from a stand-in
+# module (the library's DNS verdicts are tested in Rust with a resolver of
+# the tests' own), and the only address contacted is a closed loopback
+# port.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $scripts = @(@{ Name = 'Invoke-NymiStartupCheck.ps1'; Path = (Join-Path $RepoRoot 'powershell/Gpo/Invoke-NymiStartupCheck.ps1') })
@@ -58,6 +61,10 @@ Describe 'host script <Name>' -ForEach $scripts {
 
 Describe 'Invoke-NymiStartupCheck.ps1 when the NES host does not resolve' {
     BeforeAll {
+        # The real library would ask the system's resolver for the name;
+        # the stand-in answers with the verdict it gives.
+        $dnsLine = 'STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_DNS ksp=8/20 nes=nes.nymidiag-test.invalid:443 stage=dns finding=NES_DNS_FAILED confidence=high logs=none'
+        $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'dns/NymiDiag') -StatusLine $dnsLine -DiagnosisNesUri 'https://nes.nymidiag-test.invalid/nes' -DiagnosisNesUriSource 'request'
         $terminal = New-DemoTerminal
         $reports = Join-Path $TestDrive 'reports-dns'
         for ($i = 1; $i -le 3; $i++) {
@@ -66,7 +73,7 @@ Describe 'Invoke-NymiStartupCheck.ps1 when the NES host does not resolve' {
             Set-Content -LiteralPath $old -Value '{"old":true}'
             (Get-Item -LiteralPath $old).LastWriteTimeUtc = [datetime]::UtcNow.AddDays(-10 + $i)
         }
-        $run = Invoke-ScriptProcess -Path $StartupScript -Arguments @('-ModulePath', $ManifestPath,
+        $run = Invoke-ScriptProcess -Path $StartupScript -Arguments @('-ModulePath', $stub,
             '-NesUri', 'https://nes.nymidiag-test.invalid/nes', '-NetworkWaitSec', '1', '-TimeoutSec', '5',
             '-KspPath', $terminal.KspPath, '-LogPath', $terminal.LogPath, '-ReportFolder', $reports, '-KeepReports', '2')
         $report = (Get-Report $reports)[0]
@@ -80,20 +87,21 @@ Describe 'Invoke-NymiStartupCheck.ps1 when the NES host does not resolve' {
         $report.network.waited_ms | Should -BeLessThan 10000
         $report.network.host | Should -Be 'nes.nymidiag-test.invalid'
         $report.network.dns | Should -Not -Be 'resolved'
+        $report.network.detail | Should -Match 'RFC 6761'
     }
 
     It 'exits 0 although the terminal is broken, with one line and nothing on stderr' {
         $run.ExitCode | Should -Be 0
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_DNS ksp=8/20 nes=nes\.nymidiag-test\.invalid:443 stage=dns'
+        $run.Lines | Should -Be @($dnsLine)
     }
 
     It 'writes the JSON report with the network wait, the event log step and the diagnosis' {
         $report.kind | Should -Be 'nymidiag.startup_check'
         $report.status_line | Should -BeExactly $run.Lines[0]
         $report.exit_code | Should -Be 0
-        $report.diagnosis.data.verdict.id | Should -Be 'NEA_CERTS_NOT_RETRIEVED_DNS'
+        $report.diagnosis.stub | Should -BeTrue
         $report.event_log.event_id | Should -Be 1001
     }
 

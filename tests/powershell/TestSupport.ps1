@@ -206,8 +206,13 @@ function New-StubNymiDiagModule {
     )
     $literal = { param([string] $Text) "'" + $Text.Replace("'", "''") + "'" }
     New-Item -ItemType Directory -Force -Path $Path | Out-Null
-    $functions = @('Invoke-NymiDiagnosis')
+    # The scripts call the module's own Invoke-NymiUnattendedCheck, which
+    # calls the stand-ins below.
+    $functions = @('Invoke-NymiDiagnosis', 'Invoke-NymiUnattendedCheck')
     $code = New-Object System.Text.StringBuilder
+    foreach ($file in 'Private/UnattendedCheck.ps1', 'Public/Invoke-NymiUnattendedCheck.ps1') {
+        [void]$code.AppendLine('. ' + (& $literal (Join-Path $RepoRoot ('powershell/NymiDiag/' + $file))))
+    }
     [void]$code.AppendLine('function Invoke-NymiDiagnosis {')
     [void]$code.AppendLine('    [CmdletBinding()] param([string] $NesUri, [string[]] $KspPath, [string[]] $LogPath, [int] $TimeoutSec, [string] $TrustedRootPath)')
     if ($DiagnosisError) {

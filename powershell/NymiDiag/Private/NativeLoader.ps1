@@ -63,7 +63,9 @@ function GetNymiShimType {
     }
     else {
         Write-Verbose "NymiDiag: $compiled not found; compiling the P/Invoke shim from source."
-        $source = [System.IO.File]::ReadAllText((Join-Path $PSScriptRoot 'NativeMethods.cs'))
+        # From the module root: the packaged module is one psm1 beside
+        # Private/NativeMethods.cs, the source layout dot-sources this file.
+        $source = [System.IO.File]::ReadAllText((Join-Path $ModuleRoot 'Private/NativeMethods.cs'))
         Add-Type -TypeDefinition $source -Language CSharp -ErrorAction Stop
     }
     'NymiDiag.Native.Library' -as [type]

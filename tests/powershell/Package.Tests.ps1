@@ -1,0 +1,67 @@
+# The packaged module (build.ps1 -Task PackageModule, also part of
+# -Task Package): one NymiDiag.psm1 made of Private/ and Public/, the
+# version stamped in, imported and used in a fresh process, so that the
+# packaging step cannot break unnoticed.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    $out = Join-Path $TestDrive 'out'
+    $build = & $PwshPath -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Task PackageModule -OutputPath $out 2>&1
+    $BuildExit = $LASTEXITCODE
+    $BuildOutput = @($build) -join "`n"
+    $Version = Get-CrateVersion
+    $Packaged = Join-Path $out "NymiDiag/$Version"
+    $PackagedManifest = Join-Path $Packaged 'NymiDiag.psd1'
+}
+
+Describe 'build.ps1 -Task PackageModule' {
+    It 'succeeds and writes out/NymiDiag/<version>/' {
+        $BuildExit | Should -Be 0 -Because $BuildOutput
+        Test-Path -LiteralPath $PackagedManifest | Should -BeTrue
+    }
+
+    It 'packages one psm1 holding every function of Private/ and Public/, dot-sourcing nothing' {
+        @(Get-ChildItem -LiteralPath $Packaged -Recurse -Filter '*.ps1').Count | Should -Be 0
+        $text = [System.IO.File]::ReadAllText((Join-Path $Packaged 'NymiDiag.psm1'))
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($text, [ref]$null, [ref]$null)
+        $packagedFunctions = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $false) | ForEach-Object Name | Sort-Object)
+        $sourceFunctions = @(foreach ($file in Get-ChildItem (Join-Path $ModuleRoot 'Private'), (Join-Path $ModuleRoot 'Public') -Filter '*.ps1') {
+                $fileAst = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref]$null, [ref]$null)
+                $fileAst.FindAll({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $false) | ForEach-Object Name
+            }) | Sort-Object
+        $packagedFunctions | Should -Be $sourceFunctions
+        $text | Should -Not -Match '(?m)^\s*\.\s'
+        $text | Should -Match ("(?m)^\`$script:NymiModuleVersion = '{0}'$" -f [regex]::Escape($Version))
+    }
+
+    It 'reads no manifest at import and lists its exports in the manifest' {
+        $text = [System.IO.File]::ReadAllText((Join-Path $Packaged 'NymiDiag.psm1'))
+        $text | Should -Not -Match '(ReadAll\w+|Get-Content|Import-PowerShellDataFile|Test-ModuleManifest)[^\r\n]*psd1'
+        $text | Should -Not -Match 'Import-PowerShellDataFile'
+        $manifest = Import-PowerShellDataFile $PackagedManifest
+        @($manifest.FunctionsToExport | Sort-Object) | Should -Be @(Get-ChildItem (Join-Path $ModuleRoot 'Public') -Filter '*.ps1' | ForEach-Object BaseName | Sort-Object)
+    }
+
+    It 'imports in a fresh process, exports the manifest''s functions and runs a command' {
+        $command = "`$ErrorActionPreference = 'Stop'; Import-Module '$PackagedManifest'; " +
+            "`$m = Get-Module NymiDiag; `$m.Path; (`$m.ExportedFunctions.Keys | Sort-Object) -join ','; " +
+            "& `$m { `$script:NymiCaller }; (Get-NymiDiagEnvironment).AbiVersion; " +
+            "(Get-NymiDiagnosticRule | Measure-Object).Count -gt 0"
+        $output = @(& $PwshPath -NoProfile -NonInteractive -Command $command 2>&1)
+        $manifest = Import-PowerShellDataFile $PackagedManifest
+        $output[0] | Should -Be (Join-Path $Packaged 'NymiDiag.psm1') -Because ($output -join "`n")
+        $output[1] | Should -Be ((@($manifest.FunctionsToExport) | Sort-Object) -join ',')
+        $output[2] | Should -BeLike "NymiDiag $Version; PowerShell *"
+        $output[3] | Should -Be '1'
+        $output[4] | Should -Be 'True'
+    }
+
+    It 'carries the libraries, the precompiled shim, the format file and the help' {
+        Test-Path -LiteralPath (Join-Path $Packaged 'bin/NymiDiag.Native.dll') | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $Packaged 'Private/NativeMethods.cs') | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $Packaged 'NymiDiag.Format.ps1xml') | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $Packaged 'en-US/about_NymiDiag.help.txt') | Should -BeTrue
+        Import-Module $ManifestPath -Force
+        $rid = InModuleScope NymiDiag { GetNymiRuntimeId }
+        @(Get-ChildItem -LiteralPath (Join-Path $Packaged "bin/$rid") -File).Count | Should -Be 1
+    }
+}
