@@ -88,13 +88,6 @@ typedef int32_t nymidiag_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-/**
- * The host checks a diagnosis knows.
- */
-typedef struct HostCheckName HostCheckName;
-
-
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

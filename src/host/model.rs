@@ -267,7 +267,7 @@ pub enum HostCheckName {
 
 impl HostCheckName {
     /// Every host check, in the order reports list them.
-    pub const ALL: [HostCheckName; 5] = [
+    pub(crate) const ALL: [HostCheckName; 5] = [
         HostCheckName::Services,
         HostCheckName::BleAdapter,
         HostCheckName::WinhttpProxy,
