@@ -273,10 +273,11 @@ int32_t nymidiag_rule_list(const uint8_t *request,
  * and `log_scan` (the requests of those exports), `nes_probe`
  * (`deadline_ms`, `proxy`, `use_env_proxy`, `trusted_root_path`,
  * `expected_issuer`, `use_platform_roots`), `skip` (parts not to run),
- * `host` (facts only Windows knows: services, BLE adapter, WinHTTP proxy,
- * the authenticated request, the chain engine, the terminal's addresses),
- * `previous` (an earlier diagnose report whose part reports are reused),
- * `now`, `caller`. A log rule pack that does not load returns
+ * `host` (raw observations only Windows can make: services, PnP devices,
+ * proxy settings, the request with the Windows identity, the chain
+ * engine's build, the terminal's addresses; the library turns them into
+ * the `HOST_*` checks and decides whether they count for the verdict),
+ * `now`, `caller`. One call does the whole diagnosis. A log rule pack that does not load returns
  * `NYMIDIAG_STATUS_REQUEST_INVALID`. Bounded in time by the probe's
  * deadline plus the inventory and scan, which are bounded by their caps.
  *

@@ -22,6 +22,7 @@ pub mod describe;
 pub mod diagnose;
 mod error;
 mod fsutil;
+pub mod host;
 mod ids;
 pub mod logs;
 pub mod probe;

@@ -1,7 +1,7 @@
 //! The diagnosis end to end on real files and loopback servers: a broken
 //! terminal (8 local certificates, the WGSS signatures) against a closed
 //! port and an untrusted TLS server, a healthy terminal against a trusted
-//! mock, the NES URL taken from the logs, re-correlation with host facts,
+//! mock, the NES URL taken from the logs, the host's observations,
 //! and the C boundary.
 
 mod support;
@@ -9,10 +9,10 @@ mod support;
 use std::path::Path;
 
 use nymidiag::diagnose::{
-    DiagnoseData, DiagnoseRequest, HostCheck, HostCheckName, HostFacts, NesUrlSource, Part,
-    VerdictId, diagnose,
+    DiagnoseData, DiagnoseRequest, HostCheckName, NesUrlSource, Part, VerdictId, diagnose,
 };
-use nymidiag::report::{CoverageState, Finding, Report, ReportStatus, Severity};
+use nymidiag::host::{HostObservations, IdentityRequestSeen, Observation};
+use nymidiag::report::{CoverageState, Report, ReportStatus};
 
 /// The WGSS lines of the failure, stamped a few minutes ago in local
 /// time, plus an optional line naming the NES URL.
@@ -198,9 +198,24 @@ fn nes_url_comes_from_the_logs_when_not_given() {
     let port = support::servers::refused_port();
     let url = format!("https://127.0.0.1:{port}/nes");
     let t = terminal(&broken(), Some(&url), true);
-    let r = diagnose(&request(&t, None)).unwrap();
+    let mut req = request(&t, None);
+    // Whatever the module sends, the identity request is never used for a
+    // URL the library inferred from logs that users can write.
+    req.host = Some(identity_refused(&url));
+    let r = diagnose(&req).unwrap();
     // "NES URL: ..." is an NES line: the strongest of the inferred sources.
     assert_eq!(r.data.nes_url.source, NesUrlSource::LogNesContext);
+    let auth = &r.data.host.checks[&HostCheckName::WindowsAuth];
+    assert_eq!(auth.state, CoverageState::Skipped);
+    assert!(auth.findings.is_empty());
+    assert!(
+        auth.detail
+            .as_deref()
+            .unwrap()
+            .contains("inferred from the logs"),
+        "{auth:?}"
+    );
+    assert_eq!(auth.facts["nes_url_source"], "log_nes_context");
     assert_eq!(r.data.nes_url.url.as_deref(), Some(url.as_str()));
     assert!(
         r.data.nes_url.detail.contains("logs"),
@@ -229,11 +244,27 @@ fn no_url_anywhere_leaves_the_path_untested_not_an_error() {
     assert_eq!(probe.state, CoverageState::Skipped);
 }
 
+/// What the module observed with the Windows identity: NES refused it.
+fn identity_refused(url: &str) -> HostObservations {
+    HostObservations {
+        windows_auth: Some(Observation::observed(IdentityRequestSeen {
+            url: url.to_owned(),
+            identity: Some("CORP\\TERM01$".to_owned()),
+            status_code: Some(401),
+            schemes: vec!["Negotiate".to_owned()],
+            duration_ms: 12,
+            ..IdentityRequestSeen::default()
+        })),
+        ..HostObservations::default()
+    }
+}
+
 #[test]
-fn host_facts_recorrelate_an_earlier_diagnosis_without_running_it_again() {
+fn the_identity_observation_decides_once_the_anonymous_request_passed() {
     let mock = support::nes::shared();
     let t = terminal(&broken(), None, true);
-    let mut req = request(&t, Some(&mock.scenario("auth_negotiate").url));
+    let url = mock.scenario("auth_negotiate").url.clone();
+    let mut req = request(&t, Some(&url));
     req.nes_probe.trusted_root_path = Some(mock.ca_file.display().to_string());
     let first = diagnose(&req).unwrap();
     // The anonymous path is fine (401 Negotiate is the healthy answer).
@@ -242,32 +273,11 @@ fn host_facts_recorrelate_an_earlier_diagnosis_without_running_it_again() {
         VerdictId::NeaCertsNotRetrievedCauseUnknown
     );
 
-    // The module then tries the request with the Windows identity and
-    // reports back; the parts are reused, not re-run.
-    let json = serde_json::to_string(&first).unwrap();
-    let mut host = HostFacts::default();
-    host.checks.insert(
-        HostCheckName::WindowsAuth,
-        HostCheck {
-            state: CoverageState::Checked,
-            detail: Some("401 with the Windows identity".into()),
-            findings: vec![Finding::new("NES_AUTH_FAILED", Severity::Error, "401", "d")],
-            facts: serde_json::Map::new(),
-        },
-    );
-    let second_request = format!(
-        "{{\"previous\":{json},\"host\":{}}}",
-        serde_json::to_string(&host).unwrap()
-    );
-    let second: DiagnoseRequest = serde_json::from_str(&second_request).unwrap();
-    let second = diagnose(&second).unwrap();
+    // The module sends what the request with the Windows identity saw in
+    // the same request: one diagnosis, the library judges it.
+    req.host = Some(identity_refused(&url));
+    let second = diagnose(&req).unwrap();
     assert_eq!(second.data.verdict.id, VerdictId::NeaCertsNotRetrievedAuth);
-    // Reused as they were (times keep their millisecond precision).
-    assert_eq!(
-        serde_json::to_value(&second.data.inputs).unwrap(),
-        serde_json::to_value(&first.data.inputs).unwrap()
-    );
-    assert_eq!(second.data.nes_url, first.data.nes_url);
     let auth = second
         .data
         .checks
@@ -275,6 +285,39 @@ fn host_facts_recorrelate_an_earlier_diagnosis_without_running_it_again() {
         .find(|c| c.name == "windows_auth")
         .unwrap();
     assert_eq!(auth.finding.as_deref(), Some("NES_AUTH_FAILED"));
+    let check = &second.data.host.checks[&HostCheckName::WindowsAuth];
+    assert!(check.counted);
+    assert_eq!(check.findings[0].evidence["spn"], "HTTP/localhost");
+    assert!(second.findings.iter().any(|f| f.id == "NES_AUTH_FAILED"));
+}
+
+#[test]
+fn the_identity_observation_does_not_count_when_the_probe_did_not_pass() {
+    let t = terminal(&broken(), None, true);
+    let url = "https://127.0.0.1:1/nes";
+    let mut req = request(&t, Some(url));
+    req.host = Some(identity_refused(url));
+    let r = diagnose(&req).unwrap();
+    // The closed port decides; the identity's 401 is reported only.
+    assert_eq!(r.data.verdict.id, VerdictId::NeaCertsNotRetrievedTcpBlocked);
+    let check = &r.data.host.checks[&HostCheckName::WindowsAuth];
+    assert!(!check.counted);
+    assert_eq!(check.findings[0].id, "NES_AUTH_FAILED");
+    assert!(
+        check
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("does not change the verdict")
+    );
+    assert!(!r.findings.iter().any(|f| f.id == "NES_AUTH_FAILED"));
+    let auth = r
+        .data
+        .checks
+        .iter()
+        .find(|c| c.name == "windows_auth")
+        .unwrap();
+    assert_eq!(auth.finding, None);
 }
 
 #[test]
@@ -365,8 +408,7 @@ fn the_c_export_returns_the_verdict() {
         "NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED"
     );
     assert_eq!(doc["context"]["caller"], "tests/diagnose.rs");
-    // The round trip the module relies on: the report reads back as a
-    // request's `previous`.
+    // The report reads back into its typed form.
     let back: Report<DiagnoseData> = serde_json::from_value(doc).unwrap();
     assert_eq!(
         back.data.verdict.id,

@@ -15,11 +15,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use nymidiag::diagnose::{
-    DiagnoseData, DiagnoseRequest, HostCheck, HostCheckName, HostFacts, NesUrlSource, VerdictId,
-    diagnose,
-};
-use nymidiag::report::{CoverageState, Finding, Report, Severity};
+use nymidiag::diagnose::{DiagnoseData, DiagnoseRequest, NesUrlSource, VerdictId, diagnose};
+use nymidiag::host::{BleSeen, HostObservations, Observation};
+use nymidiag::report::{Report, Severity};
 use time::OffsetDateTime;
 
 // ---------------------------------------------------------------------------
@@ -442,8 +440,8 @@ struct Scenario {
     url: Url,
     /// Extra request settings.
     tweak: Box<dyn Fn(&mut DiagnoseRequest)>,
-    /// Host facts (this terminal's addresses, host checks).
-    host: HostFacts,
+    /// What the host observed (this terminal's addresses, host checks).
+    host: HostObservations,
     expect: Expect,
     /// Servers kept alive for the scenario.
     _keep: Vec<Box<dyn std::any::Any>>,
@@ -454,10 +452,10 @@ const TERMINAL_IP: &str = "10.30.4.77";
 /// Another terminal's.
 const OTHER_IP: &str = "10.30.9.12";
 
-fn host_with_address() -> HostFacts {
-    HostFacts {
+fn host_with_address() -> HostObservations {
+    HostObservations {
         terminal_addresses: vec![TERMINAL_IP.to_owned()],
-        ..HostFacts::default()
+        ..HostObservations::default()
     }
 }
 
@@ -834,7 +832,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20",
         ),
     );
-    unknown_terminal.host = HostFacts::default();
+    unknown_terminal.host = HostObservations::default();
     out.push(unknown_terminal);
     out.push(scenario(
         "broken, path clean, firewall drops to an unrelated server",
@@ -1215,20 +1213,8 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         )
         .cause("HOST_BLE_ADAPTER_MISSING"),
     );
-    ble.host.checks.insert(
-        HostCheckName::BleAdapter,
-        HostCheck {
-            state: CoverageState::Checked,
-            detail: Some("no Bluetooth LE adapter present".to_owned()),
-            findings: vec![Finding::new(
-                "HOST_BLE_ADAPTER_MISSING",
-                Severity::Error,
-                "No Bluetooth LE adapter is present",
-                "Get-PnpDevice found no Bluetooth LE adapter.",
-            )],
-            facts: serde_json::Map::new(),
-        },
-    );
+    // Get-PnpDevice found no device that is a BLE adapter.
+    ble.host.ble_adapter = Some(Observation::observed(BleSeen::default()));
     out.push(ble);
     out.push(scenario(
         "healthy store, a BLE-only tap an hour ago",

@@ -10,7 +10,8 @@ use super::facts::{
     CertFacts, CertState, ConfigProblem, IIS_RULES, LogFacts, PathFacts, PathState, host_finding,
 };
 use super::model::{Cause, Confidence, EvidenceItem, EvidenceSource, VerdictId};
-use super::request::{HostCheckName, HostFacts};
+use crate::host::ids as host_ids;
+use crate::host::{HostCheckName, HostFacts};
 
 /// Everything the rules read.
 pub(crate) struct Facts<'a> {
@@ -123,13 +124,13 @@ fn path_blame(f: &Facts<'_>) -> Option<Blame> {
     };
     host(
         HostCheckName::WindowsAuth,
-        &["NES_AUTH_FAILED"],
+        &[host_ids::NES_AUTH_FAILED],
         PathCause::Auth,
     )
     .or_else(|| {
         host(
             HostCheckName::ChainEngine,
-            &["HOST_CHAIN_UNTRUSTED"],
+            &[host_ids::HOST_CHAIN_UNTRUSTED],
             PathCause::TlsUntrusted,
         )
     })
@@ -144,7 +145,7 @@ fn path_blame(f: &Facts<'_>) -> Option<Blame> {
     .or_else(|| {
         host(
             HostCheckName::WinhttpProxy,
-            &["HOST_WINHTTP_PROXY_NO_BYPASS"],
+            &[host_ids::HOST_WINHTTP_PROXY_NO_BYPASS],
             PathCause::Proxy,
         )
     })
@@ -168,17 +169,22 @@ fn other_causes(f: &Facts<'_>, renewed_at: Option<Option<UtcTime>>) -> Vec<Evide
     if let Some(x) = host_finding(
         f.host,
         HostCheckName::BleAdapter,
-        &["HOST_BLE_ADAPTER_MISSING"],
+        &[host_ids::HOST_BLE_ADAPTER_MISSING],
     ) {
         out.push(host_item(x));
     }
     // A stopped service breaks taps; a service not found may simply live
     // elsewhere (a central Nymi Agent), so it is evidence, not a cause.
-    if let Some(check) = f.host.checks.get(&HostCheckName::Services) {
+    if let Some(check) = f
+        .host
+        .checks
+        .get(&HostCheckName::Services)
+        .filter(|c| c.counted)
+    {
         for x in check
             .findings
             .iter()
-            .filter(|x| x.id == "HOST_SERVICE_STOPPED")
+            .filter(|x| x.id == host_ids::HOST_SERVICE_STOPPED)
         {
             out.push(host_item(x));
         }
@@ -285,14 +291,17 @@ fn path_items(f: &Facts<'_>) -> Vec<EvidenceItem> {
         });
     }
     for (name, ids) in [
-        (HostCheckName::WindowsAuth, &["NES_AUTH_FAILED"][..]),
+        (HostCheckName::WindowsAuth, &[host_ids::NES_AUTH_FAILED][..]),
         (
             HostCheckName::ChainEngine,
-            &["HOST_CHAIN_UNTRUSTED", "HOST_CHAIN_REVOCATION_OFFLINE"][..],
+            &[
+                host_ids::HOST_CHAIN_UNTRUSTED,
+                host_ids::HOST_CHAIN_REVOCATION_OFFLINE,
+            ][..],
         ),
         (
             HostCheckName::WinhttpProxy,
-            &["HOST_WINHTTP_PROXY_NO_BYPASS"][..],
+            &[host_ids::HOST_WINHTTP_PROXY_NO_BYPASS][..],
         ),
     ] {
         if let Some(x) = host_finding(f.host, name, ids) {
@@ -530,8 +539,10 @@ fn store_outcome(f: &Facts<'_>) -> Outcome {
                             "iis_log".to_owned()
                         }
                         EvidenceSource::LogScan => "terminal_log".to_owned(),
-                        _ if e.finding.starts_with("HOST_BLE") => "ble_adapter".to_owned(),
-                        _ => "services".to_owned(),
+                        _ if e.finding == host_ids::HOST_BLE_ADAPTER_MISSING => {
+                            HostCheckName::BleAdapter.as_str().to_owned()
+                        }
+                        _ => HostCheckName::Services.as_str().to_owned(),
                     },
                     finding: e.finding.clone(),
                 });

@@ -11,7 +11,7 @@ use crate::report::{Finding, Report, ReportStatus};
 use crate::time_fmt::UtcTime;
 
 use super::model::VerdictId;
-use super::request::{HostCheckName, HostFacts};
+use crate::host::{HostCheckName, HostFacts};
 
 /// What the key stores say.
 #[derive(Clone, Debug, PartialEq)]
@@ -529,7 +529,8 @@ impl PathFacts {
     }
 }
 
-/// The first finding with `id` in the host check `name`.
+/// The first finding with one of `ids` in the host check `name`, when that
+/// check counts for the verdict.
 pub(crate) fn host_finding<'a>(
     host: &'a HostFacts,
     name: HostCheckName,
@@ -537,5 +538,6 @@ pub(crate) fn host_finding<'a>(
 ) -> Option<&'a Finding> {
     host.checks
         .get(&name)
+        .filter(|c| c.counted)
         .and_then(|c| c.findings.iter().find(|f| ids.contains(&f.id.as_str())))
 }

@@ -43,8 +43,9 @@ mod steps;
 #[cfg(test)]
 mod tests;
 
+pub use crate::host::{HostCheck, HostCheckName, HostFacts};
 pub use model::*;
-pub use request::{DiagnoseRequest, HostCheck, HostCheckName, HostFacts, Part, ProbePart};
+pub use request::{DiagnoseRequest, Part, ProbePart};
 
 use crate::Error;
 use crate::certs::{CertInventoryRequest, cert_inventory};
@@ -79,8 +80,6 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
     let now = request.now.unwrap_or_else(UtcTime::now);
     let deadline = Deadline::start(request.deadline_ms, &mut report);
     let skipped = |part: Part| request.skip.contains(&part);
-    let previous = request.previous.as_ref().map(|p| &p.data);
-    let reuse = |part: Part| previous.is_some() && !skipped(part);
 
     let inventory_request = {
         let mut r: CertInventoryRequest = request.cert_inventory.clone();
@@ -89,7 +88,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         r.deadline_ms = Some(deadline.within(r.deadline_ms));
         r
     };
-    let host = request.host.clone().unwrap_or_default();
+    let observed = request.host.clone().unwrap_or_default();
     // A request the inventory would refuse (blank or too many paths) is
     // the caller's mistake: said, with the part named, before anything runs.
     if !skipped(Part::CertInventory) {
@@ -105,7 +104,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
     // NES IIS log (and its packets in firewall logs) unless the caller
     // chose the clients.
     if log_request.client_address.is_none() && log_request.client_addresses.is_empty() {
-        log_request.client_addresses = host.terminal_addresses.clone();
+        log_request.client_addresses = observed.terminal_addresses.clone();
     }
     let iis_tied = log_request.client_address.is_some() || !log_request.client_addresses.is_empty();
 
@@ -130,10 +129,10 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         part.deadline_ms = part.deadline_ms.min(left);
         Some(nes_probe(&part.to_request(url, caller.clone())))
     };
-    let run_probe_early = given_url.is_some() && !skipped(Part::NesProbe) && !reuse(Part::NesProbe);
+    let run_probe_early = given_url.is_some() && !skipped(Part::NesProbe);
 
     let (inventory, logs, early_probe) = std::thread::scope(|scope| {
-        let inventory = (!skipped(Part::CertInventory) && !reuse(Part::CertInventory))
+        let inventory = (!skipped(Part::CertInventory))
             .then(|| scope.spawn(|| cert_inventory(&inventory_request)));
         let probe = run_probe_early
             .then(|| {
@@ -142,7 +141,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
                     .map(|u| scope.spawn(move || probe_for(u)))
             })
             .flatten();
-        let logs = if skipped(Part::LogScan) || reuse(Part::LogScan) {
+        let logs = if skipped(Part::LogScan) {
             None
         } else {
             Some(scan_logs(&log_request, &deadline))
@@ -165,34 +164,15 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         log_scan: logs,
         firewall_scan: None,
     };
-    if let Some(prev) = previous {
-        if !skipped(Part::CertInventory) {
-            inputs.cert_inventory = prev.inputs.cert_inventory.clone();
-        }
-        if !skipped(Part::LogScan) {
-            inputs.log_scan = prev.inputs.log_scan.clone();
-            inputs.firewall_scan = prev.inputs.firewall_scan.clone();
-        }
-        if !skipped(Part::NesProbe) {
-            inputs.nes_probe = prev.inputs.nes_probe.clone();
-        }
-    }
 
     let mut log_facts = match &inputs.log_scan {
         Some(r) => LogFacts::from_report(r),
-        None if skipped(Part::LogScan) => LogFacts::not_run("skipped by the request"),
-        None => LogFacts::not_run("the earlier diagnosis did not scan the logs"),
+        None => LogFacts::not_run("skipped by the request"),
     };
-    let nes_url = choose_url(
-        given_url.as_deref(),
-        &log_facts,
-        previous,
-        skipped(Part::LogScan),
-    );
+    let nes_url = choose_url(given_url.as_deref(), &log_facts, skipped(Part::LogScan));
     let mut probe_cut = false;
     if let Some(url) = &nes_url.url
         && inputs.nes_probe.is_none()
-        && previous.is_none()
         && !skipped(Part::NesProbe)
     {
         inputs.nes_probe = probe_for(url);
@@ -203,13 +183,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         + u64::from(request.cert_inventory.expected_nes);
     let cert_facts = match &inputs.cert_inventory {
         Some(r) => CertFacts::from_report(r),
-        None if skipped(Part::CertInventory) => {
-            CertFacts::not_run("skipped by the request", expected)
-        }
-        None => CertFacts::not_run(
-            "the earlier diagnosis did not count the key store",
-            expected,
-        ),
+        None => CertFacts::not_run("skipped by the request", expected),
     };
     let path_facts = match &inputs.nes_probe {
         Some(r) => PathFacts::from_report(r),
@@ -217,11 +191,24 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         None if probe_cut => PathFacts::not_run(PROBE_CUT),
         None => PathFacts::not_run(&nes_url.detail),
     };
-    if previous.is_none() {
-        inputs.firewall_scan = inputs.log_scan.as_ref().and_then(|main| {
-            rescan_firewall(&log_request, main, &path_facts, &host, deadline.left_ms())
-        });
-    }
+    // The host checks, judged now that the URL and the probe's answer are
+    // known: the identity and chain observations count only after the
+    // anonymous request passed TLS and HTTP.
+    let host = crate::host::diagnosis_checks(
+        &observed,
+        &crate::host::DiagnosisContext {
+            nes_url: nes_url.url.as_deref(),
+            configured: nes_url.source == NesUrlSource::Request,
+            source: nes_url.source.as_str(),
+            anonymous_answered: inputs
+                .nes_probe
+                .as_ref()
+                .is_some_and(|p| crate::host::anonymous_answered(&p.data)),
+        },
+    );
+    inputs.firewall_scan = inputs.log_scan.as_ref().and_then(|main| {
+        rescan_firewall(&log_request, main, &path_facts, &host, deadline.left_ms())
+    });
     log_facts.tie_shared_logs(
         iis_tied,
         inputs
@@ -268,7 +255,8 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         report.coverage(&check.name, check.state, Some(check.detail.clone()));
     }
     report.finding(verdict_finding(&verdict, &outcome));
-    for check in host.checks.values() {
+    // Findings that did not count are in their check only.
+    for check in host.checks.values().filter(|c| c.counted) {
         for finding in &check.findings {
             report.finding(finding.clone());
         }
@@ -468,14 +456,8 @@ fn scan_logs(
     }
 }
 
-/// The NES URL to probe: the request's, else the logs' most frequent, else
-/// the earlier diagnosis's choice.
-fn choose_url(
-    given: Option<&str>,
-    logs: &LogFacts,
-    previous: Option<&DiagnoseData>,
-    logs_skipped: bool,
-) -> NesUrlChoice {
+/// The NES URL to probe: the request's, else the logs' most frequent.
+fn choose_url(given: Option<&str>, logs: &LogFacts, logs_skipped: bool) -> NesUrlChoice {
     let candidate = |nes_context: bool| {
         move |(url, count): &(String, u64)| UrlCandidate {
             url: url.clone(),
@@ -533,9 +515,6 @@ fn choose_url(
             ),
             candidates,
         };
-    }
-    if let Some(prev) = previous {
-        return prev.nes_url.clone();
     }
     NesUrlChoice {
         url: None,
@@ -819,6 +798,7 @@ fn checks_of(f: &Facts<'_>, inputs: &Inputs, nes_url: &NesUrlChoice) -> Vec<Chec
                 finding: c
                     .findings
                     .iter()
+                    .filter(|_| c.counted)
                     .find(|x| x.severity >= Severity::Warning)
                     .map(|x| x.id.clone()),
             },

@@ -8,7 +8,7 @@ use crate::logs::LogScanData;
 use crate::probe::NesProbeData;
 use crate::report::{CoverageState, Report, Severity};
 
-use super::request::HostFacts;
+use crate::host::HostFacts;
 
 /// `data` of a `diagnose` report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -280,6 +280,18 @@ pub enum NesUrlSource {
     Log,
     /// None was given or found.
     None,
+}
+
+impl NesUrlSource {
+    /// The name as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NesUrlSource::Request => "request",
+            NesUrlSource::LogNesContext => "log_nes_context",
+            NesUrlSource::Log => "log",
+            NesUrlSource::None => "none",
+        }
+    }
 }
 
 /// One URL seen in the logs.

@@ -1,18 +1,14 @@
-//! The diagnosis request: which parts run with which settings, the facts
-//! only the host knows, and an earlier diagnosis to correlate again.
-
-use std::collections::BTreeMap;
+//! The diagnosis request: which parts run with which settings, and what
+//! only the host can observe.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::certs::CertInventoryRequest;
+use crate::host::HostObservations;
 use crate::logs::LogScanRequest;
 use crate::probe::NesProbeRequest;
-use crate::report::{CoverageState, Finding, Report};
 use crate::time_fmt::UtcTime;
-
-use super::model::DiagnoseData;
 
 /// Request of `nymidiag_diagnose`. Every field is optional; `{}` runs the
 /// inventory and the log scan at their default locations and probes the
@@ -34,15 +30,13 @@ pub struct DiagnoseRequest {
     /// Parts not to run; the diagnosis then treats their area as not
     /// checked.
     pub skip: Vec<Part>,
-    /// What only the host knows (the PowerShell module fills it on Windows:
-    /// services, BLE adapter, WinHTTP proxy, the request with the Windows
-    /// identity, the Windows chain engine, this terminal's addresses).
-    pub host: Option<HostFacts>,
-    /// An earlier `diagnose` report whose part reports are reused instead
-    /// of running the parts again; the host facts of this request replace
-    /// its own. The module uses it to add the request with the Windows
-    /// identity after the anonymous probe passed.
-    pub previous: Option<Box<Report<DiagnoseData>>>,
+    /// What only the host can observe (the PowerShell module fills it:
+    /// services, BLE adapter, proxy settings, the request with the Windows
+    /// identity, the Windows chain engine, this terminal's addresses). The
+    /// library turns the observations into the host checks and their
+    /// findings; the identity and chain observations count only for a
+    /// configured `nes_url` whose anonymous probe passed TLS and HTTP.
+    pub host: Option<HostObservations>,
     /// The time the diagnosis is judged at (validity, log window). Default:
     /// the clock.
     pub now: Option<UtcTime>,
@@ -76,7 +70,6 @@ impl Default for DiagnoseRequest {
             log_scan: LogScanRequest::default(),
             skip: Vec::new(),
             host: None,
-            previous: None,
             now: None,
             caller: None,
             deadline_ms: DEFAULT_DEADLINE_MS,
@@ -110,7 +103,7 @@ impl Part {
 }
 
 /// The probe settings a diagnosis exposes; the per-stage timeouts keep the
-/// probe's defaults, bounded by `deadline_ms`.
+/// probe's defaults, which the probe cuts to `deadline_ms`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProbePart {
@@ -144,17 +137,11 @@ impl Default for ProbePart {
 }
 
 impl ProbePart {
-    /// The probe request for `url` with these settings. Stage timeouts
-    /// longer than the deadline are cut to it so that one slow stage cannot
-    /// use up the whole budget unnoticed.
+    /// The probe request for `url` with these settings; the probe derives
+    /// its stage timeouts from the deadline.
     pub(crate) fn to_request(&self, url: &str, caller: Option<String>) -> NesProbeRequest {
         let mut request = NesProbeRequest::new(url);
         request.deadline_ms = self.deadline_ms;
-        let cap = self.deadline_ms.max(1);
-        request.dns_timeout_ms = request.dns_timeout_ms.min(cap);
-        request.tcp_timeout_ms = request.tcp_timeout_ms.min(cap);
-        request.tls_timeout_ms = request.tls_timeout_ms.min(cap);
-        request.http_timeout_ms = request.http_timeout_ms.min(cap);
         request.proxy = self.proxy.clone();
         request.use_env_proxy = self.use_env_proxy;
         request.trusted_root_path = self.trusted_root_path.clone();
@@ -163,83 +150,4 @@ impl ProbePart {
         request.caller = caller;
         request
     }
-}
-
-/// Facts only the host can supply (Windows APIs the library does not call).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct HostFacts {
-    /// One entry per host check that was attempted.
-    pub checks: BTreeMap<HostCheckName, HostCheck>,
-    /// This terminal's unicast addresses (no loopback), used in the
-    /// commands suggested for the NES server's logs.
-    pub terminal_addresses: Vec<String>,
-    /// The DNS servers this terminal uses (addresses as text, in the
-    /// order the network interfaces list them), for the DNS next steps.
-    #[serde(default)]
-    pub dns_servers: Vec<String>,
-    /// Addresses of the domain controllers this terminal uses, when known
-    /// (the module fills the logon server's addresses on Windows).
-    #[serde(default)]
-    pub domain_controllers: Vec<String>,
-}
-
-/// The host checks a diagnosis knows.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum HostCheckName {
-    /// EAM Security Service, Nymi Agent, Nymi Bluetooth Endpoint, found by
-    /// display name (`HOST_SERVICE_STOPPED`, `HOST_SERVICE_NOT_FOUND`).
-    Services,
-    /// A BLE adapter is present (`HOST_BLE_ADAPTER_MISSING`).
-    BleAdapter,
-    /// The machine's WinHTTP proxy, which LocalSystem services use
-    /// (`HOST_WINHTTP_PROXY_NO_BYPASS`).
-    WinhttpProxy,
-    /// The NES request with the Windows identity (`NES_AUTH_FAILED`).
-    WindowsAuth,
-    /// The Windows chain engine's verdict on the NES TLS chain
-    /// (`HOST_CHAIN_UNTRUSTED`, `HOST_CHAIN_REVOCATION_OFFLINE`).
-    ChainEngine,
-}
-
-impl HostCheckName {
-    /// Every host check, in the order reports list them.
-    pub(crate) const ALL: [HostCheckName; 5] = [
-        HostCheckName::Services,
-        HostCheckName::BleAdapter,
-        HostCheckName::WinhttpProxy,
-        HostCheckName::WindowsAuth,
-        HostCheckName::ChainEngine,
-    ];
-
-    /// The name as it appears in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HostCheckName::Services => "services",
-            HostCheckName::BleAdapter => "ble_adapter",
-            HostCheckName::WinhttpProxy => "winhttp_proxy",
-            HostCheckName::WindowsAuth => "windows_auth",
-            HostCheckName::ChainEngine => "chain_engine",
-        }
-    }
-}
-
-/// The outcome of one host check.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HostCheck {
-    /// Checked, skipped, not applicable (off Windows) or failed.
-    pub state: CoverageState,
-    /// Why, or what was seen, in a sentence.
-    #[serde(default)]
-    pub detail: Option<String>,
-    /// Problems the check found.
-    #[serde(default)]
-    pub findings: Vec<Finding>,
-    /// Small facts behind the check (service states, device names).
-    #[serde(default)]
-    pub facts: serde_json::Map<String, serde_json::Value>,
 }

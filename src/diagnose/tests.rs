@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use super::correlate::{Facts, correlate};
 use super::facts::{CertFacts, CertState, ConfigProblem, LogFacts, PathFacts, PathState};
 use super::model::{Confidence, VerdictId};
-use super::request::{HostCheck, HostCheckName, HostFacts};
 use super::steps::next_steps;
+use crate::host::{HostCheck, HostCheckName, HostFacts};
 use crate::logs::RuleHit;
 use crate::probe::model::StageName;
 use crate::report::{CoverageState, Finding, Severity};
@@ -183,6 +183,7 @@ fn host(checks: &[(HostCheckName, &str)]) -> HostFacts {
                 state: CoverageState::Checked,
                 detail: None,
                 findings: vec![Finding::new(*id, Severity::Error, *id, "d")],
+                counted: true,
                 facts: serde_json::Map::new(),
             },
         );
@@ -847,6 +848,36 @@ fn the_same_facts_give_the_same_verdict_whatever_their_order() {
     // The chain engine is an active test and wins over the WinHTTP proxy
     // setting and over anything the logs say.
     assert_eq!(first.id, VerdictId::NeaCertsNotRetrievedTlsUntrusted);
+}
+
+#[test]
+fn host_findings_that_did_not_count_never_decide() {
+    let (c, l, p) = (missing(), logs(&["LOG_TOKEN_REQUEST_FAILED"]), clean());
+    let mut h = host(&[
+        (HostCheckName::WindowsAuth, "NES_AUTH_FAILED"),
+        (HostCheckName::ChainEngine, "HOST_CHAIN_UNTRUSTED"),
+    ]);
+    let facts = |h: &HostFacts| {
+        correlate(&Facts {
+            certs: &c,
+            logs: &l,
+            path: &p,
+            host: h,
+            config: &[],
+            url_inferred: false,
+        })
+    };
+    assert_eq!(facts(&h).id, VerdictId::NeaCertsNotRetrievedAuth);
+    for check in h.checks.values_mut() {
+        check.counted = false;
+    }
+    let out = facts(&h);
+    assert_eq!(out.id, VerdictId::NeaCertsNotRetrievedCauseUnknown);
+    assert!(
+        out.evidence
+            .iter()
+            .all(|e| e.finding != "NES_AUTH_FAILED" && e.finding != "HOST_CHAIN_UNTRUSTED")
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //! | `proxy_connect` | the CONNECT tunnel through the proxy | `NES_PROXY_CONNECT_FAILED` |
 //! | `tls` | handshake, presented chain, trust (platform and admin CA file) | `NES_TLS_UNTRUSTED`, `NES_TLS_EXPIRED`, `NES_TLS_NOT_YET_VALID`, `NES_TLS_NAME_MISMATCH`, `NES_TLS_INCOMPLETE_CHAIN`, `NES_TLS_REVOKED`, `NES_TLS_HANDSHAKE_FAILED` |
 //! | `http` | one anonymous GET, no credentials | `NES_HTTP_NO_WINDOWS_AUTH`, `NES_HTTP_FORBIDDEN`, `NES_HTTP_NOT_FOUND`, `NES_HTTP_SERVER_ERROR`, `NES_HTTP_REDIRECT_LOOP`, `NES_HTTP_REDIRECT_OFF_HOST`, `NES_HTTP_REDIRECT_INSECURE`, `NES_HTTP_UNEXPECTED_STATUS`, `NES_HTTP_TIMEOUT`, `NES_HTTP_FAILED` |
-//! | `windows_auth` | always not applicable here: the PowerShell layer does it | |
+//! | `windows_auth` | not run here: the request's `host.windows_auth` observation (the PowerShell layer's request with the Windows identity) becomes this stage, counted only after TLS and HTTP passed | `NES_AUTH_FAILED` |
 //!
 //! The first failing stage is the verdict; later stages are skipped with
 //! that reason. Warnings that do not stop the probe: `NES_URL_NOT_HTTPS`,
@@ -161,6 +161,10 @@ pub fn nes_probe_with_resolver(
         let p = recorder.lock();
         (p.data.clone(), p.findings.clone())
     };
+    let mut findings = findings;
+    if let Some(host) = &request.host {
+        crate::host::fold_into_probe(host, &mut data, &mut findings);
+    }
     data.verdict = verdict::verdict(&data.stages, &findings);
     for stage in &data.stages {
         let detail = match stage.status {

@@ -96,6 +96,13 @@ pub struct NesProbeRequest {
     /// (at most 256 characters are kept).
     #[serde(default)]
     pub caller: Option<String>,
+    /// What the host saw (the PowerShell module fills it on Windows): the
+    /// WinHTTP proxy, raising `NES_PROXY_INTERCEPTS` when it would carry
+    /// the request, and the request with the Windows identity, which
+    /// becomes the `windows_auth` stage (a 401 there fails the probe with
+    /// `NES_AUTH_FAILED` when every other stage passed). Default: none.
+    #[serde(default)]
+    pub host: Option<crate::host::ProbeHostObservations>,
 }
 
 fn default_deadline_ms() -> u64 {
@@ -137,6 +144,7 @@ impl NesProbeRequest {
             use_platform_roots: true,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             caller: None,
+            host: None,
         }
     }
 
@@ -189,12 +197,20 @@ impl EffectiveSettings {
             clamped
         };
         let deadline_ms = clamp("deadline_ms", request.deadline_ms, MAX_DEADLINE_MS);
-        // A stage timeout longer than the deadline is harmless (the deadline
-        // wins), so those are clamped to the same absolute range only.
+        // A stage timeout longer than the deadline is no mistake (the
+        // deadline wins): it is clamped to the absolute range with a
+        // warning only when outside it, then cut to the deadline below.
         let dns_timeout_ms = clamp("dns_timeout_ms", request.dns_timeout_ms, MAX_DEADLINE_MS);
         let tcp_timeout_ms = clamp("tcp_timeout_ms", request.tcp_timeout_ms, MAX_DEADLINE_MS);
         let tls_timeout_ms = clamp("tls_timeout_ms", request.tls_timeout_ms, MAX_DEADLINE_MS);
         let http_timeout_ms = clamp("http_timeout_ms", request.http_timeout_ms, MAX_DEADLINE_MS);
+        // No stage may wait longer than the whole probe: the one rule that
+        // derives the stage timeouts from a bare `deadline_ms`, so callers
+        // never restate it.
+        let dns_timeout_ms = dns_timeout_ms.min(deadline_ms);
+        let tcp_timeout_ms = tcp_timeout_ms.min(deadline_ms);
+        let tls_timeout_ms = tls_timeout_ms.min(deadline_ms);
+        let http_timeout_ms = http_timeout_ms.min(deadline_ms);
         let max_redirects = request.max_redirects.min(MAX_REDIRECTS_LIMIT);
         if max_redirects != request.max_redirects {
             warnings.push(format!(
@@ -266,9 +282,30 @@ mod tests {
         r.trusted_root_path = Some("  ".into());
         let (s, warnings) = EffectiveSettings::from_request(&r);
         assert_eq!(s.deadline_ms, 1);
-        assert_eq!(s.http_timeout_ms, MAX_DEADLINE_MS);
+        // Clamped to the limit (the warning), then cut to the deadline.
+        assert_eq!(s.http_timeout_ms, 1);
         assert_eq!(s.max_redirects, MAX_REDIRECTS_LIMIT);
         assert_eq!(s.trusted_root_path, None);
         assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings.iter().any(|w| w.starts_with("http_timeout_ms")));
+    }
+
+    #[test]
+    fn stage_timeouts_derive_from_a_bare_deadline() {
+        let timeouts = |deadline_ms: u64| {
+            let mut r = NesProbeRequest::new("x");
+            r.deadline_ms = deadline_ms;
+            let (s, warnings) = EffectiveSettings::from_request(&r);
+            assert!(warnings.is_empty(), "{warnings:?}");
+            [
+                s.dns_timeout_ms,
+                s.tcp_timeout_ms,
+                s.tls_timeout_ms,
+                s.http_timeout_ms,
+            ]
+        };
+        assert_eq!(timeouts(20_000), [5_000, 5_000, 10_000, 10_000]);
+        assert_eq!(timeouts(7_000), [5_000, 5_000, 7_000, 7_000]);
+        assert_eq!(timeouts(4_000), [4_000, 4_000, 4_000, 4_000]);
     }
 }

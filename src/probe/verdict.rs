@@ -12,7 +12,8 @@ use super::model::{
 };
 use super::request::EffectiveSettings;
 
-/// Why the Windows-authentication stage is never run here.
+/// Why the Windows-authentication stage is not run by the probe: the
+/// request's `host.windows_auth` observation, when given, replaces it.
 pub(crate) const WINDOWS_AUTH_REASON: &str =
     "performed by the PowerShell layer with the caller's Windows identity";
 
@@ -173,7 +174,12 @@ impl Recorder {
 
 /// The verdict of a finished (or cut-off) probe.
 pub(crate) fn verdict(stages: &[Stage], findings: &[Finding]) -> Verdict {
-    if let Some(failed) = stages.iter().find(|s| s.status == StageStatus::Failed) {
+    // The request with the Windows identity decides only when it was
+    // refused (`NES_AUTH_FAILED`); no answer there is explained by the
+    // stages the probe runs itself.
+    if let Some(failed) = stages.iter().find(|s| {
+        s.status == StageStatus::Failed && (s.name != StageName::WindowsAuth || s.finding.is_some())
+    }) {
         let title = failed
             .finding
             .as_deref()

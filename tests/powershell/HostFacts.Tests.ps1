@@ -1,41 +1,55 @@
-# The host facts document (GetNymiHostFacts) and the decisions behind each
-# check. The Windows data sources cannot run here: the decisions take plain
-# data and are tested directly; the TLS capture and chain build run against
-# the loopback mock NES (tests/mock_nes.rs), started by this file.
+# The host observations (GetNymiHostObservations): what PowerShell gathers
+# and the shape it sends. What the observations mean (the HOST_* findings)
+# is the library's and is tested in Rust (src/host). The Windows data
+# sources cannot run here: the conversions take plain data and are tested
+# directly; the TLS capture and chain build run against the loopback mock
+# NES (tests/mock_nes.rs), started by this file.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $onWindows = [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
-    $server = @{ ServerPid = 0; CargoPid = 0; Folder = $null; Healthy = $null; UnknownCa = $null; Refused = $null; OnWindows = $onWindows }
-    if (-not $onWindows) {
-        $mock = Start-MockNes -Seconds 300 -SlowMs 2000
-        $m = $mock.Manifest
-        $server = @{
-            ServerPid = [int]$m.pid; CargoPid = $mock.Process.Id; Folder = $mock.Folder; OnWindows = $onWindows
-            Healthy = $m.scenarios.healthy.url; UnknownCa = $m.scenarios.unknown_ca.url; Refused = $m.scenarios.refused.url
-        }
+    $mock = Start-MockNes -Seconds 300 -SlowMs 2000
+    $m = $mock.Manifest
+    $server = @{
+        ServerPid = [int]$m.pid; CargoPid = $mock.Process.Id; Folder = $mock.Folder; OnWindows = $onWindows
+        Healthy = $m.scenarios.healthy.url; UnknownCa = $m.scenarios.unknown_ca.url; Refused = $m.scenarios.refused.url
     }
+    # The URL rules of GetNymiNesEndpoint against the library's URL stage.
+    # Loopback literals only: the probe that reads them never leaves this
+    # machine.
+    $urlCases = @(
+        @{ Given = '127.0.0.1:9' }
+        @{ Given = 'https://127.0.0.1:9/nes' }
+        @{ Given = 'HTTPS://127.0.0.1:9/NES' }
+        @{ Given = 'https://127.0.0.1:9' }
+        @{ Given = 'https://127.0.0.1:9/' }
+        @{ Given = 'https://127.0.0.1:443/svc/' }
+        @{ Given = 'http://127.0.0.1:80/nes' }
+        @{ Given = 'http://127.0.0.1:8080' }
+        @{ Given = '  "https://127.0.0.1:9/nes"  ' }
+        @{ Given = 'https://127.0.0.1:9/nes?tenant=1#top' }
+        @{ Given = 'https://[::1]:9/nes' }
+        @{ Given = '[::1]:9' }
+        @{ Given = 'ftp://127.0.0.1:9/nes' }
+        @{ Given = 'https://user:secret@127.0.0.1:9/nes' }
+    )
 }
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     Import-Module $ManifestPath -Force
-    $checkNames = @('services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine')
-    $documentKeys = @('checks', 'terminal_addresses', 'dns_servers', 'domain_controllers')
+    $observationNames = @('services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine')
+    $documentKeys = $observationNames + @('terminal_addresses', 'dns_servers', 'domain_controllers')
 
-    function Assert-HostCheckShape {
-        # One check as ConvertFrom-Json reads it: the contract's fields only.
-        param([object] $Check)
-        $names = @($Check.PSObject.Properties.Name)
-        foreach ($n in $names) { $n | Should -BeIn @('state', 'detail', 'findings', 'facts') }
-        foreach ($n in 'state', 'findings', 'facts') { $names | Should -Contain $n }
-        $Check.state | Should -BeIn @('checked', 'skipped', 'not_applicable', 'failed')
-        , $Check.findings | Should -BeOfType [object[]]
-        foreach ($f in @($Check.findings)) {
-            $fields = @($f.PSObject.Properties.Name)
-            foreach ($n in $fields) { $n | Should -BeIn @('id', 'severity', 'title', 'detail', 'evidence', 'remediation', 'refs') }
-            foreach ($n in 'id', 'severity', 'title', 'detail', 'evidence', 'refs') { $fields | Should -Contain $n }
-            $f.id | Should -MatchExactly '^[A-Z][A-Z0-9_]+$'
-            $f.severity | Should -BeIn @('info', 'warning', 'error')
+    function Assert-ObservationShape {
+        # One observation as ConvertFrom-Json reads it: the contract's fields only.
+        param([object] $Observation)
+        $names = @($Observation.PSObject.Properties.Name)
+        foreach ($n in $names) { $n | Should -BeIn @('state', 'detail', 'seen') }
+        $Observation.state | Should -BeIn @('observed', 'skipped', 'not_applicable', 'failed')
+        if ($Observation.state -eq 'observed') { $names | Should -Contain 'seen' }
+        else {
+            $names | Should -Not -Contain 'seen'
+            $Observation.detail | Should -Not -BeNullOrEmpty
         }
     }
 
@@ -45,36 +59,34 @@ BeforeAll {
     }
 }
 
-Describe 'GetNymiHostFacts' {
-    It 'returns the host document: the five checks in order and the network facts' {
-        $facts = InModuleScope NymiDiag { GetNymiHostFacts }
+Describe 'GetNymiHostObservations' {
+    It 'returns the host document: the five observations in order and the network facts' {
+        $facts = InModuleScope NymiDiag { GetNymiHostObservations }
         $facts | Should -BeOfType [System.Collections.Specialized.OrderedDictionary]
         @($facts.Keys) | Should -Be $documentKeys
-        @($facts.checks.Keys) | Should -Be $checkNames
         foreach ($key in 'terminal_addresses', 'dns_servers', 'domain_controllers') {
             , $facts[$key] | Should -BeOfType [string[]] -Because "$key is a list of addresses"
         }
     }
 
-    It 'returns only the checks with -ChecksOnly' {
+    It 'returns only the observations with -ObservationsOnly' {
         Mock -ModuleName NymiDiag GetNymiNetworkFacts { throw 'must not be read' }
-        $facts = InModuleScope NymiDiag { GetNymiHostFacts -Check 'services' -ChecksOnly }
-        @($facts.Keys) | Should -Be @('checks')
-        @($facts.checks.Keys) | Should -Be @('services')
+        $facts = InModuleScope NymiDiag { GetNymiHostObservations -Observation 'services' -ObservationsOnly }
+        @($facts.Keys) | Should -Be @('services')
         Should -Invoke -ModuleName NymiDiag GetNymiNetworkFacts -Times 0 -Exactly
     }
 
-    It 'says off Windows that every check needs Windows' -Skip:$OnWindows {
-        $facts = InModuleScope NymiDiag { GetNymiHostFacts -NesUri 'https://nes.corp.example/nes' }
-        foreach ($name in $checkNames) {
-            $facts.checks[$name].state | Should -Be 'not_applicable'
-            $facts.checks[$name].detail | Should -Match 'Needs Windows'
-            @($facts.checks[$name].findings).Count | Should -Be 0
+    It 'says off Windows that every observation needs Windows' -Skip:$OnWindows {
+        $facts = InModuleScope NymiDiag { GetNymiHostObservations -NesUri 'https://nes.corp.example/nes' }
+        foreach ($name in $observationNames) {
+            $facts[$name].state | Should -Be 'not_applicable'
+            $facts[$name].detail | Should -Match 'Needs Windows'
+            $facts[$name].Contains('seen') | Should -BeFalse
         }
     }
 
     It 'lists no loopback or link-local address among the terminal addresses' {
-        $facts = InModuleScope NymiDiag { GetNymiHostFacts -Check @() }
+        $facts = InModuleScope NymiDiag { GetNymiHostObservations -Observation @() }
         foreach ($text in $facts.terminal_addresses) {
             $address = [System.Net.IPAddress]::Parse($text)
             [System.Net.IPAddress]::IsLoopback($address) | Should -BeFalse
@@ -83,112 +95,101 @@ Describe 'GetNymiHostFacts' {
     }
 
     It 'converts to JSON with exactly the contract field names' {
-        $json = InModuleScope NymiDiag { ConvertTo-Json -InputObject (GetNymiHostFacts -NesUri 'nes.corp.example') -Depth 8 }
+        $json = InModuleScope NymiDiag { ConvertTo-Json -InputObject (GetNymiHostObservations -NesUri 'nes.corp.example') -Depth 8 }
         $document = $json | ConvertFrom-Json
         @($document.PSObject.Properties.Name) | Should -Be $documentKeys
-        @($document.checks.PSObject.Properties.Name) | Should -Be $checkNames
-        foreach ($name in $checkNames) { Assert-HostCheckShape $document.checks.$name }
+        foreach ($name in $observationNames) { Assert-ObservationShape $document.$name }
         foreach ($key in 'terminal_addresses', 'dns_servers', 'domain_controllers') {
             , $document.$key | Should -BeOfType [object[]] -Because "$key is a JSON array"
         }
-        $json | Should -Match '"findings": \[\]'
-        $json | Should -Match '"facts": \{\}'
     }
 
     It 'keeps one address a JSON array, and no address an empty one' {
         Mock -ModuleName NymiDiag GetNymiNetworkFacts { [ordered]@{ terminal_addresses = [string[]]@('10.30.4.77'); dns_servers = [string[]]@('10.30.0.10') } }
         Mock -ModuleName NymiDiag GetNymiDomainControllers { }
         $json = InModuleScope NymiDiag {
-            ConvertTo-Json -InputObject (GetNymiHostFacts -Check @()) -Depth 8 -Compress
+            ConvertTo-Json -InputObject (GetNymiHostObservations -Observation @()) -Depth 8 -Compress
         }
-        $json | Should -Be '{"checks":{},"terminal_addresses":["10.30.4.77"],"dns_servers":["10.30.0.10"],"domain_controllers":[]}'
+        $json | Should -Be '{"terminal_addresses":["10.30.4.77"],"dns_servers":["10.30.0.10"],"domain_controllers":[]}'
     }
 
-    It 'runs only the checks given with -Check, in contract order' {
-        $facts = InModuleScope NymiDiag { GetNymiHostFacts -Check 'chain_engine', 'services' }
-        @($facts.checks.Keys) | Should -Be @('services', 'chain_engine')
+    It 'runs only the observations given with -Observation, in contract order' {
+        $facts = InModuleScope NymiDiag { GetNymiHostObservations -Observation 'chain_engine', 'services' -ObservationsOnly }
+        @($facts.Keys) | Should -Be @('services', 'chain_engine')
     }
 
-    It 'rejects an unknown check name' {
-        { InModuleScope NymiDiag { GetNymiHostFacts -Check 'firewall' } } | Should -Throw
+    It 'rejects an unknown observation name' {
+        { InModuleScope NymiDiag { GetNymiHostObservations -Observation 'firewall' } } | Should -Throw
     }
 
-    It 'turns a check that throws into state failed with the reason, and goes on' {
+    It 'turns an observation that throws into state failed with the reason, and goes on' {
         Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
         Mock -ModuleName NymiDiag GetNymiWindowsProxy { throw 'the registry key is unreadable' }
         Mock -ModuleName NymiDiag FindNymiService { throw 'Get-Service is blocked' }
-        $facts = InModuleScope NymiDiag { GetNymiHostFacts -NesUri 'nes.corp.example' -Check 'services', 'winhttp_proxy' }
-        $facts.checks.winhttp_proxy.state | Should -Be 'failed'
-        $facts.checks.winhttp_proxy.detail | Should -Match 'the registry key is unreadable'
-        $facts.checks.services.state | Should -Be 'failed'
-        $facts.checks.services.detail | Should -Match 'Get-Service is blocked'
-        Assert-HostCheckShape (ConvertTo-JsonRoundTrip $facts.checks.services)
+        $facts = InModuleScope NymiDiag { GetNymiHostObservations -NesUri 'nes.corp.example' -Observation 'services', 'winhttp_proxy' }
+        $facts.winhttp_proxy.state | Should -Be 'failed'
+        $facts.winhttp_proxy.detail | Should -Match 'the registry key is unreadable'
+        $facts.services.state | Should -Be 'failed'
+        $facts.services.detail | Should -Match 'Get-Service is blocked'
+        Assert-ObservationShape (ConvertTo-JsonRoundTrip $facts.services)
     }
 
-    It 'still answers when a check function itself throws' {
-        Mock -ModuleName NymiDiag GetNymiBleAdapterFacts { throw 'unexpected' }
+    It 'still answers when an observation function itself throws' {
+        Mock -ModuleName NymiDiag GetNymiBleAdapterObservation { throw 'unexpected' }
         Mock -ModuleName NymiDiag GetNymiNetworkFacts { throw 'no interfaces' }
         Mock -ModuleName NymiDiag GetNymiDomainControllers { throw 'no domain' }
-        $facts = InModuleScope NymiDiag { GetNymiHostFacts -Check 'ble_adapter' }
-        $facts.checks.ble_adapter.state | Should -Be 'failed'
-        $facts.checks.ble_adapter.detail | Should -Match 'unexpected'
-        @($facts.Keys) | Should -Be $documentKeys
+        $facts = InModuleScope NymiDiag { GetNymiHostObservations -Observation 'ble_adapter' }
+        $facts.ble_adapter.state | Should -Be 'failed'
+        $facts.ble_adapter.detail | Should -Match 'unexpected'
+        @($facts.Keys) | Should -Be @('ble_adapter', 'terminal_addresses', 'dns_servers', 'domain_controllers')
         foreach ($key in 'terminal_addresses', 'dns_servers', 'domain_controllers') { @($facts[$key]).Count | Should -Be 0 }
+    }
+
+    It 'is read by the library: the checks it builds keep the states and reasons' {
+        Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
+        Mock -ModuleName NymiDiag FindNymiService { throw 'Get-Service is blocked' }
+        $report = InModuleScope NymiDiag {
+            $request = @{ host = (GetNymiHostObservations -Observation 'services' -ObservationsOnly); skip = @('cert_inventory', 'log_scan', 'nes_probe') }
+            $json = ConvertTo-Json -InputObject $request -Depth 20 -Compress
+            $response = $null
+            $status = $script:NymiNative.Library.Call('nymidiag_diagnose', [System.Text.Encoding]::UTF8.GetBytes($json), [ref]$response)
+            $status | Should -Be 0
+            [System.Text.Encoding]::UTF8.GetString($response) | ConvertFrom-Json
+        }
+        $report.data.host.checks.services.state | Should -Be 'failed'
+        $report.data.host.checks.services.detail | Should -Match 'Get-Service is blocked'
     }
 }
 
-Describe 'services check' {
+Describe 'services observation' {
     BeforeAll {
         $all = @(
             [PSCustomObject]@{ Name = 'EamSecSvc'; DisplayName = 'EAM Security Service'; Status = 'Running' }
             [PSCustomObject]@{ Name = 'NymiAgent'; DisplayName = 'Nymi Agent'; Status = 'Running' }
-            [PSCustomObject]@{ Name = 'NymiBE'; DisplayName = 'Nymi Bluetooth Endpoint'; Status = 'Running' }
+            [PSCustomObject]@{ Name = 'NymiBE'; DisplayName = 'Nymi Bluetooth Endpoint'; Status = 'Stopped'; StartType = 'Disabled' }
         )
     }
 
-    It 'finds all three running services: no finding' {
-        $check = InModuleScope NymiDiag -Parameters @{ All = $all } { param($All) ConvertToNymiServiceCheck -Service $All }
-        $check.state | Should -Be 'checked'
-        $check.detail | Should -Be '3 of 3 services found, 3 running'
-        @($check.findings).Count | Should -Be 0
-        @($check.facts.services | ForEach-Object { $_.role }) | Should -Be @('eam_security', 'nymi_agent', 'nymi_bluetooth_endpoint')
+    It 'sorts the services into the three roles by display name' {
+        $o = InModuleScope NymiDiag -Parameters @{ All = $all } { param($All) ConvertToNymiServiceObservation -Service $All }
+        $o.state | Should -Be 'observed'
+        @($o.seen.roles | ForEach-Object { $_.role }) | Should -Be @('eam_security', 'nymi_agent', 'nymi_bluetooth_endpoint')
+        $o.seen.roles[0].pattern | Should -Match 'EAM Security Service'
+        $o.seen.roles[0].services[0].name | Should -Be 'EamSecSvc'
+        $o.seen.roles[0].services[0].status | Should -Be 'Running'
+        $o.seen.roles[0].services[0].start_type | Should -BeNullOrEmpty
+        $o.seen.roles[2].services[0].status | Should -Be 'Stopped'
+        $o.seen.roles[2].services[0].start_type | Should -Be 'Disabled'
+        Assert-ObservationShape (ConvertTo-JsonRoundTrip $o)
     }
 
-    It 'raises HOST_SERVICE_STOPPED with the role evidence for a stopped service' {
-        $services = @(
-            [PSCustomObject]@{ Name = 'EamSecSvc'; DisplayName = 'EAM Security Service'; Status = 'Stopped'; StartType = 'Automatic' }
-            [PSCustomObject]@{ Name = 'NymiAgent'; DisplayName = 'Nymi Agent'; Status = 'Running' }
-            [PSCustomObject]@{ Name = 'NymiBE'; DisplayName = 'Nymi Bluetooth Endpoint'; Status = 'Running' }
-        )
-        $check = InModuleScope NymiDiag -Parameters @{ S = $services } { param($S) ConvertToNymiServiceCheck -Service $S }
-        @($check.findings).Count | Should -Be 1
-        $f = $check.findings[0]
-        $f.id | Should -Be 'HOST_SERVICE_STOPPED'
-        $f.severity | Should -Be 'error'
-        $f.evidence.role | Should -Be 'eam_security'
-        $f.evidence.name | Should -Be 'EamSecSvc'
-        $f.evidence.display_name | Should -Be 'EAM Security Service'
-        $f.evidence.status | Should -Be 'Stopped'
-        $f.remediation | Should -Match "Start-Service -Name 'EamSecSvc'"
-        $check.detail | Should -Be '3 of 3 services found, 2 running'
-        Assert-HostCheckShape (ConvertTo-JsonRoundTrip $check)
-    }
-
-    It 'raises HOST_SERVICE_NOT_FOUND with role and pattern for a missing service' {
-        $services = @($all[0], $all[1])
-        $check = InModuleScope NymiDiag -Parameters @{ S = $services } { param($S) ConvertToNymiServiceCheck -Service $S }
-        $f = @($check.findings)
-        $f.Count | Should -Be 1
-        $f[0].id | Should -Be 'HOST_SERVICE_NOT_FOUND'
-        $f[0].evidence.role | Should -Be 'nymi_bluetooth_endpoint'
-        $f[0].evidence.pattern | Should -Be 'Nymi Bluetooth Endpoint'
-        $check.detail | Should -Be '2 of 3 services found, 2 running'
-    }
-
-    It 'reports every role missing when nothing is installed' {
-        $check = InModuleScope NymiDiag { ConvertToNymiServiceCheck -Service @() }
-        @($check.findings | ForEach-Object { $_.id } | Select-Object -Unique) | Should -Be @('HOST_SERVICE_NOT_FOUND')
-        @($check.findings | ForEach-Object { $_.evidence.role }) | Should -Be @('eam_security', 'nymi_agent', 'nymi_bluetooth_endpoint')
+    It 'leaves a role without services when none is installed, as a JSON array' {
+        $o = InModuleScope NymiDiag -Parameters @{ S = @($all[0]) } { param($S) ConvertToNymiServiceObservation -Service $S }
+        $json = ConvertTo-JsonRoundTrip $o
+        , $json.seen.roles[1].services | Should -BeOfType [object[]]
+        @($json.seen.roles[1].services).Count | Should -Be 0
+        $empty = InModuleScope NymiDiag { ConvertToNymiServiceObservation -Service @() }
+        foreach ($role in $empty.seen.roles) { @($role.services).Count | Should -Be 0 }
     }
 
     It 'matches the Evidian and Enterprise Access names of the EAM service' -ForEach @(
@@ -196,22 +197,22 @@ Describe 'services check' {
         @{ DisplayName = 'Enterprise Access Management Security Service' }
     ) {
         $services = @([PSCustomObject]@{ Name = 'x'; DisplayName = $DisplayName; Status = 'Running' })
-        $check = InModuleScope NymiDiag -Parameters @{ S = $services } { param($S) ConvertToNymiServiceCheck -Service $S }
-        @($check.findings | Where-Object { $_.evidence.role -eq 'eam_security' }).Count | Should -Be 0
+        $o = InModuleScope NymiDiag -Parameters @{ S = $services } { param($S) ConvertToNymiServiceObservation -Service $S }
+        @($o.seen.roles[0].services).Count | Should -Be 1
     }
 
-    It 'is content when one of several matching services runs' {
+    It 'keeps every service that matches a role' {
         $services = @(
             [PSCustomObject]@{ Name = 'Old'; DisplayName = 'Nymi Agent (legacy)'; Status = 'Stopped' }
             [PSCustomObject]@{ Name = 'New'; DisplayName = 'Nymi Agent'; Status = 'Running' }
         )
-        $check = InModuleScope NymiDiag -Parameters @{ S = $services } { param($S) ConvertToNymiServiceCheck -Service $S }
-        @($check.findings | Where-Object { $_.evidence.role -eq 'nymi_agent' }).Count | Should -Be 0
+        $o = InModuleScope NymiDiag -Parameters @{ S = $services } { param($S) ConvertToNymiServiceObservation -Service $S }
+        @($o.seen.roles[1].services | ForEach-Object { $_.name }) | Should -Be @('Old', 'New')
     }
 
     It 'reads the services through the seam with the site patterns' {
         Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
-        $check = InModuleScope NymiDiag {
+        $o = InModuleScope NymiDiag {
             $saved = $script:NymiServiceControl
             try {
                 $script:NymiServiceControl = [PSCustomObject]@{
@@ -227,7 +228,7 @@ Describe 'services check' {
                     Restart = { throw 'not used' }
                     Status = { throw 'not used' }
                 }
-                GetNymiServiceFacts -ServicePattern @{ eam_security = '^Site SSO Security$' }
+                GetNymiServiceObservation -ServicePattern @{ eam_security = '^Site SSO Security$' }
                 $script:SeenPattern | Should -Match 'Site SSO Security'
                 $script:SeenPattern | Should -Match 'Nymi Agent'
             }
@@ -235,90 +236,51 @@ Describe 'services check' {
                 $script:NymiServiceControl = $saved
             }
         }
-        $check.state | Should -Be 'checked'
-        @($check.findings).Count | Should -Be 1
-        $check.findings[0].id | Should -Be 'HOST_SERVICE_STOPPED'
-        $check.findings[0].evidence.name | Should -Be 'SiteEam'
-        $check.findings[0].evidence.role | Should -Be 'eam_security'
+        $o.state | Should -Be 'observed'
+        $o.seen.roles[0].role | Should -Be 'eam_security'
+        $o.seen.roles[0].pattern | Should -Be '^Site SSO Security$'
+        $o.seen.roles[0].services[0].name | Should -Be 'SiteEam'
+        $o.seen.roles[0].services[0].status | Should -Be 'Stopped'
     }
 }
 
-Describe 'BLE adapter check' {
-    It 'raises HOST_BLE_ADAPTER_MISSING when no device is present' {
-        $check = InModuleScope NymiDiag { ConvertToNymiBleAdapterCheck -Device @() }
-        $check.state | Should -Be 'checked'
-        @($check.findings).Count | Should -Be 1
-        $check.findings[0].id | Should -Be 'HOST_BLE_ADAPTER_MISSING'
-        $check.findings[0].severity | Should -Be 'error'
-        Assert-HostCheckShape (ConvertTo-JsonRoundTrip $check)
-    }
-
-    It 'does not count enumerators, paired devices or other serial ports as adapters' {
+Describe 'BLE adapter observation' {
+    It 'lists the devices as seen, nothing judged' {
         $devices = @(
-            [PSCustomObject]@{ FriendlyName = 'Microsoft Bluetooth Enumerator'; Class = 'Bluetooth'; Status = 'OK' }
-            [PSCustomObject]@{ FriendlyName = 'Bluetooth Device (RFCOMM Protocol TDI)'; Class = 'Bluetooth'; Status = 'OK' }
-            [PSCustomObject]@{ FriendlyName = 'Communications Port (COM1)'; Class = 'Ports'; Status = 'OK' }
+            [PSCustomObject]@{ FriendlyName = 'Microsoft Bluetooth Enumerator'; Class = 'Bluetooth'; Status = 'OK'; InstanceId = 'x' }
+            [PSCustomObject]@{ FriendlyName = 'Bluegiga Bluetooth Low Energy (COM3)'; Class = 'Ports'; Status = 'Error'; InstanceId = 'y' }
         )
-        $check = InModuleScope NymiDiag -Parameters @{ D = $devices } { param($D) ConvertToNymiBleAdapterCheck -Device $D }
-        $check.findings[0].id | Should -Be 'HOST_BLE_ADAPTER_MISSING'
-        @($check.facts.adapters).Count | Should -Be 0
+        $o = InModuleScope NymiDiag -Parameters @{ D = $devices } { param($D) ConvertToNymiBleAdapterObservation -Device $D }
+        $o.state | Should -Be 'observed'
+        @($o.seen.devices).Count | Should -Be 2
+        $o.seen.devices[1].friendly_name | Should -Be 'Bluegiga Bluetooth Low Energy (COM3)'
+        $o.seen.devices[1].class | Should -Be 'Ports'
+        $o.seen.devices[1].status | Should -Be 'Error'
+        @($o.seen.devices[0].Keys) | Should -Be @('friendly_name', 'class', 'status')
     }
 
-    It 'finds a Bluegiga dongle on a serial port' {
-        $devices = @([PSCustomObject]@{ FriendlyName = 'Bluegiga Bluetooth Low Energy (COM3)'; Class = 'Ports'; Status = 'OK' })
-        $check = InModuleScope NymiDiag -Parameters @{ D = $devices } { param($D) ConvertToNymiBleAdapterCheck -Device $D }
-        @($check.findings).Count | Should -Be 0
-        $check.facts.adapters[0].kind | Should -Be 'bluegiga'
-        $check.detail | Should -Match 'Bluegiga'
-    }
-
-    It 'finds a Bluetooth radio' {
-        $devices = @([PSCustomObject]@{ FriendlyName = 'Intel(R) Wireless Bluetooth(R)'; Class = 'Bluetooth'; Status = 'OK' })
-        $check = InModuleScope NymiDiag -Parameters @{ D = $devices } { param($D) ConvertToNymiBleAdapterCheck -Device $D }
-        @($check.findings).Count | Should -Be 0
-        $check.facts.adapters[0].kind | Should -Be 'bluetooth'
-    }
-
-    It 'treats an adapter in an error state as missing and says so' {
-        $devices = @([PSCustomObject]@{ FriendlyName = 'Bluegiga Bluetooth Low Energy (COM3)'; Class = 'Ports'; Status = 'Error' })
-        $check = InModuleScope NymiDiag -Parameters @{ D = $devices } { param($D) ConvertToNymiBleAdapterCheck -Device $D }
-        $check.findings[0].id | Should -Be 'HOST_BLE_ADAPTER_MISSING'
-        $check.findings[0].detail | Should -Match 'Error'
+    It 'sends no device as an empty JSON array' {
+        $o = InModuleScope NymiDiag { ConvertToNymiBleAdapterObservation -Device @() }
+        (ConvertTo-Json -InputObject $o -Depth 5 -Compress) | Should -Be '{"state":"observed","seen":{"devices":[]}}'
     }
 }
 
-Describe 'WinHTTP proxy check' {
-    It 'raises HOST_WINHTTP_PROXY_NO_BYPASS when the NES host is not bypassed' {
-        $proxy = [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('<local>'); UserProxy = $null; PacUrl = $null }
-        $check = InModuleScope NymiDiag -Parameters @{ P = $proxy } { param($P) ConvertToNymiWinHttpProxyCheck -WindowsProxy $P -HostName 'nes.corp.example' }
-        $check.state | Should -Be 'checked'
-        $check.findings[0].id | Should -Be 'HOST_WINHTTP_PROXY_NO_BYPASS'
-        $check.findings[0].severity | Should -Be 'warning'
-        $check.findings[0].evidence.host | Should -Be 'nes.corp.example'
-        $check.facts.nes_bypassed | Should -BeFalse
-        Assert-HostCheckShape (ConvertTo-JsonRoundTrip $check)
+Describe 'proxy observation' {
+    It 'carries the WinHTTP proxy, its bypass list and the user settings' {
+        $proxy = [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('<local>', '*.corp.example'); UserProxy = 'user-proxy:3128'; UserBypass = [string[]]@('intranet'); PacUrl = 'http://wpad/wpad.dat' }
+        $o = InModuleScope NymiDiag -Parameters @{ P = $proxy } { param($P) ConvertToNymiProxyObservation -WindowsProxy $P }
+        $o.state | Should -Be 'observed'
+        $o.seen.winhttp_proxy | Should -Be 'proxy.corp.example:8080'
+        $o.seen.winhttp_bypass | Should -Be @('<local>', '*.corp.example')
+        $o.seen.user_proxy | Should -Be 'user-proxy:3128'
+        $o.seen.user_bypass | Should -Be @('intranet')
+        $o.seen.pac_url | Should -Be 'http://wpad/wpad.dat'
     }
 
-    It 'is content when the host is bypassed, or no proxy is set, or no URL was given' {
-        $bypassed = [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('*.corp.example'); UserProxy = $null; PacUrl = $null }
+    It 'says direct access as no proxy and empty lists' {
         $direct = [PSCustomObject]@{ WinHttpProxy = $null; WinHttpBypass = [string[]]@(); UserProxy = $null; PacUrl = $null }
-        InModuleScope NymiDiag -Parameters @{ B = $bypassed; D = $direct } {
-            param($B, $D)
-            @((ConvertToNymiWinHttpProxyCheck -WindowsProxy $B -HostName 'nes.corp.example').findings).Count | Should -Be 0
-            @((ConvertToNymiWinHttpProxyCheck -WindowsProxy $D -HostName 'nes.corp.example').findings).Count | Should -Be 0
-            $noUrl = ConvertToNymiWinHttpProxyCheck -WindowsProxy $B -HostName $null
-            @($noUrl.findings).Count | Should -Be 0
-            $noUrl.detail | Should -Match 'no NES URL'
-        }
-    }
-
-    It 'reads the NES host from a URL or a bare host name' {
-        Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
-        Mock -ModuleName NymiDiag GetNymiWindowsProxy { [PSCustomObject]@{ WinHttpProxy = 'proxy:8080'; WinHttpBypass = [string[]]@(); UserProxy = $null; PacUrl = $null } }
-        InModuleScope NymiDiag {
-            (GetNymiWinHttpProxyFacts -NesUri 'nes.corp.example').findings[0].evidence.host | Should -Be 'nes.corp.example'
-            (GetNymiWinHttpProxyFacts -NesUri 'https://nes2.corp.example:8443/nes').findings[0].evidence.host | Should -Be 'nes2.corp.example'
-        }
+        $json = InModuleScope NymiDiag -Parameters @{ D = $direct } { param($D) ConvertTo-Json -InputObject (ConvertToNymiProxyObservation -WindowsProxy $D) -Depth 5 -Compress }
+        $json | Should -Be '{"state":"observed","seen":{"winhttp_proxy":null,"winhttp_bypass":[],"user_proxy":null,"user_bypass":[],"pac_url":null}}'
     }
 }
 
@@ -326,6 +288,7 @@ Describe 'NES endpoint from the URI' {
     It 'reads <Uri> as <HostName>:<Port>' -ForEach @(
         @{ Uri = 'nes.corp.example'; HostName = 'nes.corp.example'; Port = 443; Url = 'https://nes.corp.example/nes' }
         @{ Uri = 'https://nes.corp.example/nes'; HostName = 'nes.corp.example'; Port = 443; Url = 'https://nes.corp.example/nes' }
+        @{ Uri = 'https://nes.corp.example'; HostName = 'nes.corp.example'; Port = 443; Url = 'https://nes.corp.example/nes' }
         @{ Uri = 'http://nes:8080/svc'; HostName = 'nes'; Port = 8080; Url = 'http://nes:8080/svc' }
         @{ Uri = 'https://[::1]:4443/nes'; HostName = '::1'; Port = 4443; Url = 'https://[::1]:4443/nes' }
     ) {
@@ -335,131 +298,173 @@ Describe 'NES endpoint from the URI' {
         $endpoint.Url | Should -Be $Url
     }
 
-    It 'gives nothing for no URI or another scheme' {
+    It 'gives nothing for no URI, another scheme or credentials' {
         InModuleScope NymiDiag {
             GetNymiNesEndpoint -NesUri '' | Should -BeNullOrEmpty
             GetNymiNesEndpoint -NesUri 'ftp://nes.corp.example/' | Should -BeNullOrEmpty
+            GetNymiNesEndpoint -NesUri 'https://user:pw@nes.corp.example/nes' | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'agrees with the library on <Given>' -ForEach $urlCases {
+        $report = Test-NymiNesConnection -Uri $Given -TimeoutSec 1 -NoWindowsIdentity -Raw | ConvertFrom-Json
+        $target = $report.data.target
+        $endpoint = InModuleScope NymiDiag -Parameters @{ U = $Given } { param($U) GetNymiNesEndpoint -NesUri $U }
+        if ($null -eq $target) {
+            $endpoint | Should -BeNullOrEmpty -Because "the library refuses '$Given'"
+        }
+        else {
+            $endpoint | Should -Not -BeNullOrEmpty -Because "the library reads '$Given' as $($target.url)"
+            $endpoint.Url | Should -Be $target.url
+            $endpoint.HostName | Should -Be $target.host
+            $endpoint.Port | Should -Be $target.port
+            $endpoint.Scheme | Should -Be $target.scheme
         }
     }
 }
 
-Describe 'Windows identity check' {
-    It 'keeps NES_AUTH_FAILED from the authenticated request as a finding in the contract shape' {
-        $check = InModuleScope NymiDiag {
-            $finding = NewNymiFinding -Id 'NES_AUTH_FAILED' -Severity 'error' -Title '401' -Detail 'd' -Remediation 'r' -Evidence @{ status = 401; spn = 'HTTP/nes.corp.example' }
-            $result = @{ Stage = (NewNymiNesStage -Name 'windows_auth' -Status 'failed' -DurationMs 12 -FindingId 'NES_AUTH_FAILED' -Detail '401'); Finding = $finding }
-            ConvertToNymiWindowsAuthCheck -Result $result -Url 'https://nes.corp.example/nes'
-        }
-        $check.state | Should -Be 'checked'
-        $check.findings[0].id | Should -Be 'NES_AUTH_FAILED'
-        $check.findings[0].evidence.spn | Should -Be 'HTTP/nes.corp.example'
-        $check.facts.duration_ms | Should -Be 12
-        Assert-HostCheckShape (ConvertTo-JsonRoundTrip $check)
+Describe 'probe observations' {
+    It 'says why the identity request was not sent: <Why>' -ForEach @(
+        @{ Why = 'not Windows'; Windows = $false; NoIdentity = $false; State = 'not_applicable'; Detail = 'needs Windows' }
+        @{ Why = '-NoWindowsIdentity'; Windows = $true; NoIdentity = $true; State = 'skipped'; Detail = '-NoWindowsIdentity' }
+    ) {
+        Mock -ModuleName NymiDiag TestNymiIsWindows { $Windows }.GetNewClosure()
+        $o = InModuleScope NymiDiag -Parameters @{ N = $NoIdentity } { param($N) GetNymiProbeObservations -Uri 'https://nes.corp.example/nes' -NoWindowsIdentity:$N }
+        $o.windows_auth.state | Should -Be $State
+        $o.windows_auth.detail | Should -Match ([regex]::Escape($Detail))
+        $o.Contains('winhttp_proxy') | Should -BeFalse
     }
 
-    It 'maps ok to checked and a request without an answer to failed' {
-        InModuleScope NymiDiag {
-            (ConvertToNymiWindowsAuthCheck -Result @{ Stage = (NewNymiNesStage -Name 'windows_auth' -Status 'ok' -DurationMs 5 -Detail 'HTTP 200'); Finding = $null }).state | Should -Be 'checked'
-            $failed = ConvertToNymiWindowsAuthCheck -Result @{ Stage = (NewNymiNesStage -Name 'windows_auth' -Status 'failed' -DurationMs 5 -Detail 'timed out'); Finding = $null }
-            $failed.state | Should -Be 'failed'
-            $failed.detail | Should -Be 'timed out'
-        }
-    }
-
-    It 'is skipped on Windows without a URL' {
-        Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
-        $check = InModuleScope NymiDiag { GetNymiWindowsAuthFacts -NesUri '' }
-        $check.state | Should -Be 'skipped'
-        $check.detail | Should -Match 'needs one'
+    It 'adds the WinHTTP proxy when it was read' {
+        $proxy = [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('<local>') }
+        $o = InModuleScope NymiDiag -Parameters @{ P = $proxy } { param($P) GetNymiProbeObservations -Uri 'https://nes.corp.example/nes' -WindowsProxy $P -NoWindowsIdentity }
+        $o.winhttp_proxy.seen.winhttp_proxy | Should -Be 'proxy.corp.example:8080'
     }
 }
 
-Describe 'chain engine check' {
-    It 'raises HOST_CHAIN_UNTRUSTED with the chain status strings' {
-        $check = InModuleScope NymiDiag {
-            $status = @([PSCustomObject]@{ Status = 'UntrustedRoot'; StatusInformation = 'A certificate chain processed, but terminated in a root certificate which is not trusted by the trust provider.' })
-            $chain = @([PSCustomObject]@{ Subject = 'CN=nes.corp.example'; Thumbprint = 'AA'; NotAfter = '2027-01-01T00:00:00Z' }, [PSCustomObject]@{ Subject = 'CN=Corp Root'; Thumbprint = 'BB'; NotAfter = '2030-01-01T00:00:00Z' })
-            ConvertToNymiChainCheck -Built $false -Status $status -Chain $chain -HostName 'nes.corp.example' -Port 443
-        }
-        $check.findings[0].id | Should -Be 'HOST_CHAIN_UNTRUSTED'
-        $check.findings[0].severity | Should -Be 'error'
-        $check.findings[0].evidence.status[0] | Should -BeLike 'UntrustedRoot: A certificate chain processed*'
-        $check.findings[0].evidence.top | Should -Be 'CN=Corp Root'
-        $check.facts.status[0] | Should -BeLike 'UntrustedRoot*'
-        Assert-HostCheckShape (ConvertTo-JsonRoundTrip $check)
-    }
-
-    It 'raises only HOST_CHAIN_REVOCATION_OFFLINE when revocation alone could not be checked' {
-        $check = InModuleScope NymiDiag {
-            $status = @(
-                [PSCustomObject]@{ Status = 'RevocationStatusUnknown'; StatusInformation = 'The revocation function was unable to check revocation for the certificate.' }
-                [PSCustomObject]@{ Status = 'OfflineRevocation'; StatusInformation = 'The revocation function was unable to check revocation because the revocation server was offline.' }
-            )
-            ConvertToNymiChainCheck -Built $false -Status $status -HostName 'nes.corp.example'
-        }
-        @($check.findings).Count | Should -Be 1
-        $check.findings[0].id | Should -Be 'HOST_CHAIN_REVOCATION_OFFLINE'
-        $check.findings[0].severity | Should -Be 'warning'
-        @($check.findings[0].evidence.status).Count | Should -Be 2
-    }
-
-    It 'reads several flags in one status entry' {
-        $check = InModuleScope NymiDiag {
-            ConvertToNymiChainCheck -Built $false -Status @([PSCustomObject]@{ Status = 'RevocationStatusUnknown, OfflineRevocation'; StatusInformation = '' }) -HostName 'h'
-        }
-        $check.findings[0].id | Should -Be 'HOST_CHAIN_REVOCATION_OFFLINE'
-    }
-
-    It 'is content with a trusted, revocation-checked chain' {
-        $check = InModuleScope NymiDiag { ConvertToNymiChainCheck -Built $true -Status @() -HostName 'nes.corp.example' }
-        $check.state | Should -Be 'checked'
-        @($check.findings).Count | Should -Be 0
-    }
-
-    It 'is skipped on Windows without a URL or for http' {
-        Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
-        InModuleScope NymiDiag {
-            (GetNymiChainEngineFacts -NesUri $null).state | Should -Be 'skipped'
-            (GetNymiChainEngineFacts -NesUri 'http://nes.corp.example/nes').detail | Should -Match 'no TLS chain'
-        }
-    }
-}
-
-# The capture and the chain build are .NET, not Windows: they run here
-# against the loopback mock NES with the Windows gate mocked open. Not on
-# Windows itself, where an unknown root may send the chain engine to
-# Windows Update for roots.
-Describe 'chain engine against the mock NES' -ForEach @($server) -Skip:$server.OnWindows {
+# Every server is the loopback mock NES this file started.
+Describe 'against the mock NES' -ForEach @($server) {
     AfterAll {
-        if ($ServerPid) {
-            Stop-MockNes -ProcessId $ServerPid -Folder $Folder
-            Stop-Process -Id $CargoPid -Force -ErrorAction SilentlyContinue
+        Stop-MockNes -ProcessId $ServerPid -Folder $Folder
+        Stop-Process -Id $CargoPid -Force -ErrorAction SilentlyContinue
+    }
+
+    Describe 'Windows identity and chain engine observations' {
+        BeforeAll {
+            Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
+            Mock -ModuleName NymiDiag InvokeNymiIdentityRequest {
+                [ordered]@{ url = $Url; identity = 'CORP\TERM01$'; status_code = 401; schemes = [string[]]@('Negotiate'); error_kind = $null; error = $null; duration_ms = 12 }
+            }
+        }
+
+        It 'sends nothing without a configured URL, and says why' {
+            $o = InModuleScope NymiDiag { GetNymiNesObservations -NesUri '' }
+            $o.windows_auth.state | Should -Be 'skipped'
+            $o.windows_auth.detail | Should -Match 'configured NES URL'
+            $o.chain_engine.state | Should -Be 'skipped'
+            Should -Invoke -ModuleName NymiDiag InvokeNymiIdentityRequest -Times 0 -Exactly
+        }
+
+        It 'sends the Windows identity only over https' {
+            $o = InModuleScope NymiDiag { GetNymiNesObservations -NesUri 'http://nes.corp.example/nes' }
+            $o.windows_auth.state | Should -Be 'skipped'
+            $o.windows_auth.detail | Should -Match 'only over https'
+            $o.chain_engine.detail | Should -Match 'no TLS chain'
+            Should -Invoke -ModuleName NymiDiag InvokeNymiIdentityRequest -Times 0 -Exactly
+        }
+
+        It 'skips the identity request when the handshake found no TCP connection' {
+            $o = InModuleScope NymiDiag -Parameters @{ Url = $Refused } { param($Url) GetNymiNesObservations -NesUri $Url -TimeoutSec 4 }
+            $o.chain_engine.state | Should -Be 'failed'
+            $o.chain_engine.detail | Should -Match 'refused'
+            $o.chain_engine.detail | Should -Not -Match 'Exception calling'
+            $o.windows_auth.state | Should -Be 'skipped'
+            $o.windows_auth.detail | Should -Match 'no TCP connection'
+            Should -Invoke -ModuleName NymiDiag InvokeNymiIdentityRequest -Times 0 -Exactly
+        }
+
+        It 'sends the identity request after a handshake, and keeps what it saw' {
+            $o = InModuleScope NymiDiag -Parameters @{ Url = $Healthy } { param($Url) GetNymiNesObservations -NesUri $Url -TimeoutSec 4 }
+            Should -Invoke -ModuleName NymiDiag InvokeNymiIdentityRequest -Times 1 -Exactly
+            $o.windows_auth.state | Should -Be 'observed'
+            $o.windows_auth.seen.status_code | Should -Be 401
+            $o.windows_auth.seen.url | Should -Be $Healthy
+            Assert-ObservationShape (ConvertTo-JsonRoundTrip $o.windows_auth)
+        }
+
+        It 'checks only TCP before the identity request when the chain engine is not wanted' {
+            Mock -ModuleName NymiDiag GetNymiChainEngineObservation { throw 'must not run' }
+            $o = InModuleScope NymiDiag -Parameters @{ Url = $Refused } { param($Url) GetNymiNesObservations -NesUri $Url -Observation 'windows_auth' }
+            $o.windows_auth.detail | Should -Match 'no TCP connection'
+            Should -Invoke -ModuleName NymiDiag GetNymiChainEngineObservation -Times 0 -Exactly
+        }
+
+        It 'reads the schemes of WWW-Authenticate' {
+            InModuleScope NymiDiag {
+                GetNymiAuthSchemes -Headers @{ 'WWW-Authenticate' = @('Negotiate', 'NTLM, Basic realm="x"') } | Should -Be @('Negotiate', 'NTLM', 'Basic')
+                GetNymiAuthSchemes -Headers $null | Should -BeNullOrEmpty
+            }
+        }
+
+        It 'puts the chain engine answer into the contract shape' {
+            $o = InModuleScope NymiDiag {
+                $status = @([PSCustomObject]@{ Status = 'UntrustedRoot'; StatusInformation = 'A certificate chain processed, but terminated in a root certificate which is not trusted by the trust provider. ' })
+                $chain = @([PSCustomObject]@{ Subject = 'CN=nes.corp.example'; Thumbprint = 'AA'; NotAfter = '2027-01-01T00:00:00Z' }, [PSCustomObject]@{ Subject = 'CN=Corp Root'; Thumbprint = 'BB'; NotAfter = '2030-01-01T00:00:00Z' })
+                ConvertToNymiChainObservation -Built $false -Status $status -Chain $chain -HostName 'nes.corp.example' -Port 443
+            }
+            $o.state | Should -Be 'observed'
+            $o.seen.host | Should -Be 'nes.corp.example'
+            $o.seen.built | Should -BeFalse
+            $o.seen.status[0].status | Should -Be 'UntrustedRoot'
+            $o.seen.status[0].information | Should -BeLike 'A certificate chain processed*provider.'
+            $o.seen.chain[1].subject | Should -Be 'CN=Corp Root'
+        }
+
+        It 'sends an empty chain as JSON arrays' {
+            $json = InModuleScope NymiDiag { ConvertTo-Json -InputObject (ConvertToNymiChainObservation -Built $true -HostName 'h') -Depth 6 -Compress }
+            $json | Should -Be '{"state":"observed","seen":{"host":"h","port":443,"built":true,"status":[],"chain":[]}}'
         }
     }
 
-    It 'captures the presented certificate and chain' {
-        $port = ([uri]$Healthy).Port
-        $presented = InModuleScope NymiDiag -Parameters @{ Port = $port } { param($Port) GetNymiServerCertificate -HostName 'localhost' -Port $Port -TimeoutSec 4 }
-        $presented.Certificate.Subject | Should -Match 'CN=localhost'
-        @($presented.Chain).Count | Should -BeGreaterThan 0
-    }
+    # The capture and the chain build are .NET, not Windows: they run here
+    # against the loopback mock NES with the Windows gate mocked open. Not on
+    # Windows itself, where an unknown root may send the chain engine to
+    # Windows Update for roots.
+    Describe 'chain engine against the mock NES' -Skip:$server.OnWindows {
+        It 'captures the presented certificate and chain' {
+            $port = ([uri]$Healthy).Port
+            $presented = InModuleScope NymiDiag -Parameters @{ Port = $port } { param($Port) GetNymiServerCertificate -HostName 'localhost' -Port $Port -TimeoutSec 4 }
+            $presented.Connected | Should -BeTrue
+            $presented.Certificate.Subject | Should -Match 'CN=localhost'
+            @($presented.Chain).Count | Should -BeGreaterThan 0
+        }
 
-    It 'reports a chain from an unknown CA as HOST_CHAIN_UNTRUSTED' {
-        Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
-        $check = InModuleScope NymiDiag -Parameters @{ Url = $UnknownCa } { param($Url) GetNymiChainEngineFacts -NesUri $Url -TimeoutSec 4 }
-        $check.state | Should -Be 'checked'
-        @($check.findings | ForEach-Object { $_.id }) | Should -Contain 'HOST_CHAIN_UNTRUSTED'
-        $check.facts.chain[0].subject | Should -Match 'CN=localhost'
-        $check.facts.host | Should -Be 'localhost'
-        Assert-HostCheckShape (ConvertTo-JsonRoundTrip $check)
-    }
+        It 'observes a chain from an unknown CA, which the library calls HOST_CHAIN_UNTRUSTED' {
+            Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
+            $o = InModuleScope NymiDiag -Parameters @{ Url = $UnknownCa } { param($Url) GetNymiNesObservations -NesUri $Url -TimeoutSec 4 -Observation 'chain_engine' }
+            $chain = $o.chain_engine
+            $chain.state | Should -Be 'observed'
+            $chain.seen.built | Should -BeFalse
+            $chain.seen.chain[0].subject | Should -Match 'CN=localhost'
+            $chain.seen.host | Should -Be 'localhost'
+            Assert-ObservationShape (ConvertTo-JsonRoundTrip $chain)
+            $report = InModuleScope NymiDiag -Parameters @{ C = $chain; Url = $UnknownCa } {
+                param($C, $Url)
+                $json = ConvertTo-Json -InputObject @{ nes_url = $Url; host = @{ chain_engine = $C }; skip = @('cert_inventory', 'log_scan', 'nes_probe') } -Depth 20 -Compress
+                $response = $null
+                $null = $script:NymiNative.Library.Call('nymidiag_diagnose', [System.Text.Encoding]::UTF8.GetBytes($json), [ref]$response)
+                [System.Text.Encoding]::UTF8.GetString($response) | ConvertFrom-Json
+            }
+            $report.data.host.checks.chain_engine.findings[0].id | Should -Be 'HOST_CHAIN_UNTRUSTED'
+        }
 
-    It 'reports a closed port as state failed with the reason' {
-        Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
-        $check = InModuleScope NymiDiag -Parameters @{ Url = $Refused } { param($Url) GetNymiChainEngineFacts -NesUri $Url -TimeoutSec 4 }
-        $check.state | Should -Be 'failed'
-        $check.detail | Should -Match 'refused'
-        $check.detail | Should -Not -Match 'Exception calling'
+        It 'reports a closed port as state failed with the reason' {
+            Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
+            $o = InModuleScope NymiDiag -Parameters @{ Url = $Refused } { param($Url) GetNymiNesObservations -NesUri $Url -TimeoutSec 4 -Observation 'chain_engine' }
+            $o.chain_engine.state | Should -Be 'failed'
+            $o.chain_engine.detail | Should -Match 'refused'
+            $o.chain_engine.detail | Should -Not -Match 'Exception calling'
+        }
     }
 }
 
@@ -596,84 +601,6 @@ Describe 'domain controllers' {
         $found = @(InModuleScope NymiDiag { ResolveNymiHostAddress -HostName ('a' * 300) -TimeoutMs 3000 })
         $found.Count | Should -Be 0
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
-    }
-}
-
-Describe 'late host checks: the Windows identity only for a configured URL' {
-    BeforeAll {
-        function New-Report {
-            # A diagnose report as ConvertFrom-Json gives it: the NES URL, its
-            # source and the probe stages that passed.
-            param([string] $Url, [string] $Source, [string[]] $Passed = @())
-            $stages = @(foreach ($name in 'dns', 'tcp', 'tls', 'http') {
-                    $status = 'failed'
-                    if ($Passed -contains $name) { $status = 'ok' }
-                    @{ name = $name; status = $status }
-                })
-            $report = @{ data = @{ nes_url = @{ url = $Url; source = $Source }; inputs = @{ nes_probe = @{ data = @{ stages = $stages } } } } }
-            ConvertTo-Json -InputObject $report -Depth 10 | ConvertFrom-Json
-        }
-        $inferredDetail = 'the NES URL was inferred from the logs; the request with the Windows identity is sent only to a configured NES URL (-NesUri)'
-    }
-
-    BeforeEach {
-        Mock -ModuleName NymiDiag GetNymiHostFacts {
-            $checks = [ordered]@{}
-            foreach ($name in $Check) { $checks[$name] = [ordered]@{ state = 'checked'; detail = "ran $name for $NesUri"; findings = @(); facts = @{} } }
-            [ordered]@{ checks = $checks }
-        }
-    }
-
-    It 'sends the Windows identity and builds the chain for a configured URL that answered' {
-        $report = New-Report -Url 'https://nes.corp.example/nes' -Source 'request' -Passed 'dns', 'tcp', 'tls', 'http'
-        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
-        @($late.Keys) | Should -Be @('windows_auth', 'chain_engine')
-        $late['windows_auth'].detail | Should -Be 'ran windows_auth for https://nes.corp.example/nes'
-        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 1 -Exactly -ParameterFilter { ($Check -join ',') -eq 'windows_auth,chain_engine' -and $ChecksOnly }
-    }
-
-    It 'skips the Windows identity for a URL from <Source>, with the reason, and still builds the chain' -ForEach @(
-        @{ Source = 'log' }
-        @{ Source = 'previous' }
-        @{ Source = '' }
-    ) {
-        $report = New-Report -Url 'https://nes.corp.example/nes' -Source $Source -Passed 'dns', 'tcp', 'tls', 'http'
-        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
-        @($late.Keys) | Should -Be @('windows_auth', 'chain_engine')
-        $late['windows_auth'].state | Should -Be 'skipped'
-        $late['windows_auth'].detail | Should -BeExactly $inferredDetail
-        $late['windows_auth'].facts['url'] | Should -Be 'https://nes.corp.example/nes'
-        $late['chain_engine'].detail | Should -Match '^ran chain_engine for'
-        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 0 -Exactly -ParameterFilter { $Check -contains 'windows_auth' }
-    }
-
-    It 'says why for an inferred URL also when NES did not answer (<Passed>)' -ForEach @(
-        @{ Passed = @() }
-        @{ Passed = @('dns', 'tcp') }
-        @{ Passed = @('dns', 'tcp', 'tls') }
-    ) {
-        $report = New-Report -Url 'https://nes.corp.example/nes' -Source 'log' -Passed $Passed
-        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
-        @($late.Keys) | Should -Be @('windows_auth')
-        $late['windows_auth'].detail | Should -BeExactly $inferredDetail
-        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 0 -Exactly
-    }
-
-    It 'changes nothing for a configured URL that did not answer, or without a URL' -ForEach @(
-        @{ Url = 'https://nes.corp.example/nes'; Source = 'request'; Passed = @('dns', 'tcp') }
-        @{ Url = $null; Source = 'none'; Passed = @() }
-        @{ Url = ''; Source = 'log'; Passed = @('dns', 'tcp', 'tls', 'http') }
-    ) {
-        $report = New-Report -Url $Url -Source $Source -Passed $Passed
-        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R -TimeoutSec 5 }
-        $late.Count | Should -Be 0
-        Should -Invoke -ModuleName NymiDiag GetNymiHostFacts -Times 0 -Exactly
-    }
-
-    It 'reads an error report without nes_url or probe stages' {
-        $report = '{"status":"error","data":{}}' | ConvertFrom-Json
-        $late = InModuleScope NymiDiag -Parameters @{ R = $report } { param($R) GetNymiLateHostCheck -Report $R }
-        $late.Count | Should -Be 0
     }
 }
 

@@ -117,6 +117,57 @@ Describe 'Invoke-NymiDiagnosis' -ForEach @($server) {
         }
     }
 
+    # The Windows observations run through their seams off Windows too: the
+    # identity request is replaced, the chain engine is .NET's (which does
+    # not know the mock's CA).
+    Context 'one diagnose call with the Windows observations' {
+        BeforeAll {
+            Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
+            Mock -ModuleName NymiDiag FindNymiService { @() }
+            Mock -ModuleName NymiDiag GetNymiWindowsProxy { $null }
+            Mock -ModuleName NymiDiag GetNymiDomainControllers { }
+            Mock -ModuleName NymiDiag InvokeNymiIdentityRequest {
+                [ordered]@{ url = $Url; identity = 'CORP\TERM01$'; status_code = 401; schemes = [string[]]@('Negotiate'); error_kind = $null; error = $null; duration_ms = 9 }
+            }
+        }
+
+        It 'judges the identity and the chain in the library after a probe that passed' {
+            $terminal = New-Terminal 'healthy'
+            $d = Invoke-NymiDiagnosis -NesUri $Healthy -KspPath $terminal.KspPath -LogPath $terminal.LogPath -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 5 -WarningAction SilentlyContinue
+            Should -Invoke -ModuleName NymiDiag InvokeNymiIdentityRequest -Times 1 -Exactly
+            $auth = $d.Report.data.host.checks.windows_auth
+            $auth.counted | Should -BeTrue
+            $auth.findings[0].id | Should -Be 'NES_AUTH_FAILED'
+            $d.Report.data.host.checks.chain_engine.findings[0].id | Should -Be 'HOST_CHAIN_UNTRUSTED'
+            # The identity request is the active test the verdict names.
+            $d.VerdictId | Should -Be 'CERTS_OK_NES_UNREACHABLE'
+            $d.FindingId | Should -Be 'NES_AUTH_FAILED'
+        }
+
+        It 'reports them without counting them when the probe did not pass' {
+            $terminal = New-Terminal 'not-retrieved'
+            $d = Invoke-NymiDiagnosis -NesUri $UnknownCa -KspPath $terminal.KspPath -LogPath $terminal.LogPath -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 5 -WarningAction SilentlyContinue
+            $d.VerdictId | Should -Be 'NEA_CERTS_NOT_RETRIEVED_TLS_UNTRUSTED'
+            $d.Stage | Should -Be 'tls'
+            $auth = $d.Report.data.host.checks.windows_auth
+            $auth.counted | Should -BeFalse
+            $auth.detail | Should -Match 'does not change the verdict'
+            @($d.Findings | ForEach-Object Id) | Should -Not -Contain 'NES_AUTH_FAILED'
+        }
+
+        It 'sends neither for a URL inferred from the logs, and says why' {
+            $terminal = New-Terminal 'not-retrieved' $Healthy
+            $d = Invoke-NymiDiagnosis -KspPath $terminal.KspPath -LogPath $terminal.LogPath -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 5 -WarningAction SilentlyContinue
+            $d.NesUriSource | Should -Be 'log_nes_context'
+            Should -Invoke -ModuleName NymiDiag InvokeNymiIdentityRequest -Times 0 -Exactly
+            foreach ($name in 'windows_auth', 'chain_engine') {
+                $check = $d.Checks | Where-Object Name -EQ $name
+                $check.State | Should -Be 'skipped'
+                $check.Detail | Should -Match 'inferred from the logs'
+            }
+        }
+    }
+
     Context 'without -NesUri' {
         It 'takes the NES URL from the logs and says so' {
             $terminal = New-Terminal 'not-retrieved' $Healthy

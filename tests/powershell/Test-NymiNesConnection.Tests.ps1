@@ -96,6 +96,44 @@ Describe 'Test-NymiNesConnection' -ForEach @($server) {
             $stage.Detail | Should -Match 'needs Windows'
         }
 
+        It 'gets NES_PROXY_INTERCEPTS from the library when the WinHTTP proxy would carry the request' {
+            # localhost has no dot: '<local>' would bypass it.
+            Mock -ModuleName NymiDiag GetNymiWindowsProxy { [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('*.corp.example') } }
+            $carried = Test-NymiNesConnection -Uri $healthy -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 4 -NoWindowsIdentity
+            @($carried.Findings | ForEach-Object Id) | Should -Contain 'NES_PROXY_INTERCEPTS'
+            $carried.Verdict | Should -Be 'ok'
+            $carried.WindowsProxy.WinHttpProxy | Should -Be 'proxy.corp.example:8080'
+            Mock -ModuleName NymiDiag GetNymiWindowsProxy { [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('localhost') } }
+            $bypassed = Test-NymiNesConnection -Uri $healthy -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 4 -NoWindowsIdentity
+            @($bypassed.Findings | ForEach-Object Id) | Should -Not -Contain 'NES_PROXY_INTERCEPTS'
+        }
+
+        It 'lets the library fail an ok verdict on a refused Windows identity' {
+            Mock -ModuleName NymiDiag TestNymiIsWindows { $true }
+            Mock -ModuleName NymiDiag GetNymiWindowsProxy { $null }
+            Mock -ModuleName NymiDiag InvokeNymiIdentityRequest {
+                [ordered]@{ url = $Url; identity = 'CORP\TERM01$'; status_code = 401; schemes = [string[]]@('Negotiate'); error_kind = $null; error = $null; duration_ms = 7 }
+            }
+            $refusedIdentity = Test-NymiNesConnection -Uri $healthy -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 4
+            Should -Invoke -ModuleName NymiDiag InvokeNymiIdentityRequest -Times 1 -Exactly
+            $refusedIdentity.Verdict | Should -Be 'failed'
+            $refusedIdentity.FailedStage | Should -Be 'windows_auth'
+            $refusedIdentity.FindingId | Should -Be 'NES_AUTH_FAILED'
+            $refusedIdentity.NextStep | Should -Match 'setspn -Q HTTP/localhost'
+            ($refusedIdentity.Stages | Where-Object Name -EQ 'windows_auth').Status | Should -Be 'failed'
+            # Not counted after a stage that failed: the verdict stays the probe's.
+            $closed = Test-NymiNesConnection -Uri $refused -TimeoutSec 4
+            $closed.FindingId | Should -Be 'NES_TCP_REFUSED'
+            ($closed.Stages | Where-Object Name -EQ 'windows_auth').Status | Should -Be 'skipped'
+        }
+
+        It 'skips the Windows identity with -NoWindowsIdentity and says why' {
+            $skipped = Test-NymiNesConnection -Uri $healthy -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 4 -NoWindowsIdentity
+            $stage = $skipped.Stages | Where-Object Name -EQ 'windows_auth'
+            $stage.Status | Should -Be 'skipped'
+            $stage.Detail | Should -Match 'NoWindowsIdentity'
+        }
+
         It 'tests several URIs from the pipeline' {
             $results = @($healthy, $refused | Test-NymiNesConnection -TrustedRootPath $CaFile -NoPlatformRoots -TimeoutSec 4)
             $results.Count | Should -Be 2
@@ -134,26 +172,6 @@ Describe 'Windows proxy settings' {
             (ConvertFromNymiWinHttpSettings -Bytes $null).Direct | Should -BeTrue
             (ConvertFromNymiWinHttpSettings -Bytes ([byte[]](1, 2, 3))).Direct | Should -BeTrue
             (ConvertFromNymiWinHttpSettings -Bytes ([byte[]](0x28, 0, 0, 0, 5, 0, 0, 0, 3, 0, 0, 0, 255, 255, 0, 0, 65))).Direct | Should -BeTrue
-        }
-    }
-
-    It 'matches bypass entries like WinHTTP: wildcards and <local>' {
-        InModuleScope NymiDiag {
-            TestNymiProxyBypass -HostName 'nes.corp.example' -Bypass @('*.corp.example') | Should -BeTrue
-            TestNymiProxyBypass -HostName 'nes' -Bypass @('<local>') | Should -BeTrue
-            TestNymiProxyBypass -HostName 'nes.corp.example' -Bypass @('<local>') | Should -BeFalse
-            TestNymiProxyBypass -HostName 'nes.other.example' -Bypass @('*.corp.example') | Should -BeFalse
-        }
-    }
-
-    It 'raises NES_PROXY_INTERCEPTS when the WinHTTP proxy would carry the request' {
-        InModuleScope NymiDiag {
-            $report = '{"findings":[],"warnings":[],"data":{"input_url":"https://nes.corp.example/nes","target":{"url":"https://nes.corp.example/nes","host":"nes.corp.example","port":443},"stages":[{"name":"tls","status":"ok","duration_ms":1,"finding":null,"detail":""},{"name":"http","status":"ok","duration_ms":1,"finding":null,"detail":""},{"name":"windows_auth","status":"not_applicable","duration_ms":0,"finding":null,"detail":""}],"addresses":[],"presented_chain":[],"tls":null,"http":null,"proxy":null,"verdict":{"status":"ok","stage":null,"finding":null,"summary":"ok"}}}' | ConvertFrom-Json
-            $proxy = [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('<local>') }
-            $result = ConvertToNymiNesConnection -Report $report -WindowsProxy $proxy
-            @($result.Findings | ForEach-Object Id) | Should -Contain 'NES_PROXY_INTERCEPTS'
-            $bypassed = [PSCustomObject]@{ WinHttpProxy = 'proxy.corp.example:8080'; WinHttpBypass = [string[]]@('*.corp.example') }
-            @((ConvertToNymiNesConnection -Report $report -WindowsProxy $bypassed).Findings | ForEach-Object Id) | Should -Not -Contain 'NES_PROXY_INTERCEPTS'
         }
     }
 }

@@ -1,19 +1,22 @@
-# The host facts document: what only Windows knows about this terminal, in
-# the shape nymidiag_diagnose accepts as its 'host' object. One function per
-# check gathers the data (thin, Windows only) and one ConvertToNymi*Check
-# function turns plain data into the check (tested on every platform).
+# The host observations: what only Windows can see on this terminal, in
+# the shape nymidiag_diagnose accepts as its 'host' object. Raw
+# observations only; the library turns them into the HOST_* checks, their
+# findings and their effect on the verdict. One function per observation
+# gathers the data (thin, Windows only) and one ConvertToNymi*Observation
+# function puts plain data into the contract shape (tested everywhere).
 #
-#   { "checks": { "<name>": { "state", "detail", "findings", "facts" } },
+#   { "services": { "state", "detail", "seen" }, "ble_adapter": ...,
+#     "winhttp_proxy": ..., "windows_auth": ..., "chain_engine": ...,
 #     "terminal_addresses": [ "10.30.4.77" ], "dns_servers": [ "10.30.0.10" ],
 #     "domain_controllers": [ "10.30.0.5" ] }
 #
-# The network facts (addresses, DNS servers) come from .NET and are gathered
-# on every platform; the domain controllers only on Windows.
-#
-# Nothing throws out of GetNymiHostFacts: a check that fails is state
-# 'failed' with the reason.
+# state is observed, skipped, not_applicable or failed; detail says why
+# when it is not observed. The network facts (addresses, DNS servers) come
+# from .NET and are gathered on every platform; the domain controllers
+# only on Windows. Nothing throws out of GetNymiHostObservations: an
+# observation that fails is state 'failed' with the reason.
 
-$script:NymiHostCheckNames = @('services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine')
+$script:NymiHostObservationNames = @('services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine')
 
 # Display-name regexes per service role. The Evidian service is also sold
 # under the Enterprise Access Management name and by One Identity.
@@ -23,203 +26,147 @@ $script:NymiDefaultServicePattern = [ordered]@{
     nymi_bluetooth_endpoint = 'Nymi Bluetooth Endpoint'
 }
 
-function GetNymiHostFacts {
+# The connect timeout of the pre-flight handshake: when NES drops packets,
+# the identity request is not sent to wait the same time again.
+$script:NymiPreflightConnectMs = 5000
+
+function GetNymiHostObservations {
+    # The request with the Windows identity and the chain engine run only
+    # for the NES URL the admin configured (-NesUri): for a URL the library
+    # infers from the logs they are not run at all. They run before the
+    # library's probe; .NET validates the server certificate with the
+    # Windows chain engine and never sends credentials when that fails, and
+    # the library counts their result only when its own anonymous request
+    # passed TLS and HTTP.
     [CmdletBinding()]
     [OutputType([System.Collections.Specialized.OrderedDictionary])]
     param(
         [AllowNull()][AllowEmptyString()][string] $NesUri,
         [ValidateSet('services', 'ble_adapter', 'winhttp_proxy', 'windows_auth', 'chain_engine')]
-        [string[]] $Check = $script:NymiHostCheckNames,
+        [string[]] $Observation = $script:NymiHostObservationNames,
         [ValidateRange(1, 600)][int] $TimeoutSec = 20,
         [System.Collections.IDictionary] $ServicePattern,
-        # Only the checks: for a second pass whose network facts are known.
-        [switch] $ChecksOnly
+        # Only the observations, without the network facts.
+        [switch] $ObservationsOnly
     )
-    $checks = [ordered]@{}
-    foreach ($name in $script:NymiHostCheckNames) {
-        if ($Check -notcontains $name) { continue }
+    $document = [ordered]@{}
+    $nes = @{}
+    if ($Observation -contains 'windows_auth' -or $Observation -contains 'chain_engine') {
+        try { $nes = GetNymiNesObservations -NesUri $NesUri -TimeoutSec $TimeoutSec -Observation $Observation }
+        catch {
+            # Each part catches its own errors; this is the last guard.
+            foreach ($name in 'windows_auth', 'chain_engine') { $nes[$name] = NewNymiObservationFailure -Name $name -ErrorRecord $_ }
+        }
+    }
+    foreach ($name in $script:NymiHostObservationNames) {
+        if ($Observation -notcontains $name) { continue }
         $result = $null
         try {
             $result = switch ($name) {
-                'services' { GetNymiServiceFacts -ServicePattern $ServicePattern }
-                'ble_adapter' { GetNymiBleAdapterFacts }
-                'winhttp_proxy' { GetNymiWinHttpProxyFacts -NesUri $NesUri }
-                'windows_auth' { GetNymiWindowsAuthFacts -NesUri $NesUri -TimeoutSec $TimeoutSec }
-                'chain_engine' { GetNymiChainEngineFacts -NesUri $NesUri -TimeoutSec $TimeoutSec }
+                'services' { GetNymiServiceObservation -ServicePattern $ServicePattern }
+                'ble_adapter' { GetNymiBleAdapterObservation }
+                'winhttp_proxy' { GetNymiWinHttpProxyObservation }
+                default { $nes[$name] }
             }
         }
         catch {
-            # Each check catches its own errors; this is the last guard.
-            $result = NewNymiHostCheckFailure -Name $name -ErrorRecord $_
+            $result = NewNymiObservationFailure -Name $name -ErrorRecord $_
         }
-        if ($null -eq $result) { $result = NewNymiHostCheck -State 'failed' -Detail "The $name check returned nothing." }
-        $checks[$name] = $result
+        if ($null -eq $result) { $result = NewNymiObservation -State 'failed' -Detail "The $name observation returned nothing." }
+        $document[$name] = $result
     }
-    if ($ChecksOnly) { return [ordered]@{ checks = $checks } }
+    if ($ObservationsOnly) { return $document }
     $network = [ordered]@{ terminal_addresses = [string[]]@(); dns_servers = [string[]]@() }
     try { $network = GetNymiNetworkFacts }
     catch { Write-Verbose "NymiDiag: the network facts could not be read: $($_.Exception.Message)" }
     $controllers = [string[]]@()
     try { $controllers = [string[]]@(GetNymiDomainControllers) }
     catch { Write-Verbose "NymiDiag: the domain controllers could not be read: $($_.Exception.Message)" }
-    [ordered]@{
-        checks = $checks
-        terminal_addresses = [string[]]@($network['terminal_addresses'])
-        dns_servers = [string[]]@($network['dns_servers'])
-        domain_controllers = $controllers
-    }
+    $document['terminal_addresses'] = [string[]]@($network['terminal_addresses'])
+    $document['dns_servers'] = [string[]]@($network['dns_servers'])
+    $document['domain_controllers'] = $controllers
+    $document
 }
 
-# The detail of the windows_auth check when the NES URL came from the logs.
-$script:NymiInferredUrlAuthDetail = 'the NES URL was inferred from the logs; the request with the Windows identity is sent only to a configured NES URL (-NesUri)'
-
-function GetNymiLateHostCheck {
-    # The host checks that need the first diagnosis, as a name -> check map
-    # to replace (empty: nothing changes). Both run only after the anonymous
-    # request passed TLS and HTTP. The request with the Windows identity
-    # goes only to a URL the admin configured (nes_url.source 'request'):
-    # for a URL inferred from the logs it is skipped and says so, whatever
-    # the probe found. The chain engine sends no credentials (a TLS
-    # handshake, as the probe already made) and runs for either.
-    [CmdletBinding()]
-    [OutputType([System.Collections.Specialized.OrderedDictionary])]
-    param([Parameter(Mandatory = $true)][object] $Report, [int] $TimeoutSec = 20)
-    $checks = [ordered]@{}
-    $nesUrl = GetNymiJsonPath -Object $Report -Path 'data', 'nes_url'
-    $url = [string](GetNymiJsonPath -Object $nesUrl -Path 'url')
-    $source = [string](GetNymiJsonPath -Object $nesUrl -Path 'source')
-    if (-not $url) { return $checks }
-    $configured = $source -eq 'request'
-    if (-not $configured) {
-        $checks['windows_auth'] = NewNymiHostCheck -State 'skipped' -Detail $script:NymiInferredUrlAuthDetail -Facts ([ordered]@{ url = $url; nes_url_source = $source })
-    }
-    if (-not (TestNymiNesAnswered -Report $Report)) { return $checks }
-    $names = @('chain_engine')
-    if ($configured) { $names = @('windows_auth', 'chain_engine') }
-    $late = GetNymiHostFacts -Check $names -NesUri $url -TimeoutSec $TimeoutSec -ChecksOnly
-    foreach ($name in @($late['checks'].Keys)) { $checks[$name] = $late['checks'][$name] }
-    $checks
-}
-
-function TestNymiNesAnswered {
-    # Whether the diagnosis's probe passed TLS and HTTP.
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param([Parameter(Mandatory = $true)][object] $Report)
-    $stages = @(GetNymiJsonPath -Object $Report -Path 'data', 'inputs', 'nes_probe', 'data', 'stages')
-    $passed = @($stages | Where-Object { $_ -and (GetNymiJsonPath -Object $_ -Path 'status') -eq 'ok' } | ForEach-Object { [string](GetNymiJsonPath -Object $_ -Path 'name') })
-    ($passed -contains 'tls') -and ($passed -contains 'http')
-}
-
-function GetNymiJsonPath {
-    # A nested property of a ConvertFrom-Json object, or $null when any
-    # step is missing (strict mode safe: error reports lack most of data).
-    [CmdletBinding()]
-    param([AllowNull()][object] $Object, [string[]] $Path)
-    $current = $Object
-    foreach ($name in $Path) {
-        if ($null -eq $current) { return $null }
-        $property = $current.PSObject.Properties[$name]
-        if (-not $property) { return $null }
-        $current = $property.Value
-    }
-    $current
-}
-
-function NewNymiHostCheck {
+function NewNymiObservation {
+    # One observation in the contract shape: seen only when observed.
     [CmdletBinding()]
     [OutputType([System.Collections.Specialized.OrderedDictionary])]
     param(
-        [Parameter(Mandatory = $true)][ValidateSet('checked', 'skipped', 'not_applicable', 'failed')][string] $State,
+        [Parameter(Mandatory = $true)][ValidateSet('observed', 'skipped', 'not_applicable', 'failed')][string] $State,
         [string] $Detail,
-        [object[]] $Findings = @(),
-        [System.Collections.IDictionary] $Facts = @{}
+        [System.Collections.IDictionary] $Seen
     )
-    $check = [ordered]@{ state = $State }
-    if ($Detail) { $check['detail'] = $Detail }
-    $check['findings'] = [object[]]@($Findings | Where-Object { $null -ne $_ })
-    $check['facts'] = $Facts
-    $check
+    $observation = [ordered]@{ state = $State }
+    if ($Detail) { $observation['detail'] = $Detail }
+    if ($State -eq 'observed') {
+        if ($null -eq $Seen) { $Seen = [ordered]@{} }
+        $observation['seen'] = $Seen
+    }
+    $observation
 }
 
-function NewNymiHostCheckFailure {
+function NewNymiObservationFailure {
     [CmdletBinding()]
     param([string] $Name, [System.Management.Automation.ErrorRecord] $ErrorRecord)
+    $message = GetNymiInnerMessage -ErrorRecord $ErrorRecord
+    Write-Verbose "NymiDiag: the $Name observation failed: $message"
+    NewNymiObservation -State 'failed' -Detail "The $Name check could not run: $message"
+}
+
+function GetNymiInnerMessage {
     # 'Exception calling "X" with "1" argument(s): ...' says less than the
     # exception it wraps.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param([System.Management.Automation.ErrorRecord] $ErrorRecord)
     $exception = $ErrorRecord.Exception
-    while ($exception -is [System.Management.Automation.MethodInvocationException] -and $exception.InnerException) { $exception = $exception.InnerException }
-    $message = $exception.Message
-    Write-Verbose "NymiDiag: the $Name check failed: $message"
-    NewNymiHostCheck -State 'failed' -Detail "The $Name check could not run: $message"
-}
-
-function NewNymiHostFinding {
-    # A finding in the library's JSON shape (lower-case keys).
-    [CmdletBinding()]
-    [OutputType([System.Collections.Specialized.OrderedDictionary])]
-    param(
-        [Parameter(Mandatory = $true)][string] $Id,
-        [Parameter(Mandatory = $true)][ValidateSet('info', 'warning', 'error')][string] $Severity,
-        [Parameter(Mandatory = $true)][string] $Title,
-        [string] $Detail = '',
-        [System.Collections.IDictionary] $Evidence = @{},
-        [string] $Remediation,
-        [string[]] $Refs = @()
-    )
-    $finding = [ordered]@{ id = $Id; severity = $Severity; title = $Title; detail = $Detail; evidence = $Evidence }
-    if ($Remediation) { $finding['remediation'] = $Remediation }
-    $finding['refs'] = [string[]]@($Refs)
-    $finding
-}
-
-function ConvertToNymiHostFinding {
-    # A NymiDiag.Finding object (as NewNymiFinding makes) in the JSON shape.
-    [CmdletBinding()]
-    param([Parameter(Mandatory = $true)][object] $Finding)
-    $evidence = [ordered]@{}
-    if ($Finding.Evidence) {
-        foreach ($p in $Finding.Evidence.PSObject.Properties) { $evidence[$p.Name] = $p.Value }
-    }
-    $arguments = @{
-        Id = [string]$Finding.Id; Severity = [string]$Finding.Severity; Title = [string]$Finding.Title
-        Detail = [string]$Finding.Detail; Evidence = $evidence; Refs = [string[]]@($Finding.Refs)
-    }
-    if ($Finding.PSObject.Properties['Remediation'] -and $Finding.Remediation) { $arguments['Remediation'] = [string]$Finding.Remediation }
-    NewNymiHostFinding @arguments
+    while (($exception -is [System.Management.Automation.MethodInvocationException] -or $exception -is [System.AggregateException]) -and $exception.InnerException) { $exception = $exception.InnerException }
+    $exception.Message
 }
 
 function GetNymiNesEndpoint {
-    # Host, port and URL of an NES URI as Test-NymiNesConnection reads it (a
-    # bare host name means https://<host>/nes); $null when it is not usable.
+    # Host, port and URL of an NES URI by the library's rules (the probe's
+    # URL stage; tests compare the two): surrounding space and quotes
+    # removed, a missing scheme is https, an empty or '/' path is /nes,
+    # default ports left out, no query or fragment; other schemes and
+    # credentials are refused. $null when it is not usable.
     [CmdletBinding()]
     param([AllowNull()][AllowEmptyString()][string] $NesUri)
     if (-not $NesUri) { return $null }
-    $text = $NesUri.Trim()
-    if ($text -notmatch '^[a-zA-Z][a-zA-Z0-9+.-]*://') { $text = "https://$text/nes" }
+    $text = $NesUri.Trim().Trim('"', "'").Trim()
+    if (-not $text) { return $null }
+    if ($text -notmatch '^[a-zA-Z][a-zA-Z0-9+.-]*://') { $text = "https://$text" }
     $uri = $null
     if (-not [uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri)) { return $null }
     if ($uri.Scheme -ne 'https' -and $uri.Scheme -ne 'http') { return $null }
-    if (-not $uri.Host) { return $null }
-    [PSCustomObject]@{ Url = $uri.AbsoluteUri; HostName = $uri.DnsSafeHost; Port = [int]$uri.Port; Scheme = $uri.Scheme }
+    if (-not $uri.Host -or $uri.UserInfo) { return $null }
+    $path = $uri.AbsolutePath
+    if (-not $path -or $path -eq '/') { $path = '/nes' }
+    [PSCustomObject]@{
+        Url = '{0}://{1}{2}' -f $uri.Scheme, $uri.Authority, $path
+        HostName = $uri.DnsSafeHost
+        Port = [int]$uri.Port
+        Scheme = $uri.Scheme
+    }
 }
 
 # ---------------------------------------------------------------- services
 
-function GetNymiServiceFacts {
+function GetNymiServiceObservation {
     [CmdletBinding()]
     param([System.Collections.IDictionary] $ServicePattern)
     try {
         if (-not (TestNymiIsWindows)) {
-            return NewNymiHostCheck -State 'not_applicable' -Detail 'Needs Windows: the EAM Security, Nymi Agent and Nymi Bluetooth Endpoint services are read with Get-Service.'
+            return NewNymiObservation -State 'not_applicable' -Detail 'Needs Windows: the EAM Security, Nymi Agent and Nymi Bluetooth Endpoint services are read with Get-Service.'
         }
         $patterns = GetNymiServicePattern -ServicePattern $ServicePattern
         $combined = (@($patterns.Values) | ForEach-Object { "(?:$_)" }) -join '|'
         $services = @(FindNymiService -Pattern $combined)
-        ConvertToNymiServiceCheck -Service $services -ServicePattern $patterns
+        ConvertToNymiServiceObservation -Service $services -ServicePattern $patterns
     }
     catch {
-        NewNymiHostCheckFailure -Name 'services' -ErrorRecord $_
+        NewNymiObservationFailure -Name 'services' -ErrorRecord $_
     }
 }
 
@@ -238,274 +185,306 @@ function GetNymiServicePattern {
     $patterns
 }
 
-function ConvertToNymiServiceCheck {
-    # Services (Name, DisplayName, Status) against the role patterns: a role
-    # is fine when one of its services runs; otherwise HOST_SERVICE_STOPPED
-    # names the service, or HOST_SERVICE_NOT_FOUND the pattern.
+function ConvertToNymiServiceObservation {
+    # Services (Name, DisplayName, Status, StartType) sorted into the roles
+    # whose display-name pattern (a .NET regex, site-specific) they match.
     [CmdletBinding()]
     param(
         [AllowEmptyCollection()][object[]] $Service = @(),
         [System.Collections.IDictionary] $ServicePattern = $script:NymiDefaultServicePattern
     )
-    $findings = New-Object System.Collections.Generic.List[object]
-    $facts = New-Object System.Collections.Generic.List[object]
-    $found = 0
-    $running = 0
-    foreach ($role in $ServicePattern.Keys) {
-        $pattern = [string]$ServicePattern[$role]
-        $matched = @($Service | Where-Object { $_ -and [string]$_.DisplayName -match $pattern })
-        if ($matched.Count -eq 0) {
-            $facts.Add([ordered]@{ role = $role; name = $null; display_name = $null; status = 'not_found' })
-            $findings.Add((NewNymiHostFinding -Id 'HOST_SERVICE_NOT_FOUND' -Severity 'warning' `
-                        -Title "No service for $role ($pattern) is installed" `
-                        -Detail "No service whose display name matches '$pattern' is installed on this terminal." `
-                        -Evidence ([ordered]@{ role = $role; pattern = $pattern }) `
-                        -Remediation 'Check that the Nymi and Evidian software is installed here, or give the display name used on this site (ServicePattern).' `
-                        -Refs @('domain brief section 2.1: services', 'domain brief section 5: check K')))
-            continue
-        }
-        $found++
-        $up = @($matched | Where-Object { [string]$_.Status -eq 'Running' })
-        foreach ($s in ($matched | Select-Object -First 3)) {
-            $facts.Add([ordered]@{ role = $role; name = [string]$s.Name; display_name = [string]$s.DisplayName; status = [string]$s.Status })
-        }
-        if ($up.Count -gt 0) { $running++; continue }
-        $s = $matched[0]
-        $startType = $null
-        if ($s.PSObject.Properties['StartType'] -and $s.StartType) { $startType = [string]$s.StartType }
-        $evidence = [ordered]@{ role = $role; name = [string]$s.Name; display_name = [string]$s.DisplayName; status = [string]$s.Status }
-        if ($startType) { $evidence['start_type'] = $startType }
-        $remediation = "Start-Service -Name '$($s.Name)'"
-        if ($startType -eq 'Disabled') { $remediation = "Set-Service -Name '$($s.Name)' -StartupType Automatic; Start-Service -Name '$($s.Name)'" }
-        if ($role -eq 'eam_security') { $remediation = "$remediation, then count the ksp certificates again (Get-NymiNeaCertificate -Summary)." }
-        $findings.Add((NewNymiHostFinding -Id 'HOST_SERVICE_STOPPED' -Severity 'error' `
-                    -Title "$($s.DisplayName) is not running ($($s.Status))" `
-                    -Detail "The $role service '$($s.Name)' ($($s.DisplayName)) is $($s.Status)." `
-                    -Evidence $evidence -Remediation $remediation `
-                    -Refs @('domain brief section 5: check K')))
-    }
-    $total = $ServicePattern.Count
-    NewNymiHostCheck -State 'checked' -Detail ('{0} of {1} services found, {2} running' -f $found, $total, $running) `
-        -Findings $findings.ToArray() -Facts ([ordered]@{ services = $facts.ToArray() })
+    $roles = @(foreach ($role in $ServicePattern.Keys) {
+            $pattern = [string]$ServicePattern[$role]
+            $matched = @($Service | Where-Object { $_ -and [string]$_.DisplayName -match $pattern } | ForEach-Object {
+                    $startType = $null
+                    if ($_.PSObject.Properties['StartType'] -and $_.StartType) { $startType = [string]$_.StartType }
+                    [ordered]@{ name = [string]$_.Name; display_name = [string]$_.DisplayName; status = [string]$_.Status; start_type = $startType }
+                })
+            [ordered]@{ role = [string]$role; pattern = $pattern; services = [object[]]$matched }
+        })
+    NewNymiObservation -State 'observed' -Seen ([ordered]@{ roles = [object[]]$roles })
 }
 
 # ------------------------------------------------------------- BLE adapter
 
-function GetNymiBleAdapterFacts {
+function GetNymiBleAdapterObservation {
     [CmdletBinding()]
     param()
     try {
         if (-not (TestNymiIsWindows)) {
-            return NewNymiHostCheck -State 'not_applicable' -Detail 'Needs Windows: the BLE adapter is looked up among the present PnP devices (Get-PnpDevice).'
+            return NewNymiObservation -State 'not_applicable' -Detail 'Needs Windows: the BLE adapter is looked up among the present PnP devices (Get-PnpDevice).'
         }
         if (-not (Get-Command Get-PnpDevice -ErrorAction SilentlyContinue)) {
-            return NewNymiHostCheck -State 'skipped' -Detail 'Get-PnpDevice (PnpDevice module) is not available in this session.'
+            return NewNymiObservation -State 'skipped' -Detail 'Get-PnpDevice (PnpDevice module) is not available in this session.'
         }
         $devices = @(Get-PnpDevice -PresentOnly -ErrorAction SilentlyContinue | Where-Object {
                 $_.Class -eq 'Bluetooth' -or $_.Class -eq 'Ports' -or [string]$_.FriendlyName -match 'Bluegiga|BLED112'
-            } | ForEach-Object {
-                [PSCustomObject]@{ FriendlyName = [string]$_.FriendlyName; Class = [string]$_.Class; Status = [string]$_.Status; InstanceId = [string]$_.InstanceId }
             })
-        ConvertToNymiBleAdapterCheck -Device $devices
+        ConvertToNymiBleAdapterObservation -Device $devices
     }
     catch {
-        NewNymiHostCheckFailure -Name 'ble_adapter' -ErrorRecord $_
+        NewNymiObservationFailure -Name 'ble_adapter' -ErrorRecord $_
     }
 }
 
-function GetNymiBleAdapterKind {
-    # 'bluegiga' (the dongle Nymi names), 'bluetooth' (a radio), 'usb_serial'
-    # (a serial adapter that may be the dongle), or $null (not an adapter:
-    # paired devices, protocol and enumerator entries, other ports).
-    [CmdletBinding()]
-    param([object] $Device)
-    $name = [string]$Device.FriendlyName
-    $class = [string]$Device.Class
-    if ($name -match 'Bluegiga|BLED112') { return 'bluegiga' }
-    if ($class -eq 'Ports') {
-        if ($name -match 'Bluetooth|Low Energy|USB Serial|USB-SERIAL|CDC') { return 'usb_serial' }
-        return $null
-    }
-    if ($class -eq 'Bluetooth') {
-        if ($name -match 'Enumerator|RFCOMM|Protocol|Attribute|Identification|Service|Avrcp|Hands-Free|Audio|LE Device') { return $null }
-        if ($name -match 'Bluetooth|Radio|Adapter|Wireless|BLE') { return 'bluetooth' }
-    }
-    $null
-}
-
-function ConvertToNymiBleAdapterCheck {
-    # PnP devices (FriendlyName, Class, Status, InstanceId): no working
-    # adapter is HOST_BLE_ADAPTER_MISSING.
+function ConvertToNymiBleAdapterObservation {
+    # PnP devices (FriendlyName, Class, Status) as seen; which of them is
+    # an adapter is the library's call.
     [CmdletBinding()]
     param([AllowEmptyCollection()][object[]] $Device = @())
-    $adapters = @(foreach ($d in @($Device)) {
+    $devices = @(foreach ($d in @($Device)) {
             if (-not $d) { continue }
-            $kind = GetNymiBleAdapterKind -Device $d
-            if ($kind) { [ordered]@{ name = [string]$d.FriendlyName; class = [string]$d.Class; status = [string]$d.Status; kind = $kind } }
+            [ordered]@{ friendly_name = [string]$d.FriendlyName; class = [string]$d.Class; status = [string]$d.Status }
         })
-    $working = @($adapters | Where-Object { $_.status -eq 'OK' })
-    $facts = [ordered]@{ adapters = [object[]]@($adapters | Select-Object -First 10) }
-    if ($working.Count -gt 0) {
-        $names = ($working | ForEach-Object { $_.name }) -join ', '
-        return NewNymiHostCheck -State 'checked' -Detail "BLE adapter present: $names" -Facts $facts
-    }
-    $detail = 'No Bluetooth or Bluegiga (USB serial) adapter is present: the Nymi Bluetooth Endpoint cannot see any band, and a tap ends in "Object not found".'
-    if ($adapters.Count -gt 0) {
-        $detail = 'Adapters are present but none works: {0}.' -f (($adapters | ForEach-Object { '{0} ({1})' -f $_.name, $_.status }) -join ', ')
-    }
-    $finding = NewNymiHostFinding -Id 'HOST_BLE_ADAPTER_MISSING' -Severity 'error' `
-        -Title 'No working BLE adapter on this terminal' -Detail $detail `
-        -Evidence ([ordered]@{ adapters = $adapters.Count }) `
-        -Remediation 'Plug in the BLE adapter (Bluegiga USB dongle) before tapping, or check it in Device Manager.' `
-        -Refs @('Nymi article "Object not found": BLE adapter unplugged', 'domain brief section 5: check L')
-    NewNymiHostCheck -State 'checked' -Detail 'No working BLE adapter found' -Findings @($finding) -Facts $facts
+    NewNymiObservation -State 'observed' -Seen ([ordered]@{ devices = [object[]]$devices })
 }
 
 # ----------------------------------------------------------- WinHTTP proxy
 
-function GetNymiWinHttpProxyFacts {
+function GetNymiWinHttpProxyObservation {
     [CmdletBinding()]
-    param([AllowNull()][AllowEmptyString()][string] $NesUri)
+    param()
     try {
         if (-not (TestNymiIsWindows)) {
-            return NewNymiHostCheck -State 'not_applicable' -Detail 'Needs Windows: the WinHTTP machine proxy is read from the registry (what netsh winhttp show proxy shows).'
+            return NewNymiObservation -State 'not_applicable' -Detail 'Needs Windows: the WinHTTP machine proxy is read from the registry (what netsh winhttp show proxy shows).'
         }
-        $endpoint = GetNymiNesEndpoint -NesUri $NesUri
-        $hostName = $null
-        if ($endpoint) { $hostName = $endpoint.HostName }
-        ConvertToNymiWinHttpProxyCheck -WindowsProxy (GetNymiWindowsProxy) -HostName $hostName
+        ConvertToNymiProxyObservation -WindowsProxy (GetNymiWindowsProxy)
     }
     catch {
-        NewNymiHostCheckFailure -Name 'winhttp_proxy' -ErrorRecord $_
+        NewNymiObservationFailure -Name 'winhttp_proxy' -ErrorRecord $_
     }
 }
 
-function ConvertToNymiWinHttpProxyCheck {
-    # The proxy settings (GetNymiWindowsProxy's object) against the NES host.
+function ConvertToNymiProxyObservation {
+    # The proxy settings (GetNymiWindowsProxy's object) as seen.
     [CmdletBinding()]
-    param([AllowNull()][object] $WindowsProxy, [AllowNull()][AllowEmptyString()][string] $HostName)
-    $proxy = $null
-    $bypass = [string[]]@()
-    $facts = [ordered]@{ winhttp_proxy = $null; winhttp_bypass = $bypass }
+    param([AllowNull()][object] $WindowsProxy)
+    $seen = [ordered]@{ winhttp_proxy = $null; winhttp_bypass = [string[]]@(); user_proxy = $null; user_bypass = [string[]]@(); pac_url = $null }
     if ($WindowsProxy) {
-        $proxy = $WindowsProxy.WinHttpProxy
-        $bypass = [string[]]@($WindowsProxy.WinHttpBypass)
-        $facts = [ordered]@{ winhttp_proxy = $proxy; winhttp_bypass = $bypass; user_proxy = $WindowsProxy.UserProxy; pac_url = $WindowsProxy.PacUrl }
+        $value = { param($name) if ($WindowsProxy.PSObject.Properties[$name]) { $WindowsProxy.$name } }
+        $text = { param($name) $v = & $value $name; if ($v) { [string]$v } else { $null } }
+        $seen['winhttp_proxy'] = & $text 'WinHttpProxy'
+        $seen['winhttp_bypass'] = [string[]]@(& $value 'WinHttpBypass' | Where-Object { $_ })
+        $seen['user_proxy'] = & $text 'UserProxy'
+        $seen['user_bypass'] = [string[]]@(& $value 'UserBypass' | Where-Object { $_ })
+        $seen['pac_url'] = & $text 'PacUrl'
     }
-    if ($HostName) { $facts['nes_host'] = $HostName }
-    if (-not $proxy) {
-        return NewNymiHostCheck -State 'checked' -Detail 'No WinHTTP proxy is set: services running as SYSTEM connect directly.' -Facts $facts
-    }
-    if (-not $HostName) {
-        return NewNymiHostCheck -State 'checked' -Detail "WinHTTP proxy $proxy is set; no NES URL was given to compare with the bypass list." -Facts $facts
-    }
-    $bypassed = TestNymiProxyBypass -HostName $HostName -Bypass $bypass
-    $facts['nes_bypassed'] = $bypassed
-    if ($bypassed) {
-        return NewNymiHostCheck -State 'checked' -Detail "WinHTTP proxy $proxy is set and $HostName is in its bypass list." -Facts $facts
-    }
-    $finding = NewNymiHostFinding -Id 'HOST_WINHTTP_PROXY_NO_BYPASS' -Severity 'warning' `
-        -Title "The WinHTTP proxy $proxy would carry the NES requests of SYSTEM services" `
-        -Detail "Services running as SYSTEM, like the NEA, use the WinHTTP machine proxy ($proxy), and $HostName is not in its bypass list ($($bypass -join ';'))." `
-        -Evidence ([ordered]@{ winhttp_proxy = $proxy; bypass = $bypass; host = $HostName }) `
-        -Remediation "Add $HostName to the bypass list (netsh winhttp set proxy proxy-server=`"$proxy`" bypass-list=`"$HostName;<local>`") or reset it (netsh winhttp reset proxy) when NES is internal." `
-        -Refs @('domain brief section 5: check G')
-    NewNymiHostCheck -State 'checked' -Detail "WinHTTP proxy $proxy is set and $HostName is not bypassed." -Findings @($finding) -Facts $facts
+    NewNymiObservation -State 'observed' -Seen $seen
 }
 
-# ------------------------------------------------------------ Windows auth
+# ------------------------------------- Windows identity and chain engine
 
-function GetNymiWindowsAuthFacts {
+function GetNymiNesObservations {
+    # windows_auth and chain_engine for a configured NES URL, as a name ->
+    # observation map. The chain engine's handshake goes first with a
+    # connect timeout of min(5 s, T); when that connect fails the identity
+    # request is skipped, so a NES that drops packets is waited for once.
     [CmdletBinding()]
-    param([AllowNull()][AllowEmptyString()][string] $NesUri, [int] $TimeoutSec = 20)
+    param(
+        [AllowNull()][AllowEmptyString()][string] $NesUri,
+        [int] $TimeoutSec = 20,
+        [string[]] $Observation = @('windows_auth', 'chain_engine')
+    )
+    $out = @{}
+    if (-not (TestNymiIsWindows)) {
+        $out['windows_auth'] = NewNymiObservation -State 'not_applicable' -Detail 'Needs Windows: the request to NES with the Windows identity (Kerberos/NTLM) uses Invoke-WebRequest -UseDefaultCredentials.'
+        $out['chain_engine'] = NewNymiObservation -State 'not_applicable' -Detail 'Needs Windows: the NES TLS chain is built by the Windows chain engine in machine context, as the NEA running as SYSTEM sees it.'
+        return $out
+    }
+    if (-not $NesUri) {
+        $out['windows_auth'] = NewNymiObservation -State 'skipped' -Detail 'No NES URL was configured (-NesUri): the request with the Windows identity is sent only to a configured NES URL.'
+        $out['chain_engine'] = NewNymiObservation -State 'skipped' -Detail 'No NES URL was configured (-NesUri): the chain engine check runs only for a configured NES URL.'
+        return $out
+    }
+    $endpoint = GetNymiNesEndpoint -NesUri $NesUri
+    if (-not $endpoint) {
+        $out['windows_auth'] = NewNymiObservation -State 'skipped' -Detail 'The NES URL is not usable: the request with the Windows identity needs one.'
+        $out['chain_engine'] = NewNymiObservation -State 'skipped' -Detail 'The NES URL is not usable: the chain engine needs the NES certificate.'
+        return $out
+    }
+    if ($endpoint.Scheme -ne 'https') {
+        $out['windows_auth'] = NewNymiObservation -State 'skipped' -Detail "The NES URL uses $($endpoint.Scheme): the Windows identity is sent only over https, after Windows validated the server."
+        $out['chain_engine'] = NewNymiObservation -State 'skipped' -Detail "The NES URL uses $($endpoint.Scheme): there is no TLS chain to build."
+        return $out
+    }
+    $connectMs = [math]::Min($script:NymiPreflightConnectMs, $TimeoutSec * 1000)
+    $connected = $true
+    if ($Observation -contains 'chain_engine') {
+        $chain = GetNymiChainEngineObservation -Endpoint $endpoint -TimeoutSec $TimeoutSec -ConnectTimeoutMs $connectMs
+        $out['chain_engine'] = $chain.Observation
+        $connected = $chain.Connected
+    }
+    elseif ($Observation -contains 'windows_auth') {
+        $connected = TestNymiTcpConnect -HostName $endpoint.HostName -Port $endpoint.Port -TimeoutMs $connectMs
+    }
+    if ($Observation -contains 'windows_auth') {
+        if ($connected) {
+            $out['windows_auth'] = GetNymiIdentityObservation -Url $endpoint.Url -TimeoutSec $TimeoutSec
+        }
+        else {
+            $out['windows_auth'] = NewNymiObservation -State 'skipped' -Detail ('Skipped: no TCP connection to {0}:{1} within {2} ms, so the request with the Windows identity was not sent.' -f $endpoint.HostName, $endpoint.Port, $connectMs)
+        }
+    }
+    $out
+}
+
+function GetNymiProbeObservations {
+    # The host object of nymidiag_nes_probe: the WinHTTP proxy (when read)
+    # and the request with the Windows identity, unless -NoWindowsIdentity.
+    # The chain engine is left out: the probe builds the chain itself.
+    [CmdletBinding()]
+    [OutputType([System.Collections.Specialized.OrderedDictionary])]
+    param(
+        [Parameter(Mandatory = $true)][string] $Uri,
+        [AllowNull()][object] $WindowsProxy,
+        [int] $TimeoutSec = 20,
+        [switch] $NoWindowsIdentity
+    )
+    $observations = [ordered]@{}
+    if ($WindowsProxy) { $observations['winhttp_proxy'] = ConvertToNymiProxyObservation -WindowsProxy $WindowsProxy }
+    if ($NoWindowsIdentity) {
+        $observations['windows_auth'] = NewNymiObservation -State 'skipped' -Detail 'Skipped: the request with the Windows identity is sent only to a configured NES URL (-NoWindowsIdentity).'
+    }
+    elseif (-not (TestNymiIsWindows)) {
+        $observations['windows_auth'] = NewNymiObservation -State 'not_applicable' -Detail 'Not applicable on this operating system: the request with the Windows identity (Kerberos/NTLM) needs Windows.'
+    }
+    else {
+        try { $observations['windows_auth'] = (GetNymiNesObservations -NesUri $Uri -TimeoutSec $TimeoutSec -Observation 'windows_auth')['windows_auth'] }
+        catch { $observations['windows_auth'] = NewNymiObservationFailure -Name 'windows_auth' -ErrorRecord $_ }
+    }
+    $observations
+}
+
+function TestNymiTcpConnect {
+    # Whether a TCP connection opens within the bound.
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param([Parameter(Mandatory = $true)][string] $HostName, [int] $Port = 443, [int] $TimeoutMs = 5000)
+    $tcp = New-Object System.Net.Sockets.TcpClient
     try {
-        if (-not (TestNymiIsWindows)) {
-            return NewNymiHostCheck -State 'not_applicable' -Detail 'Needs Windows: the request to NES with the Windows identity (Kerberos/NTLM) uses Invoke-WebRequest -UseDefaultCredentials.'
-        }
-        $endpoint = GetNymiNesEndpoint -NesUri $NesUri
-        if (-not $endpoint) {
-            return NewNymiHostCheck -State 'skipped' -Detail 'No usable NES URL was given: the request with the Windows identity needs one.'
-        }
-        # InvokeNymiAuthenticatedRequest sends credentials only after the
-        # library verified TLS. Here there is no probe: Invoke-WebRequest
-        # validates the certificate with the Windows chain engine and never
-        # sends credentials when that fails, so the guard is given as passed.
-        $stages = @(
-            (NewNymiNesStage -Name 'tls' -Status 'ok' -DurationMs 0 -Detail 'validated by Windows')
-            (NewNymiNesStage -Name 'http' -Status 'ok' -DurationMs 0 -Detail 'not probed')
-        )
-        $auth = InvokeNymiAuthenticatedRequest -Url $endpoint.Url -HostName $endpoint.HostName -Stages $stages -TimeoutSec $TimeoutSec
-        ConvertToNymiWindowsAuthCheck -Result $auth -Url $endpoint.Url
+        $connect = $tcp.BeginConnect($HostName, $Port, $null, $null)
+        if (-not $connect.AsyncWaitHandle.WaitOne($TimeoutMs)) { return $false }
+        $tcp.EndConnect($connect)
+        $true
+    }
+    catch { $false }
+    finally { $tcp.Close() }
+}
+
+function GetNymiIdentityObservation {
+    # The request with the caller's Windows identity (the computer account
+    # when run as SYSTEM), as seen: status, the schemes offered, or the
+    # error when there was no answer.
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)][string] $Url, [int] $TimeoutSec = 20)
+    try {
+        $seen = InvokeNymiIdentityRequest -Url $Url -TimeoutSec $TimeoutSec
+        NewNymiObservation -State 'observed' -Seen $seen
     }
     catch {
-        NewNymiHostCheckFailure -Name 'windows_auth' -ErrorRecord $_
+        NewNymiObservationFailure -Name 'windows_auth' -ErrorRecord $_
     }
 }
 
-function ConvertToNymiWindowsAuthCheck {
-    # InvokeNymiAuthenticatedRequest's answer (@{ Stage; Finding }) as a check.
+function InvokeNymiIdentityRequest {
+    # One GET with -UseDefaultCredentials. .NET validates the certificate
+    # with the Windows chain engine and sends no credentials when that
+    # fails. The seam tests replace.
     [CmdletBinding()]
-    param([Parameter(Mandatory = $true)][object] $Result, [string] $Url)
-    $stage = $Result.Stage
-    $facts = [ordered]@{ url = $Url; duration_ms = [int64]$stage.Duration.TotalMilliseconds }
-    switch ([string]$stage.Status) {
-        'ok' { return NewNymiHostCheck -State 'checked' -Detail ([string]$stage.Detail) -Facts $facts }
-        'not_applicable' { return NewNymiHostCheck -State 'not_applicable' -Detail ([string]$stage.Detail) -Facts $facts }
-        'skipped' { return NewNymiHostCheck -State 'skipped' -Detail ([string]$stage.Detail) -Facts $facts }
-    }
-    if ($Result.Finding) {
-        return NewNymiHostCheck -State 'checked' -Detail ([string]$stage.Detail) -Findings @(ConvertToNymiHostFinding -Finding $Result.Finding) -Facts $facts
-    }
-    # No answer to judge (connection, TLS or timeout): the probe reports those.
-    NewNymiHostCheck -State 'failed' -Detail ([string]$stage.Detail) -Facts $facts
-}
-
-# ------------------------------------------------------------ chain engine
-
-function GetNymiChainEngineFacts {
-    [CmdletBinding()]
-    param([AllowNull()][AllowEmptyString()][string] $NesUri, [int] $TimeoutSec = 20)
+    [OutputType([System.Collections.Specialized.OrderedDictionary])]
+    param([Parameter(Mandatory = $true)][string] $Url, [int] $TimeoutSec = 20)
+    $seen = [ordered]@{ url = $Url; identity = $null; status_code = $null; schemes = [string[]]@(); error_kind = $null; error = $null; duration_ms = 0 }
+    try { $seen['identity'] = [System.Security.Principal.WindowsIdentity]::GetCurrent().Name }
+    catch { Write-Verbose "NymiDiag: the Windows identity could not be read: $($_.Exception.Message)" }
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $headers = $null
     try {
-        if (-not (TestNymiIsWindows)) {
-            return NewNymiHostCheck -State 'not_applicable' -Detail 'Needs Windows: the NES TLS chain is built by the Windows chain engine in machine context, as the NEA running as SYSTEM sees it.'
-        }
-        $endpoint = GetNymiNesEndpoint -NesUri $NesUri
-        if (-not $endpoint) {
-            return NewNymiHostCheck -State 'skipped' -Detail 'No usable NES URL was given: the chain engine needs the NES certificate.'
-        }
-        if ($endpoint.Scheme -ne 'https') {
-            return NewNymiHostCheck -State 'skipped' -Detail "The NES URL uses $($endpoint.Scheme): there is no TLS chain to build."
-        }
-        $presented = GetNymiServerCertificate -HostName $endpoint.HostName -Port $endpoint.Port -TimeoutSec $TimeoutSec
-        try {
-            $built = InvokeNymiChainEngine -Certificate $presented.Certificate -ExtraCertificate $presented.Chain -TimeoutSec $TimeoutSec
-            ConvertToNymiChainCheck -Built $built.Built -Status $built.Status -Chain $built.Chain -HostName $endpoint.HostName -Port $endpoint.Port
-        }
-        finally {
-            foreach ($c in @($presented.Chain) + @($presented.Certificate)) { if ($c) { $c.Dispose() } }
-        }
+        $response = Invoke-WebRequest -Uri $Url -UseDefaultCredentials -UseBasicParsing -MaximumRedirection 5 -TimeoutSec $TimeoutSec -ErrorAction Stop
+        $seen['status_code'] = [int]$response.StatusCode
+        $headers = $response.Headers
     }
     catch {
-        NewNymiHostCheckFailure -Name 'chain_engine' -ErrorRecord $_
+        $exception = $_.Exception
+        $seen['error_kind'] = $exception.GetType().Name
+        $seen['error'] = $exception.Message
+        if ($exception.PSObject.Properties['Response'] -and $exception.Response) {
+            $seen['status_code'] = [int]$exception.Response.StatusCode
+            $headers = $exception.Response.Headers
+        }
+    }
+    $seen['duration_ms'] = [int64]$clock.ElapsedMilliseconds
+    $seen['schemes'] = [string[]]@(GetNymiAuthSchemes -Headers $headers)
+    $seen
+}
+
+function GetNymiAuthSchemes {
+    # The schemes of the WWW-Authenticate headers: Windows PowerShell's
+    # WebHeaderCollection, PowerShell 7's HttpResponseHeaders, or a plain
+    # dictionary.
+    [CmdletBinding()]
+    [OutputType([string[]])]
+    param([AllowNull()][object] $Headers)
+    if ($null -eq $Headers) { return }
+    $values = @()
+    try {
+        if ($Headers.PSObject.Properties['WwwAuthenticate']) { $values = @($Headers.WwwAuthenticate | ForEach-Object { $_.Scheme }) }
+        elseif ($Headers -is [System.Collections.IDictionary]) { $values = @($Headers['WWW-Authenticate']) }
+        else { $values = @($Headers.GetValues('WWW-Authenticate')) }
+    }
+    catch { return }
+    $schemes = New-Object System.Collections.Generic.List[string]
+    foreach ($v in $values) {
+        foreach ($part in ([string]$v -split ',')) {
+            $scheme = ($part.Trim() -split '\s+')[0]
+            if ($scheme -and $scheme -notmatch '=' -and -not $schemes.Contains($scheme)) { $schemes.Add($scheme) }
+        }
+    }
+    $schemes.ToArray()
+}
+
+function GetNymiChainEngineObservation {
+    # The handshake and the chain build, and whether TCP connected.
+    [CmdletBinding()]
+    param([Parameter(Mandatory = $true)][object] $Endpoint, [int] $TimeoutSec = 20, [int] $ConnectTimeoutMs = 5000)
+    $presented = $null
+    try {
+        $presented = GetNymiServerCertificate -HostName $Endpoint.HostName -Port $Endpoint.Port -TimeoutSec $TimeoutSec -ConnectTimeoutMs $ConnectTimeoutMs
+        if (-not $presented.Connected) {
+            return @{ Observation = (NewNymiObservation -State 'failed' -Detail "The chain_engine check could not run: $($presented.Error)"); Connected = $false }
+        }
+        $built = InvokeNymiChainEngine -Certificate $presented.Certificate -ExtraCertificate $presented.Chain -TimeoutSec $TimeoutSec
+        $seen = ConvertToNymiChainObservation -Built $built.Built -Status $built.Status -Chain $built.Chain -HostName $Endpoint.HostName -Port $Endpoint.Port
+        @{ Observation = $seen; Connected = $true }
+    }
+    catch {
+        # Connected, but the handshake or the build failed.
+        @{ Observation = (NewNymiObservationFailure -Name 'chain_engine' -ErrorRecord $_); Connected = $true }
+    }
+    finally {
+        if ($presented) { foreach ($c in @($presented.Chain) + @($presented.Certificate)) { if ($c) { $c.Dispose() } } }
     }
 }
 
 function GetNymiServerCertificate {
     # The certificate and chain the server presents in the TLS handshake.
     # The callback accepts whatever comes: nothing is sent after the
-    # handshake, and the judgement is InvokeNymiChainEngine's. Bounded by the
-    # timeout (connect, then handshake reads).
+    # handshake, and the judgement is InvokeNymiChainEngine's. The connect
+    # is bounded by ConnectTimeoutMs (Connected $false and the Error when it
+    # fails), the handshake reads by the timeout (an error when it fails).
     [CmdletBinding()]
-    param([Parameter(Mandatory = $true)][string] $HostName, [int] $Port = 443, [int] $TimeoutSec = 20)
+    param([Parameter(Mandatory = $true)][string] $HostName, [int] $Port = 443, [int] $TimeoutSec = 20, [int] $ConnectTimeoutMs = 5000)
     $captured = @{ Certificate = $null; Chain = @() }
     $milliseconds = [math]::Max(1000, $TimeoutSec * 1000)
     $tcp = New-Object System.Net.Sockets.TcpClient
     try {
-        $connect = $tcp.BeginConnect($HostName, $Port, $null, $null)
-        if (-not $connect.AsyncWaitHandle.WaitOne($milliseconds)) {
-            throw "no TCP connection to ${HostName}:$Port within $TimeoutSec s"
+        $problem = $null
+        try {
+            $connect = $tcp.BeginConnect($HostName, $Port, $null, $null)
+            if ($connect.AsyncWaitHandle.WaitOne($ConnectTimeoutMs)) { $tcp.EndConnect($connect) }
+            else { $problem = "no TCP connection to ${HostName}:$Port within $ConnectTimeoutMs ms" }
         }
-        $tcp.EndConnect($connect)
+        catch { $problem = GetNymiInnerMessage -ErrorRecord $_ }
+        if ($problem) { return [PSCustomObject]@{ Connected = $false; Error = $problem; Certificate = $null; Chain = @() } }
         $tcp.ReceiveTimeout = $milliseconds
         $tcp.SendTimeout = $milliseconds
         $callback = [System.Net.Security.RemoteCertificateValidationCallback] {
@@ -528,7 +507,7 @@ function GetNymiServerCertificate {
         $tcp.Close()
     }
     if (-not $captured.Certificate) { throw "${HostName}:$Port presented no certificate" }
-    [PSCustomObject]@{ Certificate = $captured.Certificate; Chain = $captured.Chain }
+    [PSCustomObject]@{ Connected = $true; Error = $null; Certificate = $captured.Certificate; Chain = $captured.Chain }
 }
 
 function InvokeNymiChainEngine {
@@ -561,9 +540,9 @@ function InvokeNymiChainEngine {
     }
 }
 
-function ConvertToNymiChainCheck {
-    # The chain engine's answer: revocation that could not be checked only is
-    # HOST_CHAIN_REVOCATION_OFFLINE, anything else wrong HOST_CHAIN_UNTRUSTED.
+function ConvertToNymiChainObservation {
+    # The chain engine's raw answer as seen; what it means is the library's
+    # call (HOST_CHAIN_UNTRUSTED, HOST_CHAIN_REVOCATION_OFFLINE).
     [CmdletBinding()]
     param(
         [bool] $Built,
@@ -574,47 +553,14 @@ function ConvertToNymiChainCheck {
         [string] $HostName,
         [int] $Port = 443
     )
-    $offlineFlags = @('RevocationStatusUnknown', 'OfflineRevocation')
-    $entries = @($Status | Where-Object { $_ -and [string]$_.Status -ne 'NoError' })
-    $strings = [string[]]@($entries | ForEach-Object {
-            $info = [string]$_.StatusInformation
-            if ($info) { '{0}: {1}' -f $_.Status, $info.Trim() } else { [string]$_.Status }
-        } | Select-Object -Unique)
-    # One entry may carry several flags ('RevocationStatusUnknown, OfflineRevocation').
-    $flags = @($entries | ForEach-Object { ([string]$_.Status) -split ',\s*' } | Where-Object { $_ } | Select-Object -Unique)
-    $serious = @($flags | Where-Object { $offlineFlags -notcontains $_ })
-    $facts = [ordered]@{
+    $seen = [ordered]@{
         host = $HostName
         port = $Port
         built = $Built
-        chain = [object[]]@($Chain | Select-Object -First 6 | ForEach-Object { [ordered]@{ subject = [string]$_.Subject; thumbprint = [string]$_.Thumbprint; not_after = [string]$_.NotAfter } })
-        status = $strings
+        status = [object[]]@($Status | Where-Object { $_ } | ForEach-Object { [ordered]@{ status = [string]$_.Status; information = ([string]$_.StatusInformation).Trim() } })
+        chain = [object[]]@($Chain | Where-Object { $_ } | ForEach-Object { [ordered]@{ subject = [string]$_.Subject; thumbprint = [string]$_.Thumbprint; not_after = [string]$_.NotAfter } })
     }
-    $leaf = 'the NES certificate'
-    if (@($Chain).Count -gt 0) { $leaf = [string]@($Chain)[0].Subject }
-    $top = $null
-    if (@($Chain).Count -gt 0) { $top = [string]@($Chain)[-1].Subject }
-    $evidence = [ordered]@{ host = $HostName; status = $strings; top = $top }
-
-    if ($serious.Count -gt 0 -or (-not $Built -and $flags.Count -eq 0)) {
-        $finding = NewNymiHostFinding -Id 'HOST_CHAIN_UNTRUSTED' -Severity 'error' `
-            -Title "The Windows chain engine does not trust the NES certificate of $HostName" `
-            -Detail ("Built in machine context for {0}: {1}." -f $leaf, (@($strings) -join '; ')) `
-            -Evidence $evidence `
-            -Remediation 'Deploy the issuing and root CA of the NES certificate to the LocalMachine Intermediate and Root stores (GPO or Intune), or renew the NES certificate; the CAPI2 log (event 11) shows the chain build.' `
-            -Refs @('domain brief section 5: check H', 'domain brief section 3: 0x800B0109')
-        return NewNymiHostCheck -State 'checked' -Detail ('Not trusted: {0}' -f ($serious -join ', ')) -Findings @($finding) -Facts $facts
-    }
-    if ($flags.Count -gt 0) {
-        $finding = NewNymiHostFinding -Id 'HOST_CHAIN_REVOCATION_OFFLINE' -Severity 'warning' `
-            -Title "Revocation of the NES certificate chain of $HostName could not be checked" `
-            -Detail ("The chain builds to a trusted root, but the CRL or OCSP servers did not answer: {0}." -f (@($strings) -join '; ')) `
-            -Evidence $evidence `
-            -Remediation 'Open the CRL distribution point and AIA/OCSP URLs of the NES chain (usually HTTP 80) for this terminal, through the WinHTTP proxy if one is set.' `
-            -Refs @('domain brief section 5: check H', 'domain brief section 3: 0x80092013')
-        return NewNymiHostCheck -State 'checked' -Detail 'Trusted; revocation could not be checked' -Findings @($finding) -Facts $facts
-    }
-    NewNymiHostCheck -State 'checked' -Detail "Trusted by the Windows chain engine, revocation checked ($leaf)" -Facts $facts
+    NewNymiObservation -State 'observed' -Seen $seen
 }
 
 # ------------------------------------------------------ network facts

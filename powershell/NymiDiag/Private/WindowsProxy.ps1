@@ -1,7 +1,8 @@
 # The Windows proxy settings that decide how NES is reached: the WinHTTP
 # machine proxy (used by services running as SYSTEM, like the NEA) and the
 # per-user WinINET settings. Gathered here because the library has no
-# Windows APIs; the parsing is plain code, tested on every platform.
+# Windows APIs; the parsing is plain code, tested on every platform. Whether
+# the proxy carries the NES request (the bypass list) is the library's call.
 
 function ConvertFromNymiWinHttpSettings {
     # Decodes the WinHttpSettings registry value (what 'netsh winhttp set
@@ -32,22 +33,6 @@ function ConvertFromNymiWinHttpSettings {
         Bypass = [string[]]@($bypass.Split(';') | ForEach-Object { $_.Trim() } | Where-Object { $_ })
         Direct = $false
     }
-}
-
-function TestNymiProxyBypass {
-    # Whether a host is in a WinHTTP/WinINET bypass list: '*' wildcards,
-    # '<local>' for names without a dot.
-    [CmdletBinding()]
-    [OutputType([bool])]
-    param([Parameter(Mandatory = $true)][string] $HostName, [string[]] $Bypass = @())
-    foreach ($entry in @($Bypass)) {
-        if ($entry -eq '<local>') {
-            if ($HostName -notmatch '\.') { return $true }
-            continue
-        }
-        if ($HostName -like $entry) { return $true }
-    }
-    $false
 }
 
 function GetNymiWindowsProxy {

@@ -26,13 +26,15 @@ function Invoke-NymiDiagnosis {
 
     On Windows it also checks what only Windows knows: the EAM Security
     Service, Nymi Agent and Nymi Bluetooth Endpoint services (by display
-    name), a BLE adapter, the WinHTTP proxy LocalSystem services use, and,
-    once the anonymous request passed TLS and HTTP, the request with the
-    Windows identity and the Windows chain engine's verdict on the NES
-    certificate. Elsewhere those checks say "not applicable". The request
-    with the Windows identity goes only to the URL given with -NesUri: when
-    the URL was inferred from the logs it is skipped and the result says so
-    (the chain engine, which sends no credentials, still runs).
+    name), a BLE adapter, the WinHTTP proxy LocalSystem services use, the
+    request with the Windows identity and the Windows chain engine's
+    verdict on the NES certificate. Elsewhere those checks say "not
+    applicable". The request with the Windows identity and the chain
+    engine run only for the URL given with -NesUri, before the library's
+    probe (Windows validates the certificate first and never sends
+    credentials to a server it does not trust); they count for the verdict
+    only when the anonymous request passed TLS and HTTP. When the URL was
+    inferred from the logs neither runs and the result says so.
 
     On every platform the diagnosis is given this terminal's addresses and
     the DNS servers it uses (from the network interfaces that are up), and
@@ -101,7 +103,7 @@ function Invoke-NymiDiagnosis {
     override the demo's own.
 
     .PARAMETER Raw
-    Return the library's JSON report (a string), host facts included.
+    Return the library's JSON report (a string), host checks included.
 
     .EXAMPLE
     Invoke-NymiDiagnosis -NesUri https://nes.corp.example/nes
@@ -198,20 +200,13 @@ function Invoke-NymiDiagnosis {
             $probe = @{ deadline_ms = $TimeoutSec * 1000; use_platform_roots = -not $NoPlatformRoots }
             if ($TrustedRootPath) { $probe['trusted_root_path'] = & $resolve $TrustedRootPath }
 
-            # Host checks that need no NES answer run first; the request with
-            # the Windows identity and the chain engine only after TLS and
-            # HTTP passed, so that credentials never go to an unverified
-            # server.
-            $onWindows = TestNymiIsWindows
-            if ($onWindows) {
-                $hostFacts = GetNymiHostFacts -Check 'services', 'ble_adapter', 'winhttp_proxy' -NesUri $NesUri -TimeoutSec $TimeoutSec
-                foreach ($name in 'windows_auth', 'chain_engine') {
-                    $hostFacts['checks'][$name] = @{ state = 'skipped'; detail = 'Runs only after the anonymous request to NES passed TLS and HTTP.'; findings = @(); facts = @{} }
-                }
-            }
-            else {
-                $hostFacts = GetNymiHostFacts -TimeoutSec $TimeoutSec
-            }
+            # What only Windows can see, gathered before the one diagnose
+            # call: raw observations, judged by the library. The request with
+            # the Windows identity and the chain engine go only to the URL
+            # given with -NesUri (never to one inferred from the logs); the
+            # library counts them only when its own anonymous request passed
+            # TLS and HTTP.
+            $hostFacts = GetNymiHostObservations -NesUri $NesUri -TimeoutSec $TimeoutSec
             if ($TerminalAddress) {
                 $hostFacts['terminal_addresses'] = [string[]]@($TerminalAddress | ForEach-Object { ConvertToNymiIpAddressText -Text $_ } | Select-Object -Unique)
             }
@@ -223,20 +218,6 @@ function Invoke-NymiDiagnosis {
             if ($NesUri) { $request['nes_url'] = $NesUri }
             $json = InvokeNymiExport -Export 'nymidiag_diagnose' -Request $request -Cmdlet $PSCmdlet -Raw
             $report = ConvertFrom-Json -InputObject $json
-
-            if ($onWindows) {
-                $late = GetNymiLateHostCheck -Report $report -TimeoutSec $TimeoutSec
-                if ($late.Count -gt 0) {
-                    foreach ($name in @($late.Keys)) { $hostFacts['checks'][$name] = $late[$name] }
-                    # Correlate again with the new facts; the part reports are
-                    # reused as they are (the JSON text is embedded unchanged).
-                    $hostJson = ConvertTo-Json -InputObject $hostFacts -Depth 20 -Compress
-                    $callerJson = ConvertTo-Json -InputObject $script:NymiCaller -Compress
-                    $again = '{"previous":' + $json + ',"host":' + $hostJson + ',"caller":' + $callerJson + '}'
-                    $json = InvokeNymiExport -Export 'nymidiag_diagnose' -RequestJson $again -Cmdlet $PSCmdlet -Raw
-                    $report = ConvertFrom-Json -InputObject $json
-                }
-            }
 
             if ($Raw) { return $json }
             $diagnosis = ConvertToNymiDiagnosis -Report $report -Json $json

@@ -15,13 +15,15 @@ function Test-NymiNesConnection {
     the next step; later stages are skipped with the reason.
 
     On Windows it also reads the WinHTTP machine proxy (what services running
-    as SYSTEM use) and the user's WinINET proxy and PAC URL, raises
-    NES_PROXY_INTERCEPTS when the WinHTTP proxy would carry the NES request,
-    and repeats the request with the caller's Windows identity
+    as SYSTEM use) and the user's WinINET proxy and PAC URL (the library
+    raises NES_PROXY_INTERCEPTS when the WinHTTP proxy would carry the NES
+    request), and sends the request with the caller's Windows identity
     (Invoke-WebRequest -UseDefaultCredentials; the computer account when run
-    as SYSTEM): a 401 there is NES_AUTH_FAILED, a Kerberos/SPN or account
-    problem. Credentials are never sent to a server whose certificate failed
-    validation. Elsewhere those stages are not applicable.
+    as SYSTEM) to an https URL that accepts a TCP connection within 5 s: a
+    401 there is NES_AUTH_FAILED, a Kerberos/SPN or account problem, and
+    counts only when the anonymous stages passed TLS and HTTP. Windows
+    validates the certificate first and never sends credentials to a server
+    it does not trust. Elsewhere those stages are not applicable.
 
     Only the servers named by -Uri are contacted.
 
@@ -55,8 +57,8 @@ function Test-NymiNesConnection {
     an admin, for example one inferred from logs that users can write.
 
     .PARAMETER Raw
-    Return the library's JSON report unchanged (a string), without the
-    Windows-only stages.
+    Return the library's JSON report unchanged (a string), the Windows-only
+    stages included.
 
     .EXAMPLE
     Test-NymiNesConnection -Uri https://nes.corp.example/nes
@@ -117,23 +119,18 @@ function Test-NymiNesConnection {
     }
     process {
         foreach ($target in $Uri) {
-            $deadline = $TimeoutSec * 1000
-            $request = @{
-                url = $target
-                deadline_ms = $deadline
-                dns_timeout_ms = [math]::Min(5000, $deadline)
-                tcp_timeout_ms = [math]::Min(5000, $deadline)
-                tls_timeout_ms = [math]::Min(10000, $deadline)
-                http_timeout_ms = [math]::Min(10000, $deadline)
-                use_platform_roots = -not $NoPlatformRoots
-            }
+            # The library derives the stage timeouts from the deadline.
+            $request = @{ url = $target; deadline_ms = $TimeoutSec * 1000; use_platform_roots = -not $NoPlatformRoots }
             if ($Proxy) { $request['proxy'] = $Proxy.AbsoluteUri }
             if ($TrustedRootPath) { $request['trusted_root_path'] = ResolveNymiRequestPath -Cmdlet $PSCmdlet -Path $TrustedRootPath }
             if ($ExpectedIssuer) { $request['expected_issuer'] = $ExpectedIssuer }
+            # What Windows sees, gathered first and judged by the library:
+            # the WinHTTP proxy, and the request with the Windows identity.
+            $request['host'] = GetNymiProbeObservations -Uri $target -WindowsProxy $windowsProxy -TimeoutSec $TimeoutSec -NoWindowsIdentity:$NoWindowsIdentity
 
             $report = InvokeNymiExport -Export 'nymidiag_nes_probe' -Request $request -Cmdlet $PSCmdlet -Raw:$Raw
             if ($Raw) { $report; continue }
-            ConvertToNymiNesConnection -Report $report -WindowsProxy $windowsProxy -TimeoutSec $TimeoutSec -NoWindowsIdentity:$NoWindowsIdentity
+            ConvertToNymiNesConnection -Report $report -WindowsProxy $windowsProxy
         }
     }
 }
