@@ -23,6 +23,8 @@ use nymidiag::logs::{RuleInfo, RuleListRequest, list_rules};
 const CATALOGUES: &[(&str, &[&str])] = &[
     ("src/probe/ids.rs", nymidiag::probe::ids::ALL),
     ("src/certs/ids.rs", nymidiag::certs::ids::ALL),
+    ("src/host/ids.rs", nymidiag::host::ids::ALL),
+    ("src/diagnose/ids.rs", nymidiag::diagnose::ids::ALL),
 ];
 
 /// The README, read at compile time so the test needs no working directory.

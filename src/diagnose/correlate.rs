@@ -2,6 +2,10 @@
 //! with its evidence out. Pure: no I/O, no clock, and the same facts
 //! always give the same verdict (`nymi-domain.md`, sections 5 and 6).
 
+use super::ids as own_ids;
+use crate::certs::ids as cert_ids;
+use crate::logs::rule_ids;
+use crate::probe::ids as probe_ids;
 use crate::probe::model::StageName;
 use crate::report::{Finding, Severity};
 use crate::time_fmt::UtcTime;
@@ -67,17 +71,17 @@ pub(crate) fn classify_stage(stage: StageName, finding: &str) -> PathCause {
         StageName::Tcp => PathCause::TcpBlocked,
         StageName::Proxy | StageName::ProxyConnect => PathCause::Proxy,
         StageName::Tls => match finding {
-            "NES_TLS_UNTRUSTED" | "NES_TLS_INCOMPLETE_CHAIN" | "NES_TLS_PLATFORM_UNTRUSTED" => {
-                PathCause::TlsUntrusted
-            }
+            probe_ids::NES_TLS_UNTRUSTED
+            | probe_ids::NES_TLS_INCOMPLETE_CHAIN
+            | probe_ids::NES_TLS_PLATFORM_UNTRUSTED => PathCause::TlsUntrusted,
             _ => PathCause::TlsOther,
         },
         StageName::Http => match finding {
-            "NES_HTTP_NO_WINDOWS_AUTH" => PathCause::Auth,
+            probe_ids::NES_HTTP_NO_WINDOWS_AUTH => PathCause::Auth,
             // A redirect to another host comes from what stands between
             // the terminal and NES (captive portal, TLS inspection, an
             // authenticating proxy), not from NES.
-            "NES_HTTP_REDIRECT_OFF_HOST" => PathCause::Proxy,
+            probe_ids::NES_HTTP_REDIRECT_OFF_HOST => PathCause::Proxy,
             _ => PathCause::NesError,
         },
         StageName::WindowsAuth => PathCause::Auth,
@@ -149,10 +153,22 @@ fn path_blame(f: &Facts<'_>) -> Option<Blame> {
             PathCause::Proxy,
         )
     })
-    .or_else(|| from_logs("FIREWALL_DROP_NES", "firewall_log", PathCause::TcpBlocked))
-    .or_else(|| from_logs("IIS_KERBEROS_FAILURE", "iis_log", PathCause::Auth))
-    .or_else(|| from_logs("IIS_NES_SERVER_ERROR", "iis_log", PathCause::NesError))
-    .or_else(|| from_logs("IIS_NES_FORBIDDEN", "iis_log", PathCause::NesError))
+    .or_else(|| {
+        from_logs(
+            rule_ids::FIREWALL_DROP_NES,
+            "firewall_log",
+            PathCause::TcpBlocked,
+        )
+    })
+    .or_else(|| from_logs(rule_ids::IIS_KERBEROS_FAILURE, "iis_log", PathCause::Auth))
+    .or_else(|| {
+        from_logs(
+            rule_ids::IIS_NES_SERVER_ERROR,
+            "iis_log",
+            PathCause::NesError,
+        )
+    })
+    .or_else(|| from_logs(rule_ids::IIS_NES_FORBIDDEN, "iis_log", PathCause::NesError))
 }
 
 /// Signs that taps fail for a reason other than the certificates. With
@@ -192,7 +208,7 @@ fn other_causes(f: &Facts<'_>, renewed_at: Option<Option<UtcTime>>) -> Vec<Evide
     if f.logs.other_object_not_found > 0 && recent(f.logs.other_object_not_found_last) {
         out.push(EvidenceItem {
             source: EvidenceSource::LogScan,
-            finding: "LOG_OBJECT_NOT_FOUND".to_owned(),
+            finding: rule_ids::LOG_OBJECT_NOT_FOUND.to_owned(),
             severity: Severity::Error,
             fact: format!(
                 "{} \"Object not found\" (0x81010009) tap(s) were not preceded by a certificate \
@@ -201,7 +217,7 @@ fn other_causes(f: &Facts<'_>, renewed_at: Option<Option<UtcTime>>) -> Vec<Evide
             ),
         });
     }
-    if let Some(hit) = f.logs.hit("IIS_KERBEROS_FAILURE")
+    if let Some(hit) = f.logs.hit(rule_ids::IIS_KERBEROS_FAILURE)
         && recent(hit.last_seen)
     {
         out.push(log_item(hit));
@@ -247,7 +263,7 @@ fn cert_items(f: &Facts<'_>) -> Vec<EvidenceItem> {
     if let CertState::Unknown(why) = &f.certs.state {
         out.push(EvidenceItem {
             source: EvidenceSource::Diagnosis,
-            finding: "KSP_NOT_CHECKED".to_owned(),
+            finding: own_ids::KSP_NOT_CHECKED.to_owned(),
             severity: Severity::Warning,
             fact: format!("The key store was not counted: {why}."),
         });
@@ -261,7 +277,7 @@ fn path_items(f: &Facts<'_>) -> Vec<EvidenceItem> {
     match &f.path.state {
         PathState::Clean => out.push(EvidenceItem {
             source: EvidenceSource::NesProbe,
-            finding: "NES_PATH_OK".to_owned(),
+            finding: own_ids::NES_PATH_OK.to_owned(),
             severity: Severity::Info,
             fact: format!("Every probe stage to {target} passed (DNS, TCP, TLS, HTTP)."),
         }),
@@ -277,7 +293,7 @@ fn path_items(f: &Facts<'_>) -> Vec<EvidenceItem> {
         }),
         PathState::Untested(why) => out.push(EvidenceItem {
             source: EvidenceSource::Diagnosis,
-            finding: "NES_PATH_NOT_TESTED".to_owned(),
+            finding: own_ids::NES_PATH_NOT_TESTED.to_owned(),
             severity: Severity::Warning,
             fact: format!("The path to NES was not tested: {why}."),
         }),
@@ -309,10 +325,10 @@ fn path_items(f: &Facts<'_>) -> Vec<EvidenceItem> {
         }
     }
     for rule in [
-        "FIREWALL_DROP_NES",
-        "IIS_KERBEROS_FAILURE",
-        "IIS_NES_SERVER_ERROR",
-        "IIS_NES_FORBIDDEN",
+        rule_ids::FIREWALL_DROP_NES,
+        rule_ids::IIS_KERBEROS_FAILURE,
+        rule_ids::IIS_NES_SERVER_ERROR,
+        rule_ids::IIS_NES_FORBIDDEN,
     ] {
         if let Some(hit) = f.logs.hit(rule) {
             out.push(log_item(hit));
@@ -403,7 +419,7 @@ pub(crate) fn clock_evidence(f: &Facts<'_>) -> Vec<EvidenceItem> {
     if let Some((not_before, n)) = f.certs.not_yet_valid_ahead {
         evidence.push(EvidenceItem {
             source: EvidenceSource::CertInventory,
-            finding: "NEA_CERT_NOT_YET_VALID".to_owned(),
+            finding: cert_ids::NEA_CERT_NOT_YET_VALID.to_owned(),
             severity: Severity::Error,
             fact: format!(
                 "{n} NEA certificate(s) are not valid yet: the newest becomes valid at {not_before},                  later than this terminal's clock: the clock is behind."
@@ -415,7 +431,7 @@ pub(crate) fn clock_evidence(f: &Facts<'_>) -> Vec<EvidenceItem> {
     if let Some(detail) = &f.path.clock_skew {
         evidence.push(EvidenceItem {
             source: EvidenceSource::NesProbe,
-            finding: "NES_CLOCK_SKEW".to_owned(),
+            finding: probe_ids::NES_CLOCK_SKEW.to_owned(),
             severity: Severity::Error,
             fact: match f.path.clock_offset_ms {
                 Some(ms) => format!(
@@ -430,7 +446,7 @@ pub(crate) fn clock_evidence(f: &Facts<'_>) -> Vec<EvidenceItem> {
     if f.path.tls_not_yet_valid {
         evidence.push(EvidenceItem {
             source: EvidenceSource::NesProbe,
-            finding: "NES_TLS_NOT_YET_VALID".to_owned(),
+            finding: probe_ids::NES_TLS_NOT_YET_VALID.to_owned(),
             severity: Severity::Error,
             fact: "The NES TLS certificate is not valid yet by this terminal's clock.".to_owned(),
         });
@@ -517,7 +533,7 @@ fn store_outcome(f: &Facts<'_>) -> Outcome {
             if logs_say_failed && !stale {
                 evidence.push(EvidenceItem {
                     source: EvidenceSource::Diagnosis,
-                    finding: "EVIDENCE_CONFLICT".to_owned(),
+                    finding: own_ids::EVIDENCE_CONFLICT.to_owned(),
                     severity: Severity::Warning,
                     fact: format!(
                         "The key store holds all {} certificates, yet the logs show certificate \
@@ -573,7 +589,7 @@ fn store_outcome(f: &Facts<'_>) -> Outcome {
             }
             evidence.push(EvidenceItem {
                 source: EvidenceSource::CertInventory,
-                finding: "NEA_CERTS_COMPLETE".to_owned(),
+                finding: own_ids::NEA_CERTS_COMPLETE.to_owned(),
                 severity: Severity::Info,
                 fact: format!(
                     "The key store holds all {} expected certificates, all valid{}.",
@@ -589,7 +605,7 @@ fn store_outcome(f: &Facts<'_>) -> Outcome {
             if logs_say_failed {
                 evidence.push(EvidenceItem {
                     source: EvidenceSource::Diagnosis,
-                    finding: "LOG_FAILURES_BEFORE_RENEWAL".to_owned(),
+                    finding: own_ids::LOG_FAILURES_BEFORE_RENEWAL.to_owned(),
                     severity: Severity::Info,
                     fact: "Certificate retrieval failures in the logs predate the store's last \
                            renewal: fixed since."
@@ -610,7 +626,7 @@ fn store_outcome(f: &Facts<'_>) -> Outcome {
             match &f.logs.read {
                 Ok(n) => evidence.push(EvidenceItem {
                     source: EvidenceSource::LogScan,
-                    finding: "LOG_NO_RETRIEVAL_FAILURE".to_owned(),
+                    finding: own_ids::LOG_NO_RETRIEVAL_FAILURE.to_owned(),
                     severity: Severity::Info,
                     fact: format!(
                         "{n} log file(s) read; no certificate retrieval failure in them."
@@ -618,7 +634,7 @@ fn store_outcome(f: &Facts<'_>) -> Outcome {
                 }),
                 Err(why) => evidence.push(EvidenceItem {
                     source: EvidenceSource::Diagnosis,
-                    finding: "LOGS_NOT_CHECKED".to_owned(),
+                    finding: own_ids::LOGS_NOT_CHECKED.to_owned(),
                     severity: Severity::Warning,
                     fact: format!("The logs were not read: {why}."),
                 }),

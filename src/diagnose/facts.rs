@@ -1,7 +1,10 @@
 //! Reads the part reports into the few facts the verdict rules need, so
 //! that the rules themselves stay a small pure function.
 
+use super::ids as own_ids;
+use crate::certs::ids as cert_ids;
 use crate::certs::{CertInventoryData, StoreRole, StoreState};
+use crate::logs::rule_ids;
 use crate::logs::{LogScanData, RuleHit};
 use crate::probe::NesProbeData;
 use crate::probe::ids;
@@ -88,15 +91,15 @@ impl CertFacts {
             .filter(|f| {
                 matches!(
                     f.id.as_str(),
-                    "NEA_CERTS_MISSING"
-                        | "NEA_CERT_EXPIRED"
-                        | "NEA_CERT_NOT_YET_VALID"
-                        | "KSP_NOT_FOUND"
-                        | "KSP_ACCESS_DENIED"
-                        | "NEA_CERT_UNREADABLE"
-                        | "NEA_CERT_EXPIRING"
-                        | "NEA_KEYSTORE_FILE_OPAQUE"
-                        | "KSP_STALE_STORE"
+                    cert_ids::NEA_CERTS_MISSING
+                        | cert_ids::NEA_CERT_EXPIRED
+                        | cert_ids::NEA_CERT_NOT_YET_VALID
+                        | cert_ids::KSP_NOT_FOUND
+                        | cert_ids::KSP_ACCESS_DENIED
+                        | cert_ids::NEA_CERT_UNREADABLE
+                        | cert_ids::NEA_CERT_EXPIRING
+                        | cert_ids::NEA_KEYSTORE_FILE_OPAQUE
+                        | cert_ids::KSP_STALE_STORE
                 )
             })
             .cloned()
@@ -158,19 +161,19 @@ impl CertFacts {
 
 /// Rules whose hits say the NEA certificates were not retrieved.
 pub(crate) const RETRIEVAL_RULES: &[&str] = &[
-    "LOG_NEA_CERTS_NOT_RETRIEVED",
-    "LOG_CERT_CHAIN_NOT_TRUSTED",
-    "LOG_TOKEN_REQUEST_FAILED",
-    "LOG_NES_CONNECTION_MISSING",
-    "LOG_NEA_MISSING_CERTS",
-    "LOG_NEA_CERT_CHAIN_VERIFY_FAILED",
+    rule_ids::LOG_NEA_CERTS_NOT_RETRIEVED,
+    rule_ids::LOG_CERT_CHAIN_NOT_TRUSTED,
+    rule_ids::LOG_TOKEN_REQUEST_FAILED,
+    rule_ids::LOG_NES_CONNECTION_MISSING,
+    rule_ids::LOG_NEA_MISSING_CERTS,
+    rule_ids::LOG_NEA_CERT_CHAIN_VERIFY_FAILED,
 ];
 
 /// The rule that records every URL seen in the logs, the rule that
 /// records URLs on NES lines (token request, `nes_url`, NES client), and
 /// their field.
-pub(crate) const URL_RULE: &str = "LOG_NES_URL_SEEN";
-pub(crate) const NES_URL_RULE: &str = "LOG_NES_URL_CONFIGURED";
+pub(crate) const URL_RULE: &str = rule_ids::LOG_NES_URL_SEEN;
+pub(crate) const NES_URL_RULE: &str = rule_ids::LOG_NES_URL_CONFIGURED;
 pub(crate) const URL_FIELD: &str = "nes_url";
 
 /// What the logs say.
@@ -200,13 +203,13 @@ pub(crate) struct LogFacts {
 /// Rules read from the NES server's IIS log: they count only for requests
 /// from this terminal's addresses.
 pub(crate) const IIS_RULES: &[&str] = &[
-    "IIS_KERBEROS_FAILURE",
-    "IIS_NES_SERVER_ERROR",
-    "IIS_NES_FORBIDDEN",
+    rule_ids::IIS_KERBEROS_FAILURE,
+    rule_ids::IIS_NES_SERVER_ERROR,
+    rule_ids::IIS_NES_FORBIDDEN,
 ];
 /// Rules read from firewall logs: they count only for packets between this
 /// terminal and NES (or its DNS servers and domain controllers).
-pub(crate) const FIREWALL_RULES: &[&str] = &["FIREWALL_DROP_NES"];
+pub(crate) const FIREWALL_RULES: &[&str] = &[rule_ids::FIREWALL_DROP_NES];
 
 impl LogFacts {
     pub(crate) fn not_run(why: &str) -> Self {
@@ -248,8 +251,9 @@ impl LogFacts {
             .collect();
         // Taps preceded by nothing, or by "0 visible devices" alone, point
         // away from the certificates.
-        let other = |k: &String| k.as_str() == "none" || k.as_str() == "LOG_NO_VISIBLE_DEVICES";
-        let object_not_found = hit("LOG_OBJECT_NOT_FOUND");
+        let other =
+            |k: &String| k.as_str() == "none" || k.as_str() == rule_ids::LOG_NO_VISIBLE_DEVICES;
+        let object_not_found = hit(rule_ids::LOG_OBJECT_NOT_FOUND);
         let other_object_not_found = object_not_found.map_or(0, |h| {
             h.preceded_by
                 .iter()
@@ -365,21 +369,21 @@ impl ConfigProblem {
         if given_url && let Some(why) = &path.url_refused {
             out.push(ConfigProblem {
                 verdict: VerdictId::ConfigNesUrlInvalid,
-                finding: "NES_URL_INVALID".to_owned(),
+                finding: ids::NES_URL_INVALID.to_owned(),
                 detail: format!("The NES URL given to the tool cannot be used: {why}"),
             });
         }
         if let Some(why) = &path.ca_file_unreadable {
             out.push(ConfigProblem {
                 verdict: VerdictId::ConfigCaFileUnreadable,
-                finding: "NES_TLS_CA_FILE_UNREADABLE".to_owned(),
+                finding: ids::NES_TLS_CA_FILE_UNREADABLE.to_owned(),
                 detail: format!("The CA file given for NES cannot be used: {why}"),
             });
         }
         if let Some(why) = rule_pack {
             out.push(ConfigProblem {
                 verdict: VerdictId::ConfigRulePackInvalid,
-                finding: "LOG_RULE_PACK_INVALID".to_owned(),
+                finding: own_ids::LOG_RULE_PACK_INVALID.to_owned(),
                 detail: format!(
                     "A rule pack given to the tool cannot be used ({why}); the logs were scanned with the built-in rules only."
                 ),
@@ -486,7 +490,7 @@ impl PathFacts {
                     .verdict
                     .finding
                     .clone()
-                    .unwrap_or_else(|| "NES_PROBE_FAILED".to_owned()),
+                    .unwrap_or_else(|| own_ids::NES_PROBE_FAILED.to_owned()),
                 detail: data
                     .stages
                     .iter()
@@ -516,13 +520,13 @@ impl PathFacts {
             },
             ca_file_unreadable: finding_detail(ids::NES_TLS_CA_FILE_UNREADABLE),
             tls_not_yet_valid: data.verdict.status == VerdictStatus::Failed
-                && data.verdict.finding.as_deref() == Some("NES_TLS_NOT_YET_VALID"),
+                && data.verdict.finding.as_deref() == Some(ids::NES_TLS_NOT_YET_VALID),
             clock_offset_ms: data.http.as_ref().and_then(|h| h.clock_offset_ms),
             clock_skew: finding_detail(ids::NES_CLOCK_SKEW),
             warnings: report
                 .findings
                 .iter()
-                .filter(|f| f.id == "NES_TLS_PLATFORM_UNTRUSTED")
+                .filter(|f| f.id == ids::NES_TLS_PLATFORM_UNTRUSTED)
                 .cloned()
                 .collect(),
         }

@@ -36,6 +36,7 @@
 mod budget;
 mod correlate;
 mod facts;
+pub mod ids;
 pub mod model;
 pub mod request;
 mod status_line;

@@ -18,8 +18,8 @@ crate::ids::id_catalogue! {
     NES_PROXY_INVALID,
     /// The proxy refused or failed the CONNECT tunnel to NES.
     NES_PROXY_CONNECT_FAILED,
-    /// Raised by the PowerShell layer: the Windows proxy settings send NES
-    /// traffic through a proxy. Listed here so the id space stays in one place.
+    /// The Windows proxy settings the module observed send NES traffic
+    /// through a proxy (the probe's `host` observations).
     NES_PROXY_INTERCEPTS,
 
     /// The first hop's name did not resolve (no such name, or no answer).
@@ -92,9 +92,9 @@ crate::ids::id_catalogue! {
     NES_HTTP_TIMEOUT,
     /// The HTTP request failed without a response (connection error).
     NES_HTTP_FAILED,
-    /// Raised by the PowerShell layer: NES answered 401 even to the request
-    /// with the caller's Windows identity (a Kerberos, SPN or account
-    /// problem). Listed here so the id space stays in one place.
+    /// NES answered 401 even to the request with the caller's Windows
+    /// identity (a Kerberos, SPN or account problem), as the module observed
+    /// it (the `host` observations of a probe or a diagnosis).
     NES_AUTH_FAILED,
 
     /// The probe did not finish within its deadline plus a grace period (a bug
