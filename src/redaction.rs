@@ -621,6 +621,10 @@ pub struct RedactRequest {
     /// following piece; absent for the first.
     #[serde(default)]
     pub resume: Option<Resume>,
+    /// With `path`: the most bytes of the file one answer covers, 64 to
+    /// 524288 (the default). Smaller pieces make smaller answers.
+    #[serde(default)]
+    pub piece_bytes: Option<u64>,
     /// Free text naming the caller, copied into `context.caller`
     /// (at most 256 characters are kept).
     #[serde(default)]
@@ -678,12 +682,24 @@ pub fn redact(request: &RedactRequest) -> Result<Report<RedactData>, Error> {
                     "required with `path`: the encoding the log scan detected (data.files[].encoding)",
                 )
             })?;
+            let piece_bytes = request.piece_bytes.unwrap_or(file::PIECE_BYTES);
+            if !(file::MIN_PIECE_BYTES..=file::PIECE_BYTES).contains(&piece_bytes) {
+                return Err(invalid(
+                    "piece_bytes",
+                    format!(
+                        "{piece_bytes} is not within {}..={}",
+                        file::MIN_PIECE_BYTES,
+                        file::PIECE_BYTES
+                    ),
+                ));
+            }
             let piece = file::redact_piece(&file::FileAsk {
                 path,
                 encoding,
                 within: request.within.as_deref(),
                 max_bytes: request.max_bytes,
                 resume: request.resume,
+                piece_bytes,
             })?;
             (piece.text, piece.replacements, Some(piece.piece))
         }
@@ -706,6 +722,7 @@ fn file_only_field(request: &RedactRequest) -> Option<&'static str> {
         ("within", request.within.is_some()),
         ("max_bytes", request.max_bytes.is_some()),
         ("resume", request.resume.is_some()),
+        ("piece_bytes", request.piece_bytes.is_some()),
     ]
     .into_iter()
     .find_map(|(name, given)| given.then_some(name))

@@ -276,3 +276,35 @@ fn text_and_path_do_not_mix() {
         assert!(matches!(e, nymidiag::Error::RequestInvalid { .. }), "{e:?}");
     }
 }
+
+#[test]
+fn small_pieces_give_the_same_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.log");
+    let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n";
+    let text = format!(
+        "head\n-----BEGIN RSA PRIVATE KEY-----\n{}-----END RSA PRIVATE KEY-----\n{}",
+        body.repeat(20),
+        "filler line password=x with some padding text\n".repeat(30)
+    );
+    std::fs::write(&path, &text).unwrap();
+    let whole = copy(&request(&path, TextEncoding::Utf8, None)).unwrap();
+    assert_eq!(whole.text.matches("filler line").count(), 30);
+    for piece in [100, 333, 1500] {
+        let mut req = request(&path, TextEncoding::Utf8, None);
+        req.piece_bytes = Some(piece);
+        let c = copy(&req).unwrap();
+        assert!(c.pieces.len() > 1, "{piece}");
+        assert!(!c.text.contains("MIIEvQ"), "{piece}: {}", c.text);
+        assert!(!c.text.contains("PRIVATE KEY-----"), "{piece}");
+        assert!(!c.text.contains("password=x"), "{piece}");
+        assert_eq!(
+            c.text.lines().count(),
+            whole.text.lines().count(),
+            "{piece}"
+        );
+    }
+    let mut req = request(&path, TextEncoding::Utf8, None);
+    req.piece_bytes = Some(10);
+    assert!(redact(&req).is_err());
+}

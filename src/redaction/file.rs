@@ -29,11 +29,15 @@ use crate::Error;
 use crate::fsutil::open_regular_no_follow;
 use crate::logs::TextEncoding;
 
-/// Most bytes of the file one call reads. A line longer than this is cut
-/// here. The answer stays well below what Windows PowerShell 5.1's
+/// Most bytes of the file one call reads (and the default piece size). A
+/// line longer than a piece is cut there. The answer stays well below what Windows PowerShell 5.1's
 /// `ConvertFrom-Json` reads (2,097,152 characters) even when every
 /// character needs an escape of two.
 pub(crate) const PIECE_BYTES: u64 = 512 * 1024;
+
+/// Fewest bytes a piece may be asked to hold: room for a few code units
+/// of any encoding.
+pub(crate) const MIN_PIECE_BYTES: u64 = 64;
 
 /// What a piece begins with when it continues a private key block cut by
 /// the previous piece (or by the start of the tail): the redactor then
@@ -91,6 +95,9 @@ pub(crate) struct FileAsk<'a> {
     pub(crate) within: Option<&'a str>,
     pub(crate) max_bytes: Option<u64>,
     pub(crate) resume: Option<Resume>,
+    /// Piece size, within `MIN_PIECE_BYTES..=PIECE_BYTES` (checked by the
+    /// request).
+    pub(crate) piece_bytes: u64,
 }
 
 /// One redacted piece.
@@ -120,7 +127,7 @@ pub(crate) fn redact_piece(ask: &FileAsk<'_>) -> Result<Redacted, Error> {
             (offset, size, truncated, false)
         }
     };
-    let raw = read_piece(&mut file, offset, end, layout)?;
+    let raw = read_piece(&mut file, offset, end, ask.piece_bytes, layout)?;
     let mut text = layout.decode(&raw);
     let first_piece = ask.resume.is_none();
     if first_piece && truncated {
@@ -303,14 +310,20 @@ fn first_whole_line(file: &mut File, start: u64, end: u64, layout: Layout) -> io
     Ok(end)
 }
 
-/// The bytes of the next piece: at most [`PIECE_BYTES`], ending after the
+/// The bytes of the next piece: at most `max` bytes, ending after the
 /// last line end in them unless the piece reaches `end`.
-fn read_piece(file: &mut File, offset: u64, end: u64, layout: Layout) -> io::Result<Vec<u8>> {
+fn read_piece(
+    file: &mut File,
+    offset: u64,
+    end: u64,
+    max: u64,
+    layout: Layout,
+) -> io::Result<Vec<u8>> {
     if offset >= end {
         return Ok(Vec::new());
     }
     file.seek(SeekFrom::Start(offset))?;
-    let want = (end - offset).min(PIECE_BYTES);
+    let want = (end - offset).min(max);
     let mut raw = vec![0u8; usize::try_from(want).unwrap_or(0)];
     let n = read_full(file, &mut raw)?;
     raw.truncate(n);
