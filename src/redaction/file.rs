@@ -221,7 +221,7 @@ impl Layout {
     /// Where the last `max` bytes begin, on a code unit, after the BOM.
     fn tail_start(self, size: u64, max: Option<u64>) -> u64 {
         let mut start = max.map_or(0, |m| size.saturating_sub(m)).max(self.bom);
-        if (start - self.bom) % self.unit != 0 {
+        if !(start - self.bom).is_multiple_of(self.unit) {
             start += 1;
         }
         start
