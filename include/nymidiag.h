@@ -341,8 +341,9 @@ int32_t nymidiag_diagnose(const uint8_t *request,
  * `NYMIDIAG_STATUS_REQUEST_INVALID`. Or a file, read piece by piece so
  * memory stays bounded: `{"path": "...", "encoding": "utf-16le-bom",
  * "within": "<folder>", "max_bytes": 5242880}` answers the first piece
- * (at most 512 KiB of the file, ending on a line end; with `max_bytes`
- * only the file's last bytes, from a whole line) decoded and cleaned, and
+ * (at most `piece_bytes`, 64 to 524288 = the default, of the file, ending
+ * on a line end; with `max_bytes` only the file's last bytes, from a
+ * whole line) decoded and cleaned, and
  * `data.file.next`; send that back as `resume` (with the same `path`,
  * `encoding` and `within`) until it is `null`. `encoding` is the one the
  * log scan reported for the file (`data.files[].encoding`). The file is
