@@ -33,6 +33,31 @@
 #define NYMIDIAG_ABI_VERSION 1
 
 /**
+ * What marks a cut: one character, so a capped value stays short and a
+ * reader sees at once that there was more.
+ */
+#define CUT_MARK U'\U00002026'
+
+/**
+ * Longest `caller` text kept in `context.caller`: enough for a module
+ * name, its version and the host's edition, small enough that a hostile
+ * caller cannot bloat every report.
+ */
+#define MAX_CALLER_CHARS 256
+
+/**
+ * Largest report aimed at, in bytes of JSON: Windows PowerShell 5.1's
+ * `ConvertFrom-Json` refuses text over 2,097,152 characters
+ * (`JavaScriptSerializer.MaxJsonLength`), and the host scripts save a
+ * diagnosis inside a run record (settings, status line, warnings) that
+ * must still load there. 1.8 MB leaves about 290 kB for the envelope and
+ * that record. A capability that would pass it drops its illustrating
+ * lists first and says so in `warnings`; a diagnosis counts with the part
+ * reports it embeds.
+ */
+#define REPORT_BUDGET 1800000
+
+/**
  * Status returned by every capability export.
  *
  * Numbers are grouped by kind and never reused: 0 success, 1xx bad
@@ -87,6 +112,20 @@ typedef enum nymidiag_status nymidiag_status;
 typedef int32_t nymidiag_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * One capability of the library: one C export, one report kind.
+ */
+typedef struct Capability Capability;
+
+/**
+ * The overall outcome a report states.
+ */
+typedef struct ReportStatus ReportStatus;
+
+
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -300,7 +339,19 @@ int32_t nymidiag_diagnose(const uint8_t *request,
  * blocks. `data.text` is the cleaned text, `data.replacements` the count.
  *
  * Request: `{"text": "...", "caller": "..."}`; text over 32 MiB returns
- * `NYMIDIAG_STATUS_REQUEST_INVALID`.
+ * `NYMIDIAG_STATUS_REQUEST_INVALID`. Or a file, read piece by piece so
+ * memory stays bounded: `{"path": "...", "encoding": "utf-16le-bom",
+ * "within": "<folder>", "max_bytes": 5242880}` answers the first piece
+ * (at most `piece_bytes`, 64 to 524288 = the default, of the file, ending
+ * on a line end; with `max_bytes` only the file's last bytes, from a
+ * whole line) decoded and cleaned, and
+ * `data.file.next`; send that back as `resume` (with the same `path`,
+ * `encoding` and `within`) until it is `null`. `encoding` is the one the
+ * log scan reported for the file (`data.files[].encoding`). The file is
+ * read only when, with every link resolved, it lies inside `within`
+ * (default: its own folder), and never when it is a FIFO, socket or
+ * device: those return `NYMIDIAG_STATUS_IO` with the reason, as does a
+ * file that cannot be read. Nothing is written.
  *
  * Same calling contract as `nymidiag_describe`; safe to call from several
  * threads.
@@ -310,6 +361,32 @@ int32_t nymidiag_diagnose(const uint8_t *request,
  * As for `nymidiag_describe`.
  */
 int32_t nymidiag_redact(const uint8_t *request, size_t request_len, uint8_t **out, size_t *out_len);
+
+/**
+ * Finds a part report embedded in a diagnosis, so that it can be stored
+ * byte for byte without running the part again (the support bundle's
+ * `cert-inventory.json` and `log-scan.json`). `data.span` gives where the
+ * part's JSON lies in the request's `report` text, in bytes and in UTF-16
+ * code units, or `null` when the diagnosis does not hold it (the part was
+ * skipped or failed).
+ *
+ * Request: UTF-8 JSON `{"report": "<JSON text>", "part": "cert_inventory"
+ * | "log_scan" | "nes_probe", "caller": "..."}`; `report` is the text of a
+ * diagnose report, or of a run record holding one in its `diagnosis`
+ * field (the Intune and GPO report files), at most 64 MiB. Text that is
+ * not JSON returns `NYMIDIAG_STATUS_REQUEST_INVALID`.
+ *
+ * Same calling contract as `nymidiag_describe`; safe to call from several
+ * threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_report_part(const uint8_t *request,
+                             size_t request_len,
+                             uint8_t **out,
+                             size_t *out_len);
 
 #if defined(NYMIDIAG_TEST_EXPORTS)
 /**

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::report::{CoverageState, Report, ReportBuilder};
+use crate::report::{Capability, CoverageState, Report, ReportBuilder};
 
 /// Request of `nymidiag_describe`. Every field is optional; `{}` or an empty
 /// buffer asks for the defaults.
@@ -32,35 +32,25 @@ pub struct DescribeData {
     pub exports: Vec<String>,
 }
 
-/// Capability exports of this build (the version and free functions are
-/// always there and not listed).
-pub const EXPORTS: &[&str] = &[
-    "nymidiag_describe",
-    "nymidiag_cert_inventory",
-    "nymidiag_nes_probe",
-    "nymidiag_log_scan",
-    "nymidiag_rule_list",
-    "nymidiag_diagnose",
-    "nymidiag_redact",
-];
-
-/// Longest caller text kept, so a hostile caller cannot bloat every report.
-const MAX_CALLER_CHARS: usize = 256;
+/// Capability exports of this build, in [`Capability::ALL`] order (the
+/// version and free functions are always there and not listed).
+pub fn exports() -> Vec<String> {
+    Capability::ALL
+        .iter()
+        .map(|c| c.export().to_owned())
+        .collect()
+}
 
 /// Runs `describe`.
 pub fn describe(request: &DescribeRequest) -> Report<DescribeData> {
-    let mut report = ReportBuilder::new("describe");
-    let caller = request
-        .caller
-        .as_deref()
-        .map(|c| c.chars().take(MAX_CALLER_CHARS).collect::<String>());
-    report.caller(caller.as_deref());
+    let mut report = ReportBuilder::new(Capability::Describe.name());
+    report.caller(request.caller.as_deref());
     report.coverage("context", CoverageState::Checked, None);
     report.finish(DescribeData {
         abi_version: crate::ABI_VERSION,
         tool_version: crate::TOOL_VERSION.to_owned(),
         schema_version: crate::SCHEMA_VERSION,
-        exports: EXPORTS.iter().map(|s| (*s).to_owned()).collect(),
+        exports: exports(),
     })
 }
 
@@ -72,10 +62,7 @@ mod tests {
     fn copies_and_caps_the_caller() {
         let long = "x".repeat(1000);
         let r = describe(&DescribeRequest { caller: Some(long) });
-        assert_eq!(
-            r.context.caller.as_deref().map(str::len),
-            Some(MAX_CALLER_CHARS)
-        );
+        assert_eq!(r.context.caller.as_deref().map(str::len), Some(256));
         assert_eq!(r.capability, "describe");
         assert_eq!(r.data.exports[0], "nymidiag_describe");
     }

@@ -149,7 +149,19 @@ impl From<io::Error> for ReadError {
 /// a [`NotRegularFile`] naming what it is; it never blocks and is never
 /// read.
 pub(crate) fn open_regular(path: &Path) -> io::Result<File> {
-    let file = match open_options().open(path) {
+    open_regular_with(path, open_options())
+}
+
+/// [`open_regular`] for a path whose links were resolved already (by
+/// `fs::canonicalize`): a last component swapped for a link since then
+/// is refused (`O_NOFOLLOW`; on Windows the reparse point itself is opened
+/// and is not a regular file), so the check on the resolved path holds.
+pub(crate) fn open_regular_no_follow(path: &Path) -> io::Result<File> {
+    open_regular_with(path, no_follow(open_options()))
+}
+
+fn open_regular_with(path: &Path, options: fs::OpenOptions) -> io::Result<File> {
+    let file = match options.open(path) {
         Ok(f) => f,
         // Opening a unix socket fails (ENXIO) instead of blocking; say what
         // it is rather than echo the errno.
@@ -191,6 +203,27 @@ fn open_options() -> fs::OpenOptions {
     // FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE: the service
     // that owns the file can keep writing, rotate or delete it.
     options.read(true).share_mode(0x1 | 0x2 | 0x4);
+    options
+}
+
+#[cfg(unix)]
+fn no_follow(mut options: fs::OpenOptions) -> fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW);
+    options
+}
+
+#[cfg(windows)]
+fn no_follow(mut options: fs::OpenOptions) -> fs::OpenOptions {
+    use std::os::windows::fs::OpenOptionsExt;
+    // FILE_FLAG_OPEN_REPARSE_POINT: a link is opened itself, and its
+    // handle is then refused as not a regular file.
+    options.custom_flags(0x0020_0000);
+    options
+}
+
+#[cfg(not(any(unix, windows)))]
+fn no_follow(options: fs::OpenOptions) -> fs::OpenOptions {
     options
 }
 
@@ -273,6 +306,19 @@ mod tests {
             read_capped(Path::new("/no/such/file.cer"), 1),
             Err(ReadError::Io(_))
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn no_follow_refuses_a_link_and_opens_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.log");
+        fs::write(&file, b"x").unwrap();
+        let link = dir.path().join("l.log");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert!(open_regular_no_follow(&file).is_ok());
+        assert!(open_regular(&link).is_ok());
+        assert!(open_regular_no_follow(&link).is_err());
     }
 
     #[cfg(unix)]

@@ -58,7 +58,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::report::{CoverageState, Report, ReportBuilder};
+use crate::logs::TextEncoding;
+use crate::report::{Capability, CoverageState, Report, ReportBuilder};
+
+mod file;
+
+pub use file::{FilePiece, Resume};
 
 /// What replaces a secret.
 pub(crate) const REDACTED: &str = "<redacted>";
@@ -547,10 +552,11 @@ pub(crate) fn redact_lines(lines: &[&str]) -> Vec<Option<String>> {
     out
 }
 
-/// Shortens redacted text to at most `max` characters (plus `…`): a
+/// Shortens redacted text to at most `max` characters (plus the
+/// report's cut mark, as [`crate::report`]'s text cap marks a cut): a
 /// marker is kept whole or dropped whole, never cut.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let Some((mut cut, _)) = text.char_indices().nth(max) else {
+    let Some(mut cut) = crate::report::cut_index(text, max) else {
         return text.to_owned();
     };
     for marker in [KEY_BLOCK, REDACTED] {
@@ -570,23 +576,55 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
         }
     }
     let mut out = text[..cut].to_owned();
-    out.push('\u{2026}');
+    out.push(crate::report::CUT_MARK);
     out
 }
 
 /// Capability name in the report.
-pub const CAPABILITY: &str = "redact";
+pub const CAPABILITY: &str = Capability::Redact.name();
 
-/// Largest text accepted, in bytes: the support bundle caps each log copy
-/// well below it.
+/// Largest text accepted, in bytes: the file form's pieces stay far below
+/// it.
 pub(crate) const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
 
-/// Request of `nymidiag_redact`.
+/// Request of `nymidiag_redact`: a `text`, or a file by `path` read piece
+/// by piece (`resume`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedactRequest {
-    /// The text to clean (at most 32 MiB).
-    pub text: String,
+    /// The text to clean (at most 32 MiB). Give `text` or `path`.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A file to clean instead: its next piece (at most 512 KiB of the
+    /// file, ending on a line end) is read, decoded and cleaned, and
+    /// `data.file.next` says where the following one starts. Read only when,
+    /// with every link resolved, it lies inside `within`; never a FIFO,
+    /// socket or device.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// With `path`: the file's encoding, as the log scan detected it
+    /// (`data.files[].encoding` of a `log_scan` report). Required with
+    /// `path`.
+    #[serde(default)]
+    pub encoding: Option<TextEncoding>,
+    /// With `path`: the folder the file must lie in once links are
+    /// resolved (the folder the log scan was asked to read). Default: the
+    /// folder the path names.
+    #[serde(default)]
+    pub within: Option<String>,
+    /// With `path`, on the first piece: copy only the file's last
+    /// `max_bytes` bytes, from the first whole line in them. Default: the
+    /// whole file.
+    #[serde(default)]
+    pub max_bytes: Option<u64>,
+    /// With `path`: `data.file.next` of the previous answer, to read the
+    /// following piece; absent for the first.
+    #[serde(default)]
+    pub resume: Option<Resume>,
+    /// With `path`: the most bytes of the file one answer covers, 64 to
+    /// 524288 (the default). Smaller pieces make smaller answers.
+    #[serde(default)]
+    pub piece_bytes: Option<u64>,
     /// Free text naming the caller, copied into `context.caller`
     /// (at most 256 characters are kept).
     #[serde(default)]
@@ -597,38 +635,97 @@ pub struct RedactRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedactData {
-    /// The text with secrets replaced by `<redacted>` and private-key
-    /// blocks by `<redacted private key>`.
+    /// The text (or the file piece, decoded) with secrets replaced by
+    /// `<redacted>` and private-key blocks by `<redacted private key>`.
     pub text: String,
     /// How many secrets and key blocks were replaced.
     pub replacements: u64,
+    /// The file form only: which piece of which file this was, and where
+    /// the next one starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FilePiece>,
 }
 
-/// Runs `redact`.
-pub fn redact(request: &RedactRequest) -> Result<Report<RedactData>, Error> {
-    if request.text.len() > MAX_TEXT_BYTES {
-        return Err(Error::RequestInvalid {
-            path: "text".to_owned(),
-            message: format!(
-                "{} bytes is more than the {MAX_TEXT_BYTES} accepted; send the text in parts",
-                request.text.len()
-            ),
-        });
+fn invalid(path: &str, message: impl Into<String>) -> Error {
+    Error::RequestInvalid {
+        path: path.to_owned(),
+        message: message.into(),
     }
+}
+
+/// Runs `redact`. A file that cannot be read, or that a link places
+/// outside `within`, is an [`Error::Io`].
+pub fn redact(request: &RedactRequest) -> Result<Report<RedactData>, Error> {
+    let (text, replacements, file) = match (&request.text, &request.path) {
+        (Some(_), Some(_)) => return Err(invalid(".", "give `text` or `path`, not both")),
+        (None, None) => return Err(invalid(".", "give `text` or `path`")),
+        (Some(text), None) => {
+            if let Some(field) = file_only_field(request) {
+                return Err(invalid(field, "applies to `path` only"));
+            }
+            if text.len() > MAX_TEXT_BYTES {
+                return Err(invalid(
+                    "text",
+                    format!(
+                        "{} bytes is more than the {MAX_TEXT_BYTES} accepted; send the text in parts",
+                        text.len()
+                    ),
+                ));
+            }
+            let spans = secret_spans(text);
+            (apply(text, &spans), count_new(text, &spans), None)
+        }
+        (None, Some(path)) => {
+            let encoding = request.encoding.ok_or_else(|| {
+                invalid(
+                    "encoding",
+                    "required with `path`: the encoding the log scan detected (data.files[].encoding)",
+                )
+            })?;
+            let piece_bytes = request.piece_bytes.unwrap_or(file::PIECE_BYTES);
+            if !(file::MIN_PIECE_BYTES..=file::PIECE_BYTES).contains(&piece_bytes) {
+                return Err(invalid(
+                    "piece_bytes",
+                    format!(
+                        "{piece_bytes} is not within {}..={}",
+                        file::MIN_PIECE_BYTES,
+                        file::PIECE_BYTES
+                    ),
+                ));
+            }
+            let piece = file::redact_piece(&file::FileAsk {
+                path,
+                encoding,
+                within: request.within.as_deref(),
+                max_bytes: request.max_bytes,
+                resume: request.resume,
+                piece_bytes,
+            })?;
+            (piece.text, piece.replacements, Some(piece.piece))
+        }
+    };
     let mut report = ReportBuilder::new(CAPABILITY);
-    let caller = request
-        .caller
-        .as_deref()
-        .map(|c| c.chars().take(256).collect::<String>());
-    report.caller(caller.as_deref());
-    let spans = secret_spans(&request.text);
-    let replacements = count_new(&request.text, &spans);
-    let text = apply(&request.text, &spans);
-    report.coverage("text", CoverageState::Checked, None);
+    report.caller(request.caller.as_deref());
+    let area = if file.is_some() { "file" } else { "text" };
+    report.coverage(area, CoverageState::Checked, None);
     Ok(report.finish(RedactData {
         text,
         replacements: u64::try_from(replacements).unwrap_or(u64::MAX),
+        file,
     }))
+}
+
+/// The first field given that only the file form reads.
+fn file_only_field(request: &RedactRequest) -> Option<&'static str> {
+    [
+        ("encoding", request.encoding.is_some()),
+        ("within", request.within.is_some()),
+        ("max_bytes", request.max_bytes.is_some()),
+        ("resume", request.resume.is_some()),
+        ("piece_bytes", request.piece_bytes.is_some()),
+    ]
+    .into_iter()
+    .find_map(|(name, given)| given.then_some(name))
 }
 
 #[cfg(test)]
@@ -637,8 +734,8 @@ mod tests {
 
     fn run(text: &str) -> RedactData {
         redact(&RedactRequest {
-            text: text.to_owned(),
-            caller: None,
+            text: Some(text.to_owned()),
+            ..RedactRequest::default()
         })
         .unwrap()
         .data
@@ -678,8 +775,8 @@ mod tests {
     #[test]
     fn too_large_text_is_a_request_error() {
         let e = redact(&RedactRequest {
-            text: "x".repeat(MAX_TEXT_BYTES + 1),
-            caller: None,
+            text: Some("x".repeat(MAX_TEXT_BYTES + 1)),
+            ..RedactRequest::default()
         })
         .unwrap_err();
         assert!(matches!(e, Error::RequestInvalid { .. }));

@@ -14,6 +14,14 @@ use serde::{Deserialize, Serialize};
 use crate::context::Context;
 use crate::time_fmt::UtcTime;
 
+mod capability;
+mod json_span;
+pub mod part;
+pub mod text;
+
+pub use capability::Capability;
+pub use text::{CUT_MARK, Cut, REPORT_BUDGET, cap_caller, clip, cut_index};
+
 /// Version of the report shape. Bumped when a field is removed or changes
 /// meaning; adding a field does not bump it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -177,7 +185,7 @@ pub struct ReportBuilder {
 }
 
 impl ReportBuilder {
-    /// Starts the clock for `capability`.
+    /// Starts the clock for `capability` (a [`Capability::name`]).
     pub fn new(capability: &str) -> Self {
         ReportBuilder {
             capability: capability.to_owned(),
@@ -193,9 +201,11 @@ impl ReportBuilder {
     }
 
     /// Records who called (the PowerShell module sends its own version and
-    /// the host's edition), shown in `context.caller`.
+    /// the host's edition), shown in `context.caller`: at most 256
+    /// characters are kept, whatever the capability, so no request type
+    /// needs its own cap.
     pub fn caller(&mut self, caller: Option<&str>) -> &mut Self {
-        self.caller = caller.map(str::to_owned);
+        self.caller = cap_caller(caller);
         self
     }
 
@@ -311,7 +321,7 @@ pub fn safe_text(text: &str, max_chars: usize) -> String {
         .map_or(0, |&(_, bytes)| bytes);
     out.truncate(keep);
     if max_chars > 0 {
-        out.push('…');
+        out.push(CUT_MARK);
     }
     out
 }

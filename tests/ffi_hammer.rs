@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use nymidiag::ffi::{
     Status, nymidiag_abi_version, nymidiag_buffer_free, nymidiag_cert_inventory, nymidiag_describe,
-    nymidiag_diagnose, nymidiag_log_scan, nymidiag_nes_probe, nymidiag_redact, nymidiag_rule_list,
-    nymidiag_version,
+    nymidiag_diagnose, nymidiag_log_scan, nymidiag_nes_probe, nymidiag_redact,
+    nymidiag_report_part, nymidiag_rule_list, nymidiag_version,
 };
 
 /// The signature every capability export has.
@@ -85,6 +85,13 @@ fn cases(dir: &std::path::Path, nes_port: u16) -> Vec<Case> {
         "cert_inventory": { "paths": [stores] },
         "log_scan": { "paths": [logs] },
         "nes_probe": { "use_env_proxy": false, "deadline_ms": 3000 }
+    }));
+    let redact_file = json(serde_json::json!({
+        "path": logs.join("WGSS_Nymi.log"), "encoding": "utf-8", "max_bytes": 40
+    }));
+    let part = json(serde_json::json!({
+        "part": "log_scan",
+        "report": r#"{"capability":"diagnose","data":{"inputs":{"log_scan":{"capability":"log_scan"}}}}"#
     }));
     let bad_utf8: &[u8] = b"{\"caller\":\"\xff\xfe\"}";
     use Status::{Ok, RequestInvalid, RequestNotJson, RequestNotUtf8};
@@ -188,6 +195,34 @@ fn cases(dir: &std::path::Path, nes_port: u16) -> Vec<Case> {
             "redact without text",
             nymidiag_redact,
             "{}",
+            RequestInvalid,
+            None,
+        ),
+        case(
+            "redact a file",
+            nymidiag_redact,
+            redact_file,
+            Ok,
+            Some("redact"),
+        ),
+        case(
+            "redact a missing file",
+            nymidiag_redact,
+            r#"{"path":"/nonexistent/nymidiag-hammer/x.log","encoding":"utf-8"}"#,
+            Status::Io,
+            None,
+        ),
+        case(
+            "report part",
+            nymidiag_report_part,
+            part,
+            Ok,
+            Some("report_part"),
+        ),
+        case(
+            "report part not json",
+            nymidiag_report_part,
+            r#"{"part":"log_scan","report":"{"}"#,
             RequestInvalid,
             None,
         ),

@@ -113,8 +113,8 @@ fn rows() -> Vec<(String, String)> {
 
 fn export(text: &str) -> String {
     redact(&RedactRequest {
-        text: text.to_owned(),
-        caller: None,
+        text: Some(text.to_owned()),
+        ..RedactRequest::default()
     })
     .unwrap()
     .data
@@ -130,8 +130,8 @@ fn the_table_has_enough_forms() {
 fn the_export_removes_every_form_and_keeps_the_name() {
     for (line, value) in rows() {
         let report = redact(&RedactRequest {
-            text: format!("before\n{line}\nafter\n"),
-            caller: None,
+            text: Some(format!("before\n{line}\nafter\n")),
+            ..RedactRequest::default()
         })
         .unwrap();
         let json = serde_json::to_string(&report).unwrap();
@@ -148,8 +148,8 @@ fn redacting_twice_changes_nothing_more() {
     for (line, _) in rows() {
         let once = export(&line);
         let report = redact(&RedactRequest {
-            text: once.clone(),
-            caller: None,
+            text: Some(once.clone()),
+            ..RedactRequest::default()
         })
         .unwrap();
         assert_eq!(report.data.text, once, "{line}");

@@ -10,6 +10,8 @@ use crate::diagnose::{DiagnoseRequest, diagnose};
 use crate::logs::{LogScanRequest, RuleListRequest, list_rules, try_log_scan};
 use crate::probe::{NesProbeRequest, nes_probe};
 use crate::redaction::{RedactRequest, redact};
+use crate::report::Capability;
+use crate::report::part::{ReportPartRequest, report_part};
 
 /// NUL-terminated copy of the crate version, for `nymidiag_version`.
 static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
@@ -84,7 +86,7 @@ pub unsafe extern "C" fn nymidiag_describe(
     // SAFETY: forwarded caller contract.
     unsafe {
         json_call(
-            "describe",
+            Capability::Describe.name(),
             request,
             request_len,
             out,
@@ -124,7 +126,7 @@ pub unsafe extern "C" fn nymidiag_cert_inventory(
     // SAFETY: forwarded caller contract.
     unsafe {
         json_call(
-            "cert_inventory",
+            Capability::CertInventory.name(),
             request,
             request_len,
             out,
@@ -164,7 +166,7 @@ pub unsafe extern "C" fn nymidiag_nes_probe(
     // SAFETY: forwarded caller contract.
     unsafe {
         json_call(
-            "nes_probe",
+            Capability::NesProbe.name(),
             request,
             request_len,
             out,
@@ -208,7 +210,7 @@ pub unsafe extern "C" fn nymidiag_log_scan(
     // SAFETY: forwarded caller contract.
     unsafe {
         json_call(
-            "log_scan",
+            Capability::LogScan.name(),
             request,
             request_len,
             out,
@@ -241,7 +243,7 @@ pub unsafe extern "C" fn nymidiag_rule_list(
     // SAFETY: forwarded caller contract.
     unsafe {
         json_call(
-            "rule_list",
+            Capability::RuleList.name(),
             request,
             request_len,
             out,
@@ -287,7 +289,7 @@ pub unsafe extern "C" fn nymidiag_diagnose(
     // SAFETY: forwarded caller contract.
     unsafe {
         json_call(
-            "diagnose",
+            Capability::Diagnose.name(),
             request,
             request_len,
             out,
@@ -303,7 +305,19 @@ pub unsafe extern "C" fn nymidiag_diagnose(
 /// blocks. `data.text` is the cleaned text, `data.replacements` the count.
 ///
 /// Request: `{"text": "...", "caller": "..."}`; text over 32 MiB returns
-/// `NYMIDIAG_STATUS_REQUEST_INVALID`.
+/// `NYMIDIAG_STATUS_REQUEST_INVALID`. Or a file, read piece by piece so
+/// memory stays bounded: `{"path": "...", "encoding": "utf-16le-bom",
+/// "within": "<folder>", "max_bytes": 5242880}` answers the first piece
+/// (at most `piece_bytes`, 64 to 524288 = the default, of the file, ending
+/// on a line end; with `max_bytes` only the file's last bytes, from a
+/// whole line) decoded and cleaned, and
+/// `data.file.next`; send that back as `resume` (with the same `path`,
+/// `encoding` and `within`) until it is `null`. `encoding` is the one the
+/// log scan reported for the file (`data.files[].encoding`). The file is
+/// read only when, with every link resolved, it lies inside `within`
+/// (default: its own folder), and never when it is a FIFO, socket or
+/// device: those return `NYMIDIAG_STATUS_IO` with the reason, as does a
+/// file that cannot be read. Nothing is written.
 ///
 /// Same calling contract as `nymidiag_describe`; safe to call from several
 /// threads.
@@ -321,12 +335,51 @@ pub unsafe extern "C" fn nymidiag_redact(
     // SAFETY: forwarded caller contract.
     unsafe {
         json_call(
-            "redact",
+            Capability::Redact.name(),
             request,
             request_len,
             out,
             out_len,
             |req: RedactRequest| redact(&req),
+        )
+    }
+}
+
+/// Finds a part report embedded in a diagnosis, so that it can be stored
+/// byte for byte without running the part again (the support bundle's
+/// `cert-inventory.json` and `log-scan.json`). `data.span` gives where the
+/// part's JSON lies in the request's `report` text, in bytes and in UTF-16
+/// code units, or `null` when the diagnosis does not hold it (the part was
+/// skipped or failed).
+///
+/// Request: UTF-8 JSON `{"report": "<JSON text>", "part": "cert_inventory"
+/// | "log_scan" | "nes_probe", "caller": "..."}`; `report` is the text of a
+/// diagnose report, or of a run record holding one in its `diagnosis`
+/// field (the Intune and GPO report files), at most 64 MiB. Text that is
+/// not JSON returns `NYMIDIAG_STATUS_REQUEST_INVALID`.
+///
+/// Same calling contract as `nymidiag_describe`; safe to call from several
+/// threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_report_part(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            Capability::ReportPart.name(),
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: ReportPartRequest| report_part(&req),
         )
     }
 }

@@ -73,7 +73,7 @@ use request::EffectiveSettings;
 use verdict::{Progress, Recorder};
 
 /// Capability name in the report.
-pub const CAPABILITY: &str = "nes_probe";
+pub const CAPABILITY: &str = crate::report::Capability::NesProbe.name();
 
 /// How long past the deadline the caller waits for a probe that has not
 /// finished (every stage is bounded, so this only catches bugs and

@@ -100,6 +100,13 @@ int main(void)
                     "\"path\":\"skip[0]\"");
     capability_case(nymidiag_redact, "{\"text\":\"password=hunter2\"}", NYMIDIAG_STATUS_OK,
                     "\"text\":\"password=<redacted>\"");
+    capability_case(nymidiag_redact,
+                    "{\"path\":\"/nonexistent/nymidiag-smoke/WGSS.log\",\"encoding\":\"utf-8\"}",
+                    NYMIDIAG_STATUS_IO, "\"IO_ERROR\"");
+    capability_case(nymidiag_report_part,
+                    "{\"part\":\"cert_inventory\",\"report\":"
+                    "\"{\\\"capability\\\":\\\"diagnose\\\",\\\"data\\\":{\\\"inputs\\\":{}}}\"}",
+                    NYMIDIAG_STATUS_OK, "\"span\":null");
 
     /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
     size_t out_len = 7;

@@ -217,6 +217,55 @@ Describe 'Export-NymiSupportBundle' {
     }
 }
 
+Describe 'Export-NymiSupportBundle reuses the diagnosis''s part reports' {
+    BeforeAll {
+        $diagnosed = Invoke-NymiDiagnosis -Raw -KspPath $terminal.KspPath -LogPath $terminal.LogPath -NesUri $terminal.NesUri -TimeoutSec 5
+        function Export-Reused([string] $Name, [string] $Diagnosis) {
+            Export-NymiSupportBundle -Path (Join-Path $out $Name) -KspPath $terminal.KspPath -LogPath $terminal.LogPath `
+                -DiagnosisJson $Diagnosis -MaxLogBytes $cap -WarningAction SilentlyContinue
+        }
+    }
+
+    It 'stores the inventory and the scan of a given diagnosis byte for byte, running neither again' {
+        Mock -ModuleName NymiDiag Get-NymiNeaCertificate { throw 'the inventory ran again' }
+        Mock -ModuleName NymiDiag Search-NymiLog { throw 'the scan ran again' }
+        Mock -ModuleName NymiDiag InvokeNymiExport { throw "$Export ran again" } -ParameterFilter { $Export -in 'nymidiag_cert_inventory', 'nymidiag_log_scan', 'nymidiag_diagnose' }
+        $bundle = Read-ZipEntry (Export-Reused 'reused.zip' $diagnosed).FullName
+        $bundle['diagnosis.json'].Text | Should -BeExactly $diagnosed
+        foreach ($pair in @(@('cert-inventory.json', 'cert_inventory'), @('log-scan.json', 'log_scan'))) {
+            $part = $bundle[$pair[0]].Text
+            (ConvertFrom-Json $part).capability | Should -Be $pair[1]
+            # Byte for byte: the part's text is a piece of the diagnosis's.
+            $diagnosed.Contains('"' + $pair[1] + '":' + $part) | Should -BeTrue -Because "$($pair[0]) is the diagnosis's part as written"
+        }
+        Should -Invoke -ModuleName NymiDiag Get-NymiNeaCertificate -Times 0 -Exactly
+        Should -Invoke -ModuleName NymiDiag Search-NymiLog -Times 0 -Exactly
+        Should -Invoke -ModuleName NymiDiag InvokeNymiExport -Times 0 -Exactly -ParameterFilter { $Export -in 'nymidiag_cert_inventory', 'nymidiag_log_scan', 'nymidiag_diagnose' }
+        # The logs copied are those the diagnosis's scan read.
+        $read = @((ConvertFrom-Json $bundle['log-scan.json'].Text).data.files | ForEach-Object { 'logs/' + [System.IO.Path]::GetFileName($_.path) })
+        $read | Should -Not -BeNullOrEmpty
+        foreach ($name in $read) { $bundle.Keys | Should -Contain $name }
+        $bundle['logs/nymi_api.log'].Text | Should -Match '<redacted>'
+        $bundle['logs/nymi_api.log'].Text.Contains('hunter2') | Should -BeFalse
+    }
+
+    It 'takes the parts from a run record that holds the diagnosis (a saved Intune report)' {
+        Mock -ModuleName NymiDiag Get-NymiNeaCertificate { throw 'the inventory ran again' }
+        $record = '{"kind":"detect","status_line":"STATUS=ISSUE","diagnosis":' + $diagnosed + '}'
+        $bundle = Read-ZipEntry (Export-Reused 'record.zip' $record).FullName
+        $diagnosed.Contains($bundle['cert-inventory.json'].Text) | Should -BeTrue
+        Should -Invoke -ModuleName NymiDiag Get-NymiNeaCertificate -Times 0 -Exactly
+    }
+
+    It 'runs a part the given diagnosis lacks, and no diagnosis' {
+        Mock -ModuleName NymiDiag InvokeNymiExport -ParameterFilter { $Export -eq 'nymidiag_diagnose' } { throw 'the diagnosis ran' }
+        $bundle = Read-ZipEntry (Export-Reused 'lacking.zip' '{"capability":"diagnose","data":{"inputs":{"cert_inventory":null}}}').FullName
+        (ConvertFrom-Json $bundle['cert-inventory.json'].Text).capability | Should -Be 'cert_inventory'
+        (ConvertFrom-Json $bundle['log-scan.json'].Text).capability | Should -Be 'log_scan'
+        Should -Invoke -ModuleName NymiDiag InvokeNymiExport -Times 0 -Exactly -ParameterFilter { $Export -eq 'nymidiag_diagnose' }
+    }
+}
+
 Describe 'Export-NymiSupportBundle -DiagnosisJson' {
     BeforeAll {
         $saved = Join-Path $TestDrive 'saved'

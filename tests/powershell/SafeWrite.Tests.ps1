@@ -321,13 +321,24 @@ Describe 'Export-NymiSupportBundle and links' {
 
     It 'refuses a log under a linked folder that leads outside, copies one that stays inside' {
         InModuleScope NymiDiag -Parameters @{ Logs = $logs } {
-            GetNymiLogCopyRefusal -FilePath (Join-Path $Logs 'linked-folder/shadow.log') -Roots @($Logs) | Should -Match 'outside the folder the scan read'
-            GetNymiLogCopyRefusal -FilePath (Join-Path $Logs 'linked-out.log') -Roots @($Logs) | Should -Match 'outside the folder the scan read'
-            GetNymiLogCopyRefusal -FilePath (Join-Path $Logs 'linked-in.log') -Roots @($Logs) | Should -BeNullOrEmpty
-            GetNymiLogCopyRefusal -FilePath (Join-Path $Logs 'inner/real.log') -Roots @($Logs) | Should -BeNullOrEmpty
+            # The library checks, with every link resolved; the module
+            # only says which scanned folder a log must stay in.
+            function Read-Piece {
+                [CmdletBinding()]
+                param([string] $Path, [string] $Within)
+                $request = @{ path = $Path; encoding = 'utf-8' }
+                if ($Within) { $request['within'] = $Within }
+                InvokeNymiExport -Export 'nymidiag_redact' -Request $request -Cmdlet $PSCmdlet
+            }
+            GetNymiLogCopyRoot -FilePath (Join-Path $Logs 'linked-out.log') -Roots @($Logs) | Should -Be $Logs
+            GetNymiLogCopyRoot -FilePath (Join-Path $Logs 'linked-out.log') -Roots @() | Should -BeNullOrEmpty
+            { Read-Piece -Path (Join-Path $Logs 'linked-folder/shadow.log') -Within $Logs } | Should -Throw '*outside the folder*'
+            { Read-Piece -Path (Join-Path $Logs 'linked-out.log') -Within $Logs } | Should -Throw '*outside the folder*'
+            (Read-Piece -Path (Join-Path $Logs 'linked-in.log') -Within $Logs).data.text | Should -Match 'inner log'
+            (Read-Piece -Path (Join-Path $Logs 'inner/real.log') -Within $Logs).data.text | Should -Match 'inner log'
             # A file given itself: its folder is the one read.
-            GetNymiLogCopyRefusal -FilePath (Join-Path $Logs 'linked-out.log') -Roots @() | Should -Match 'outside'
-            GetNymiLogCopyRefusal -FilePath (Join-Path $Logs 'nymi_api.log') -Roots @() | Should -BeNullOrEmpty
+            { Read-Piece -Path (Join-Path $Logs 'linked-out.log') } | Should -Throw '*outside*'
+            (Read-Piece -Path (Join-Path $Logs 'nymi_api.log')).data.text | Should -Match 'plain log'
         }
     }
 
@@ -376,22 +387,19 @@ Describe 'Export-NymiSupportBundle redaction in pieces' {
         [System.IO.File]::WriteAllText((Join-Path $logs 'tail.log'), ("$stamp head`n-----BEGIN PRIVATE KEY-----`n" + ('A' * 4000) + "`n" + $tailText))
     }
 
-    It 'removes every key block with pieces of <Chunk> characters' -ForEach @(
-        @{ Chunk = 100; Cap = 200 }
-        @{ Chunk = 333; Cap = 700 }
-        @{ Chunk = 1500; Cap = 3000 }
-        @{ Chunk = 262144; Cap = 1048576 }
+    It 'removes every key block with pieces of <Piece> bytes' -ForEach @(
+        @{ Piece = 100 }
+        @{ Piece = 333 }
+        @{ Piece = 1500 }
+        @{ Piece = 524288 }
     ) {
-        InModuleScope NymiDiag -Parameters @{ Chunk = $Chunk; Cap = $Cap } {
-            $script:NymiRedactChunkChars = $Chunk
-            $script:NymiRedactHardCapChars = $Cap
-        }
+        InModuleScope NymiDiag -Parameters @{ Piece = $Piece } { $script:NymiRedactPieceBytes = $Piece }
         try {
-            $path = Join-Path $root "pieces-$Chunk.zip"
+            $path = Join-Path $root "pieces-$Piece.zip"
             $zip = Export-NymiSupportBundle -Path $path -DiagnosisJson '{}' -KspPath $logs -LogPath $logs -MaxLogBytes ([System.Text.Encoding]::UTF8.GetByteCount($tailText) + 20) -WarningAction SilentlyContinue
         }
         finally {
-            InModuleScope NymiDiag { $script:NymiRedactChunkChars = 262144; $script:NymiRedactHardCapChars = 1048576 }
+            InModuleScope NymiDiag { $script:NymiRedactPieceBytes = 524288 }
         }
         $bundle = Read-ZipEntry $zip.FullName
         foreach ($name in 'logs/keys.log', 'logs/tail.log') {

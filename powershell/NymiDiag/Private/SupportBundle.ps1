@@ -80,6 +80,28 @@ function ThrowNymiDiagnosisJsonError {
     $Cmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.DiagnosisJsonInvalid', [System.Management.Automation.ErrorCategory]::InvalidArgument, $Value)))
 }
 
+function GetNymiDiagnosisPart {
+    # The JSON text of a part report (cert_inventory, log_scan) that a
+    # diagnosis embeds, exactly as the library wrote it, or $null when the
+    # diagnosis (or a run record holding one) lacks it. The library finds
+    # where the part lies (nymidiag_report_part); the text is cut here, so
+    # it never goes through ConvertFrom-Json, which changes dates.
+    [CmdletBinding()]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory = $true)][AllowEmptyString()][string] $DiagnosisText,
+        [Parameter(Mandatory = $true)][ValidateSet('cert_inventory', 'log_scan')][string] $Part,
+        [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet
+    )
+    if (-not (TestNymiJsonObject -Text $DiagnosisText)) { return $null }
+    $request = '{"part":"' + $Part + '","caller":' + (ConvertTo-Json -InputObject ([string]$script:NymiCaller) -Compress) +
+        ',"report":' + (ConvertTo-Json -InputObject $DiagnosisText -Compress) + '}'
+    $report = InvokeNymiExport -Export 'nymidiag_report_part' -RequestJson $request -Cmdlet $Cmdlet -Verbose:$false
+    $span = $report.data.span
+    if ($null -eq $span) { return $null }
+    $DiagnosisText.Substring([int]$span.utf16_offset, [int]$span.utf16_length)
+}
+
 function InvokeNymiBundlePart {
     # Runs one collector; on failure the entry is an error document and the
     # problem is noted, so one failing part does not stop the bundle.
@@ -157,216 +179,52 @@ function GetNymiBundleLogName {
     "logs/$name"
 }
 
-function GetNymiTextEncoding {
-    # The encoding of a log from its first bytes: a BOM, NULs in every
-    # other byte (UTF-16 without BOM), valid UTF-8, else Windows-1252.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory = $true)][AllowEmptyCollection()][byte[]] $Head,
-        [Parameter(Mandatory = $true)][int] $Count
-    )
-    $result = @{ Name = 'utf-8'; Encoding = (New-Object System.Text.UTF8Encoding $false); BomLength = 0; Unit = 1 }
-    if ($Count -ge 3 -and $Head[0] -eq 0xEF -and $Head[1] -eq 0xBB -and $Head[2] -eq 0xBF) {
-        $result.BomLength = 3
-    }
-    elseif ($Count -ge 2 -and $Head[0] -eq 0xFF -and $Head[1] -eq 0xFE) {
-        $result = @{ Name = 'utf-16le'; Encoding = (New-Object System.Text.UnicodeEncoding ($false, $false)); BomLength = 2; Unit = 2 }
-    }
-    elseif ($Count -ge 2 -and $Head[0] -eq 0xFE -and $Head[1] -eq 0xFF) {
-        $result = @{ Name = 'utf-16be'; Encoding = (New-Object System.Text.UnicodeEncoding ($true, $false)); BomLength = 2; Unit = 2 }
-    }
-    else {
-        $pairs = [int][Math]::Floor($Count / 2)
-        $oddNul = 0
-        $evenNul = 0
-        for ($i = 0; $i -lt $pairs; $i++) {
-            if ($Head[2 * $i] -eq 0) { $evenNul++ }
-            if ($Head[2 * $i + 1] -eq 0) { $oddNul++ }
-        }
-        if ($pairs -gt 0 -and $oddNul -gt ($pairs / 2) -and $evenNul -lt ($pairs / 8)) {
-            $result = @{ Name = 'utf-16le'; Encoding = (New-Object System.Text.UnicodeEncoding ($false, $false)); BomLength = 0; Unit = 2 }
-        }
-        elseif ($pairs -gt 0 -and $evenNul -gt ($pairs / 2) -and $oddNul -lt ($pairs / 8)) {
-            $result = @{ Name = 'utf-16be'; Encoding = (New-Object System.Text.UnicodeEncoding ($true, $false)); BomLength = 0; Unit = 2 }
-        }
-        else {
-            $strict = New-Object System.Text.UTF8Encoding ($false, $true)
-            # A sequence cut at the end of the sample is not an error.
-            $end = $Count
-            $back = 0
-            while ($end -gt 0 -and $back -lt 3 -and ($Head[$end - 1] -band 0x80) -ne 0) { $end--; $back++ }
-            try { [void]$strict.GetString($Head, 0, $end) }
-            catch {
-                $windows = $null
-                try { $windows = [System.Text.Encoding]::GetEncoding(1252) }
-                catch { $windows = [System.Text.Encoding]::GetEncoding(28591) }
-                $result = @{ Name = 'windows-1252'; Encoding = $windows; BomLength = 0; Unit = 1 }
-            }
-        }
-    }
-    [PSCustomObject]$result
-}
-
-# The library redacts a log copy in pieces of about this many characters,
-# cut at line ends; a line longer than the hard cap is cut there.
-$script:NymiRedactChunkChars = 262144
-$script:NymiRedactHardCapChars = 1048576
-# A PEM private key marker line, to carry "inside a key block" from one
-# piece to the next (the library removes the block itself).
-$script:NymiPemKeyMarker = '-----(BEGIN|END) [A-Z0-9 ]*PRIVATE KEY-----'
-
-function InvokeNymiRedaction {
-    # The library's redaction (nymidiag_redact) of one piece of text. Throws
-    # when it is not available: a log is never bundled unredacted.
-    [CmdletBinding()]
-    param(
-        [Parameter(Mandatory = $true)][AllowEmptyString()][string] $Text,
-        [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet
-    )
-    # Not verbose: the request is the unredacted text.
-    $report = InvokeNymiExport -Export 'nymidiag_redact' -Request @{ text = $Text } -Cmdlet $Cmdlet -Verbose:$false
-    if (-not ($report.PSObject.Properties['data'] -and $report.data -and $report.data.PSObject.Properties['text'])) {
-        throw 'NymiDiag: nymidiag_redact returned no text.'
-    }
-    $replacements = 0
-    if ($report.data.PSObject.Properties['replacements']) { $replacements = [int]$report.data.replacements }
-    [PSCustomObject]@{ Text = [string]$report.data.text; Replacements = $replacements }
-}
-
-function GetNymiKeyBlockState {
-    # Whether a text ends inside a PEM private key block: $true when its
-    # last marker is a BEGIN, $false for an END, $null for none. With
-    # -First, the first marker instead: an END first means the text began
-    # inside a block (a tail cut into one).
-    param([AllowEmptyString()][string] $Text, [switch] $First)
-    $found = [regex]::Matches($Text, $script:NymiPemKeyMarker)
-    if ($found.Count -eq 0) { return $null }
-    $match = $found[$found.Count - 1]
-    if ($First) { $match = $found[0] }
-    if ($First) { return $match.Groups[1].Value -eq 'END' }
-    $match.Groups[1].Value -eq 'BEGIN'
-}
-
-function GetNymiPieceLength {
-    # How much of $Pending goes into the next redaction request: up to the
-    # last line end within the chunk size (or, at the end of the file,
-    # everything); 0 to read more first. A line longer than the hard cap
-    # is cut there.
-    param([System.Text.StringBuilder] $Pending, [bool] $AtEnd)
-    if ($AtEnd) { return $Pending.Length }
-    if ($Pending.Length -lt $script:NymiRedactChunkChars) { return 0 }
-    $limit = [Math]::Min($Pending.Length, $script:NymiRedactHardCapChars)
-    for ($i = $limit - 1; $i -ge 0; $i--) {
-        if ($Pending[$i] -eq [char]10) { return $i + 1 }
-    }
-    if ($Pending.Length -ge $script:NymiRedactHardCapChars) { return $script:NymiRedactHardCapChars }
-    0
-}
+# The most bytes of a log one redaction answer covers (the library's
+# default and largest piece); the answer stays far below what Windows
+# PowerShell 5.1's ConvertFrom-Json reads.
+$script:NymiRedactPieceBytes = 524288
 
 function CopyNymiLogToZip {
     # Streams the last $MaxBytes bytes of a log (from the first whole line
-    # when the start was cut) into a new zip entry, decoded, redacted by the
-    # library piece by piece and written as UTF-8: memory stays bounded by
-    # the piece size whatever the log's size. Opens the log for reading
-    # only and lets writers on. Returns what was copied.
+    # when the start was cut) into a new zip entry as UTF-8. The library
+    # (nymidiag_redact with a path) reads, decodes and redacts it piece by
+    # piece, refusing a link that leads outside $Within and special files;
+    # each piece is written before the next is asked for, so memory stays
+    # bounded by the piece size whatever the log's size. Returns what was
+    # copied.
     [CmdletBinding()]
     param(
         [Parameter(Mandatory = $true)][System.IO.Compression.ZipArchive] $Archive,
         [Parameter(Mandatory = $true)][string] $EntryName,
         [Parameter(Mandatory = $true)][string] $FilePath,
+        # The encoding the log scan detected (data.files[].encoding).
+        [Parameter(Mandatory = $true)][string] $Encoding,
+        [AllowEmptyString()][string] $Within,
         [Parameter(Mandatory = $true)][long] $MaxBytes,
         [Parameter(Mandatory = $true)][System.Management.Automation.PSCmdlet] $Cmdlet
     )
-    $share = [System.IO.FileShare]::ReadWrite -bor [System.IO.FileShare]::Delete
-    $stream = New-Object System.IO.FileStream ($FilePath, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, $share, 65536)
+    $request = @{ path = $FilePath; encoding = $Encoding; max_bytes = $MaxBytes; piece_bytes = $script:NymiRedactPieceBytes }
+    if ($Within) { $request['within'] = $Within }
+    # The first piece is read before the entry is made: a refused log
+    # leaves no entry behind.
+    $report = InvokeNymiExport -Export 'nymidiag_redact' -Request $request -Cmdlet $Cmdlet -Verbose:$false
+    $entry = $Archive.CreateEntry($EntryName, [System.IO.Compression.CompressionLevel]::Optimal)
+    $writer = New-Object System.IO.StreamWriter ($entry.Open(), (New-Object System.Text.UTF8Encoding ($false)), 65536)
+    $result = [ordered]@{ SourceBytes = [long]$report.data.file.size; CopiedBytes = 0L; Truncated = [bool]$report.data.file.truncated; Redactions = 0 }
     try {
-        $length = $stream.Length
-        $head = New-Object byte[] ([int][Math]::Min(4096, $length))
-        $headRead = 0
-        while ($headRead -lt $head.Length) {
-            $n = $stream.Read($head, $headRead, $head.Length - $headRead)
-            if ($n -le 0) { break }
-            $headRead += $n
+        while ($true) {
+            $text = [string]$report.data.text
+            $writer.Write($text)
+            $result.CopiedBytes += $writer.Encoding.GetByteCount($text)
+            $result.Redactions += [int]$report.data.replacements
+            $next = $report.data.file.next
+            if ($null -eq $next) { break }
+            $request['resume'] = @{ offset = [long]$next.offset; end = [long]$next.end; in_key_block = [bool]$next.in_key_block; truncated = [bool]$next.truncated }
+            $report = InvokeNymiExport -Export 'nymidiag_redact' -Request $request -Cmdlet $Cmdlet -Verbose:$false
         }
-        $encoding = GetNymiTextEncoding -Head $head -Count $headRead
-        $start = [Math]::Max([long]$encoding.BomLength, $length - $MaxBytes)
-        if ($encoding.Unit -eq 2 -and (($start - $encoding.BomLength) % 2) -ne 0) { $start++ }
-        $truncated = $start -gt $encoding.BomLength
-        [void]$stream.Seek($start, [System.IO.SeekOrigin]::Begin)
-        # Bytes appended while copying are not read: the copy is bounded.
-        $remaining = $length - $start
-
-        $entry = $Archive.CreateEntry($EntryName, [System.IO.Compression.CompressionLevel]::Optimal)
-        $output = $entry.Open()
-        $writer = New-Object System.IO.StreamWriter ($output, (New-Object System.Text.UTF8Encoding ($false)), 65536)
-        $result = [ordered]@{ SourceBytes = $length; CopiedBytes = 0L; Truncated = $truncated; Redactions = 0 }
-        try {
-            $decoder = $encoding.Encoding.GetDecoder()
-            $bytes = New-Object byte[] 262144
-            $chars = New-Object char[] ($encoding.Encoding.GetMaxCharCount($bytes.Length) + 4)
-            $pending = New-Object System.Text.StringBuilder
-            $skipToLine = $truncated
-            $inKeyBlock = $null
-            $atEnd = $false
-            while (-not $atEnd -or $pending.Length -gt 0) {
-                if (-not $atEnd) {
-                    $want = [int][Math]::Min([long]$bytes.Length, $remaining)
-                    $n = 0
-                    if ($want -gt 0) { $n = $stream.Read($bytes, 0, $want) }
-                    $remaining -= $n
-                    $atEnd = ($n -le 0) -or ($remaining -le 0)
-                    $count = $decoder.GetChars($bytes, 0, $n, $chars, 0, $atEnd)
-                    $from = 0
-                    if ($skipToLine) {
-                        $newline = [Array]::IndexOf($chars, [char]10, 0, $count)
-                        if ($newline -lt 0) { $from = $count } else { $from = $newline + 1; $skipToLine = $false }
-                    }
-                    [void]$pending.Append($chars, $from, $count - $from)
-                }
-                $take = GetNymiPieceLength -Pending $pending -AtEnd $atEnd
-                if ($take -le 0) { continue }
-                $piece = $pending.ToString(0, $take)
-                [void]$pending.Remove(0, $take)
-                if ($null -eq $inKeyBlock) { $inKeyBlock = $truncated -and [bool](GetNymiKeyBlockState -Text $piece -First) }
-                $request = $piece
-                # Inside a key block carried over from the last piece (or
-                # the cut start): the library removes the block when it
-                # sees where it began.
-                if ($inKeyBlock) { $request = "-----BEGIN PRIVATE KEY-----`n" + $piece }
-                $state = GetNymiKeyBlockState -Text $request
-                if ($null -ne $state) { $inKeyBlock = $state }
-                $redacted = InvokeNymiRedaction -Text $request -Cmdlet $Cmdlet
-                $result.Redactions += $redacted.Replacements
-                $writer.Write($redacted.Text)
-                $result.CopiedBytes += $writer.Encoding.GetByteCount($redacted.Text)
-            }
-        }
-        finally {
-            $writer.Dispose()
-        }
-        [PSCustomObject]$result
     }
-    finally { $stream.Dispose() }
-}
-
-function GetNymiRealPath {
-    # The path with every link in it resolved (.NET 6+ ResolveLinkTarget),
-    # or $null when a part is a link that cannot be resolved here (Windows
-    # PowerShell 5.1 has no API for link targets).
-    param([Parameter(Mandatory = $true)][string] $Path)
-    $full = [System.IO.Path]::GetFullPath($Path)
-    for ($round = 0; $round -lt 40; $round++) {
-        $link = GetNymiLinkInPath -Path $full
-        if (-not $link) { return $full }
-        $info = New-Object System.IO.FileInfo ($link)
-        if (-not ($info.PSObject.Methods['ResolveLinkTarget'])) { return $null }
-        $target = $null
-        try { $target = $info.ResolveLinkTarget($true) } catch { $target = $null }
-        if (-not $target) { return $null }
-        $rest = $full.Substring($link.Length)
-        $full = [System.IO.Path]::GetFullPath($target.FullName.TrimEnd('\', '/') + $rest)
-    }
-    $null
+    finally { $writer.Dispose() }
+    [PSCustomObject]$result
 }
 
 function TestNymiPathUnder {
@@ -379,12 +237,12 @@ function TestNymiPathUnder {
     $Path.StartsWith($base + [System.IO.Path]::DirectorySeparatorChar, $comparison) -or $Path.StartsWith($base + '/', $comparison)
 }
 
-function GetNymiLogCopyRefusal {
-    # Why a log the scan read is not copied, or $null. A log reached
-    # through a link (the file, or a folder between it and the folder the
-    # scan was asked to read) is copied only when the link's target lies
-    # inside that folder: a user who can write the log folder must not get
-    # another file (a root-only file) into the bundle.
+function GetNymiLogCopyRoot {
+    # The folder a log the scan read must lie in, once links are resolved,
+    # to be copied: the deepest of the folders the scan was asked to read
+    # that holds it, or $null for its own folder (the library's default). A
+    # user who can write the log folder must not get another file (a
+    # root-only file) into the bundle through a link; the library checks.
     param([Parameter(Mandatory = $true)][string] $FilePath, [AllowEmptyCollection()][string[]] $Roots = @())
     $root = $null
     foreach ($candidate in $Roots) {
@@ -392,15 +250,7 @@ function GetNymiLogCopyRefusal {
             if (-not $root -or $candidate.Length -gt $root.Length) { $root = $candidate }
         }
     }
-    if (-not $root) { $root = [System.IO.Path]::GetDirectoryName([System.IO.Path]::GetFullPath($FilePath)) }
-    # Links above the scanned folder are the admin's choice.
-    $realRoot = GetNymiRealPath -Path $root
-    $real = GetNymiRealPath -Path $FilePath
-    if ($null -eq $real -or $null -eq $realRoot) { return 'it is reached through a link whose target cannot be checked here; not copied' }
-    if (-not (TestNymiPathUnder -Path $real -Folder $realRoot)) {
-        return "it is a link (or lies under one) to '$real', outside the folder the scan read ('$root'); not copied"
-    }
-    $null
+    $root
 }
 
 function GetNymiBundleLogRoots {
@@ -436,9 +286,17 @@ function CopyNymiBundleLog {
     $copies = New-Object System.Collections.Generic.List[object]
     if ($ScanEntry.Failed) { return ,$copies.ToArray() }
     $scan = ConvertFrom-Json -InputObject $ScanEntry.Text
+    # What the scan read, with the encoding it read each file in: the
+    # copies are decoded the same way.
     $files = @()
+    $encodings = @{}
     if ($scan.PSObject.Properties['data'] -and $scan.data -and $scan.data.PSObject.Properties['files']) {
-        $files = @($scan.data.files | ForEach-Object { [string]$_.path } | Where-Object { $_ } | Select-Object -Unique)
+        foreach ($read in @($scan.data.files)) {
+            $path = [string]$read.path
+            if (-not $path -or $encodings.ContainsKey($path)) { continue }
+            $encodings[$path] = [string]$read.encoding
+            $files += $path
+        }
     }
     if ($MaxLogBytes -eq 0) {
         if ($files.Count -gt 0) { Write-Verbose 'NymiDiag: -MaxLogBytes 0: no log copies' }
@@ -449,25 +307,20 @@ function CopyNymiBundleLog {
     foreach ($file in $files) {
         $entryName = GetNymiBundleLogName -FilePath $file -Used $used
         $copy = [ordered]@{ Source = $file; Entry = $entryName; SourceBytes = $null; CopiedBytes = 0; Truncated = $false; Redactions = 0; Skipped = $null }
-        $refusal = GetNymiLogCopyRefusal -FilePath $file -Roots $roots
-        if ($refusal) {
-            $copy.Skipped = $refusal
-            $Problems.Add("$entryName left out: $refusal")
-            Write-Warning "NymiDiag: log copy of '$file' left out: $refusal"
-            $copies.Add([PSCustomObject]$copy)
-            continue
-        }
+        $within = GetNymiLogCopyRoot -FilePath $file -Roots $roots
         try {
             Write-Verbose "NymiDiag: copying $file"
-            $copied = CopyNymiLogToZip -Archive $Archive -EntryName $entryName -FilePath $file -MaxBytes $MaxLogBytes -Cmdlet $Cmdlet
+            $copied = CopyNymiLogToZip -Archive $Archive -EntryName $entryName -FilePath $file -Encoding $encodings[$file] -Within $within -MaxBytes $MaxLogBytes -Cmdlet $Cmdlet
             $copy.SourceBytes = $copied.SourceBytes
             $copy.CopiedBytes = $copied.CopiedBytes
             $copy.Truncated = $copied.Truncated
             $copy.Redactions = $copied.Redactions
         }
         catch {
-            # Only redacted text was written before the failure.
-            $reason = (GetNymiErrorMessage -ErrorRecord $_) + ' (an entry already begun holds only the redacted part copied before)'
+            # A link to outside the scanned folder, a special file or an
+            # unreadable log is refused before its entry is made; a
+            # failure later leaves only redacted text in the entry.
+            $reason = (GetNymiErrorMessage -ErrorRecord $_) + '; not copied (an entry already begun holds only the redacted part copied before)'
             $copy.Skipped = $reason
             $Problems.Add("$entryName left out: $reason")
             Write-Warning "NymiDiag: log copy of '$file' left out: $reason"
@@ -512,13 +365,14 @@ function FormatNymiBundleReadme {
     $lines.Add('--------')
     $lines.Add('diagnosis.json       The diagnosis: verdict, status line, evidence, next steps')
     $lines.Add('                     (Invoke-NymiDiagnosis -Raw, or the JSON given with -DiagnosisJson).')
-    $lines.Add('cert-inventory.json  The NEA key stores (Get-NymiNeaCertificate -Raw): certificate')
-    $lines.Add('                     metadata, counts and findings. No certificate or key files are copied.')
-    $lines.Add('log-scan.json        The log scan (Search-NymiLog -Raw): rule hits with redacted excerpts,')
-    $lines.Add('                     and which files were read.')
+    $lines.Add('cert-inventory.json  The NEA key stores, as the diagnosis holds them (Get-NymiNeaCertificate')
+    $lines.Add('                     -Raw when it holds none): certificate metadata, counts and findings.')
+    $lines.Add('                     No certificate or key files are copied.')
+    $lines.Add('log-scan.json        The log scan, as the diagnosis holds it (Search-NymiLog -Raw when it')
+    $lines.Add('                     holds none): rule hits with redacted excerpts, and which files were read.')
     $lines.Add('environment.json     Computer, account, process bitness, PowerShell and library versions')
     $lines.Add('                     (Get-NymiDiagEnvironment).')
-    $lines.Add('logs/                Copies of the log files the scan read: at most the last')
+    $lines.Add('logs/                Copies of the log files that scan read: at most the last')
     $lines.Add(('                     {0} bytes of each (before redaction), from a whole line, as UTF-8, with secrets' -f $MaxLogBytes))
     $lines.Add('                     (tokens, passwords, Authorization headers) redacted by the library.')
     $lines.Add('README.txt           This file.')

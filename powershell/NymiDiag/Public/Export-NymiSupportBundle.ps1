@@ -8,12 +8,14 @@ function Export-NymiSupportBundle {
 
         diagnosis.json       the diagnosis (Invoke-NymiDiagnosis -Raw, or the
                              text given with -DiagnosisJson)
-        cert-inventory.json  the NEA key store inventory (Get-NymiNeaCertificate
-                             -Raw): certificate metadata only
-        log-scan.json        the log scan (Search-NymiLog -Raw)
+        cert-inventory.json  the NEA key store inventory the diagnosis holds
+                             (or Get-NymiNeaCertificate -Raw when it holds
+                             none): certificate metadata only
+        log-scan.json        the log scan the diagnosis holds (or
+                             Search-NymiLog -Raw when it holds none)
         environment.json     machine, account, process and library
                              (Get-NymiDiagEnvironment)
-        logs/<file>          a copy of each log file the scan read, cut to
+        logs/<file>          a copy of each log file that scan read, cut to
                              its last -MaxLogBytes bytes, with secrets
                              redacted by the native library
         README.txt           what the bundle holds, where each log copy came
@@ -21,15 +23,20 @@ function Export-NymiSupportBundle {
 
     Certificate and key files are never copied: the key store is described
     by the JSON inventory only. The JSON reports are stored as the library
-    wrote them (it redacts them). Each log copy is streamed: only its last
-    -MaxLogBytes bytes are read, redacted by the library (tokens, passwords,
+    wrote them (it redacts them): the inventory and the log scan are the
+    diagnosis's own part reports, byte for byte, so they are not run a
+    second time; only a part the diagnosis lacks (a -DiagnosisJson without
+    it, or a diagnosis that failed) is run here. Each log copy is streamed:
+    the library reads only its last -MaxLogBytes bytes, decodes them in the
+    encoding the scan detected and redacts them (tokens, passwords,
     Authorization headers, PEM private key blocks) in pieces of at most
-    about 1 MB that end on line ends, and written into the zip, so memory
-    stays bounded whatever the logs' size. A log that is a link (or lies
-    under a linked folder) whose target lies outside the folder the scan
-    was asked to read is not copied; README.txt lists it with the reason.
-    A log copy is left out when its redaction fails. The inspected files
-    are opened for reading only and never changed.
+    512 KB that end on line ends, each written into the zip before the
+    next is read, so memory stays bounded whatever the logs' size. A log
+    that is a link (or lies under a linked folder) whose target lies
+    outside the folder the scan was asked to read is not copied, nor is a
+    FIFO or device; README.txt lists it with the reason. A log copy is left
+    out when its redaction fails. The inspected files are opened for
+    reading only and never changed.
 
     The zip is written to a new temporary file in the target folder and
     moved into place at the end; nothing is written through a link.
@@ -115,7 +122,8 @@ function Export-NymiSupportBundle {
     Export-NymiSupportBundle -DiagnosisJson C:\ProgramData\NymiDiag\diagnosis-20260501-080000.json
 
     Bundles the diagnosis the Intune detection script saved, with the
-    inventory, log scan and logs of now.
+    inventory and log scan it holds and the logs that scan read, as they
+    are now.
 
     .EXAMPLE
     Export-NymiSupportBundle -KspPath 'D:\Case-4711\ksp' -LogPath 'D:\Case-4711\logs' -Since '2026-05-01' -Path 'D:\Case-4711\bundle.zip'
@@ -211,19 +219,41 @@ function Export-NymiSupportBundle {
                 }))
     }
 
-    # cert-inventory.json
-    $inventoryArguments = @{ Raw = $true }
-    if ($PSBoundParameters.ContainsKey('KspPath')) { $inventoryArguments['Path'] = $KspPath }
-    $entries.Add((InvokeNymiBundlePart -Name 'cert-inventory.json' -Problems $problems -Script {
-                Get-NymiNeaCertificate @inventoryArguments
-            }))
+    # cert-inventory.json and log-scan.json: the part reports the diagnosis
+    # holds, byte for byte; a part runs again only when the diagnosis
+    # lacks it (a -DiagnosisJson without it, a failed diagnosis).
+    $diagnosisEntry = $entries[0]
+    $diagnosisParts = @{}
+    if (-not $diagnosisEntry.Failed) {
+        foreach ($part in 'cert_inventory', 'log_scan') {
+            try { $diagnosisParts[$part] = GetNymiDiagnosisPart -DiagnosisText $diagnosisEntry.Text -Part $part -Cmdlet $PSCmdlet }
+            catch { Write-Verbose "NymiDiag: the diagnosis's $part could not be taken: $(GetNymiErrorMessage -ErrorRecord $_)" }
+        }
+    }
 
-    # log-scan.json
-    $scanArguments = @{ Raw = $true }
-    if ($PSBoundParameters.ContainsKey('LogPath')) { $scanArguments['LiteralPath'] = $LogPath }
-    if ($PSBoundParameters.ContainsKey('Since')) { $scanArguments['Since'] = $Since }
-    $scanEntry = InvokeNymiBundlePart -Name 'log-scan.json' -Problems $problems -Script {
-        Search-NymiLog @scanArguments
+    if ($diagnosisParts['cert_inventory']) {
+        Write-Verbose 'NymiDiag: cert-inventory.json from the diagnosis'
+        $entries.Add((NewNymiBundleEntry -Name 'cert-inventory.json' -Text $diagnosisParts['cert_inventory']))
+    }
+    else {
+        $inventoryArguments = @{ Raw = $true }
+        if ($PSBoundParameters.ContainsKey('KspPath')) { $inventoryArguments['Path'] = $KspPath }
+        $entries.Add((InvokeNymiBundlePart -Name 'cert-inventory.json' -Problems $problems -Script {
+                    Get-NymiNeaCertificate @inventoryArguments
+                }))
+    }
+
+    if ($diagnosisParts['log_scan']) {
+        Write-Verbose 'NymiDiag: log-scan.json from the diagnosis'
+        $scanEntry = NewNymiBundleEntry -Name 'log-scan.json' -Text $diagnosisParts['log_scan']
+    }
+    else {
+        $scanArguments = @{ Raw = $true }
+        if ($PSBoundParameters.ContainsKey('LogPath')) { $scanArguments['LiteralPath'] = $LogPath }
+        if ($PSBoundParameters.ContainsKey('Since')) { $scanArguments['Since'] = $Since }
+        $scanEntry = InvokeNymiBundlePart -Name 'log-scan.json' -Problems $problems -Script {
+            Search-NymiLog @scanArguments
+        }
     }
     $entries.Add($scanEntry)
 
