@@ -50,16 +50,10 @@ pub(crate) const MAX_LIST_ITEMS: usize = 8;
 /// Thumbprints listed per file, and files listed per certificate.
 pub(crate) const MAX_LINKS: usize = 8;
 
-/// Keeps at most `max` characters of `text`, marking a cut with `…`.
+/// Keeps at most `max` characters of `text`, marking a cut with `…` (the
+/// report's one text cap).
 pub(crate) fn clip(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        None => text.to_owned(),
-        Some((cut, _)) => {
-            let mut out = text[..cut].to_owned();
-            out.push('…');
-            out
-        }
-    }
+    crate::report::clip(text, max, crate::report::Cut::Marked).into_owned()
 }
 
 /// Keeps the first `max` items and returns them with the number dropped.

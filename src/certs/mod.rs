@@ -237,9 +237,8 @@ pub fn try_cert_inventory(
 
 /// The report of a refused request: status `error`, nothing examined.
 fn refused(request: &CertInventoryRequest, e: &Error) -> Report<CertInventoryData> {
-    let mut report = ReportBuilder::new("cert_inventory");
-    let caller = request.caller.as_deref().map(|c| clip_plain(c, 256));
-    report.caller(caller.as_deref());
+    let mut report = ReportBuilder::new(crate::report::Capability::CertInventory.name());
+    report.caller(request.caller.as_deref());
     report.failed();
     report.warning(e.to_string());
     report.coverage("stores", CoverageState::Skipped, Some(e.to_string()));
@@ -284,9 +283,8 @@ pub(crate) fn inventory_with(
     request: &CertInventoryRequest,
     defaults: &Defaults,
 ) -> Report<CertInventoryData> {
-    let mut report = ReportBuilder::new("cert_inventory");
-    let caller = request.caller.as_deref().map(|c| clip_plain(c, 256));
-    report.caller(caller.as_deref());
+    let mut report = ReportBuilder::new(crate::report::Capability::CertInventory.name());
+    report.caller(request.caller.as_deref());
 
     let now = request.now.unwrap_or_else(UtcTime::now);
     let max_file_bytes = if request.max_file_bytes > limits::HARD_MAX_FILE_BYTES {
@@ -558,10 +556,6 @@ fn add_totals(t: &mut Totals, ksp: &KspStore) {
     t.opaque_files += ksp.counts.opaque_files;
     t.unreadable_files += ksp.counts.unreadable_files;
     t.key_files += ksp.counts.key_files;
-}
-
-fn clip_plain(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
 }
 
 /// `KSP_NOT_FOUND` (info) where the OS has no default key store location.

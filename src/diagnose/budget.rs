@@ -6,8 +6,9 @@
 
 use super::model::DiagnoseData;
 
-/// Largest diagnosis report aimed at, in bytes of JSON.
-pub(crate) const REPORT_BUDGET: usize = 1_800_000;
+/// Largest diagnosis report aimed at, in bytes of JSON: the one budget of
+/// every report.
+pub(crate) use crate::report::REPORT_BUDGET;
 
 fn size(data: &DiagnoseData) -> usize {
     serde_json::to_vec(data).map_or(usize::MAX, |v| v.len())

@@ -61,10 +61,8 @@ use correlate::{Facts, Outcome};
 use facts::{CertFacts, CertState, ConfigProblem, LogFacts, PathFacts, PathState};
 
 /// Capability name in the report.
-pub const CAPABILITY: &str = "diagnose";
+pub const CAPABILITY: &str = crate::report::Capability::Diagnose.name();
 
-/// Longest caller text kept.
-const MAX_CALLER_CHARS: usize = 256;
 /// URL candidates listed in the report.
 const MAX_URL_CANDIDATES: usize = 10;
 
@@ -73,10 +71,8 @@ const MAX_URL_CANDIDATES: usize = 10;
 /// itself is missing is part of the verdict.
 pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error> {
     let mut report = ReportBuilder::new(CAPABILITY);
-    let caller = request
-        .caller
-        .as_deref()
-        .map(|c| c.chars().take(MAX_CALLER_CHARS).collect::<String>());
+    // Every report builder caps the caller itself.
+    let caller = request.caller.clone();
     report.caller(caller.as_deref());
     let now = request.now.unwrap_or_else(UtcTime::now);
     let deadline = Deadline::start(request.deadline_ms, &mut report);
@@ -95,7 +91,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
     if !skipped(Part::CertInventory) {
         inventory_request
             .check()
-            .map_err(|e| in_part("cert_inventory", e))?;
+            .map_err(|e| in_part(Part::CertInventory.as_str(), e))?;
     }
     let mut log_request = request.log_scan.clone();
     log_request.now = log_request.now.or(Some(now));
@@ -157,7 +153,9 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         Some((r, problem)) => (Some(r), problem),
         None => (None, None),
     };
-    let logs = logs.transpose().map_err(|e| in_part("log_scan", e))?;
+    let logs = logs
+        .transpose()
+        .map_err(|e| in_part(Part::LogScan.as_str(), e))?;
 
     let mut inputs = Inputs {
         cert_inventory: inventory,
@@ -262,11 +260,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
             report.finding(finding.clone());
         }
     }
-    report.status(match verdict.status {
-        VerdictStatus::Ok => ReportStatus::Ok,
-        VerdictStatus::Issue => ReportStatus::Issue,
-        VerdictStatus::Inconclusive => ReportStatus::Error,
-    });
+    report.status(ReportStatus::from(verdict.status));
     let mut data = DiagnoseData {
         verdict,
         status_line,

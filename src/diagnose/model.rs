@@ -158,6 +158,18 @@ pub enum VerdictStatus {
     Inconclusive,
 }
 
+impl From<VerdictStatus> for crate::report::ReportStatus {
+    /// The report status (and so the Intune word) of a verdict: a terminal
+    /// that could not be judged is an error, never "ok".
+    fn from(status: VerdictStatus) -> Self {
+        match status {
+            VerdictStatus::Ok => Self::Ok,
+            VerdictStatus::Issue => Self::Issue,
+            VerdictStatus::Inconclusive => Self::Error,
+        }
+    }
+}
+
 /// How far the verdict can be trusted.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,

@@ -1,6 +1,7 @@
 //! The diagnosis request: which parts run with which settings, and what
 //! only the host can observe.
 
+use crate::report::Capability;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -95,9 +96,9 @@ impl Part {
     /// The name as it appears in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
-            Part::CertInventory => "cert_inventory",
-            Part::NesProbe => "nes_probe",
-            Part::LogScan => "log_scan",
+            Part::CertInventory => Capability::CertInventory.name(),
+            Part::NesProbe => Capability::NesProbe.name(),
+            Part::LogScan => Capability::LogScan.name(),
         }
     }
 }

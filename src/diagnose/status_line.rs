@@ -4,7 +4,7 @@
 
 use super::correlate::Facts;
 use super::facts::{LogFacts, PathState};
-use super::model::{KspSummary, Verdict, VerdictStatus};
+use super::model::{KspSummary, Verdict};
 
 /// Longest line Intune keeps.
 pub(crate) const MAX_STATUS_LINE: usize = 2048;
@@ -18,11 +18,7 @@ pub(crate) fn status_line(
     f: &Facts<'_>,
     logs: &LogFacts,
 ) -> String {
-    let status = match verdict.status {
-        VerdictStatus::Ok => "OK",
-        VerdictStatus::Issue => "ISSUE",
-        VerdictStatus::Inconclusive => "ERROR",
-    };
+    let status = crate::report::ReportStatus::from(verdict.status).intune();
     let count = ksp
         .certificates
         .map_or_else(|| "?".to_owned(), |n| n.to_string());
@@ -74,12 +70,9 @@ pub(crate) fn word(text: &str) -> String {
     if out.is_empty() { "_".to_owned() } else { out }
 }
 
-fn clip(mut line: String) -> String {
-    if line.len() > MAX_STATUS_LINE {
-        // ASCII only, so any byte index is a character boundary.
-        line.truncate(MAX_STATUS_LINE);
-    }
-    line
+fn clip(line: String) -> String {
+    // ASCII only, so characters are bytes.
+    crate::report::clip(&line, MAX_STATUS_LINE, crate::report::Cut::Silent).into_owned()
 }
 
 #[cfg(test)]

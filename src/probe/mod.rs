@@ -95,8 +95,7 @@ pub fn nes_probe_with_resolver(
     resolver: Arc<dyn Resolve>,
 ) -> Report<NesProbeData> {
     let mut report = ReportBuilder::new(CAPABILITY);
-    let caller = request.caller_capped();
-    report.caller(caller.as_deref());
+    report.caller(request.caller.as_deref());
     let (settings, warnings) = EffectiveSettings::from_request(request);
     for warning in warnings {
         report.warning(warning);

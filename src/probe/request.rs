@@ -28,8 +28,6 @@ pub(crate) const DEFAULT_MAX_REDIRECTS: u32 = 5;
 pub(crate) const MAX_DEADLINE_MS: u64 = 600_000;
 /// Most redirects the probe follows, whatever the request says.
 pub(crate) const MAX_REDIRECTS_LIMIT: u32 = 20;
-/// Longest caller text kept, as for every capability.
-const MAX_CALLER_CHARS: usize = 256;
 
 /// Request of `nymidiag_nes_probe`: where NES is, and how long and through
 /// what the probe may try to reach it. Only `url` is required.
@@ -146,13 +144,6 @@ impl NesProbeRequest {
             caller: None,
             host: None,
         }
-    }
-
-    /// The caller text, capped as in every report.
-    pub(crate) fn caller_capped(&self) -> Option<String> {
-        self.caller
-            .as_deref()
-            .map(|c| c.chars().take(MAX_CALLER_CHARS).collect())
     }
 }
 
