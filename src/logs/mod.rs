@@ -38,33 +38,25 @@ use crate::Error;
 use crate::report::{CoverageState, Finding, Report, ReportBuilder};
 use crate::time_fmt::UtcTime;
 
-mod codes;
-mod collect;
-mod encoding;
-mod format;
-mod kind;
-mod locations;
+mod checks;
+mod engine;
+mod input;
 mod model;
-
-mod request;
+mod report;
 mod rules;
-mod scan;
-mod sequence;
-mod source;
 
-pub use codes::{ErrorCodeInfo, ErrorCodeSeen};
-pub use encoding::TextEncoding;
-pub use format::TimeBasis;
-pub use kind::{KindChoice, KindSource, LogKind};
 pub use model::{
-    Excerpt, FileCoverage, HitLocation, LogScanData, NotScanned, ParseProblem, RuleHit,
-    RuleListData, ScanCoverage, ScanMode, ScanWindow, SearchedLocation, ValueCount,
+    DateOrder, ErrorCodeInfo, ErrorCodeSeen, Excerpt, FileCoverage, HitLocation, KindChoice,
+    KindSource, LogKind, LogScanData, LogScanRequest, NotScanned, PackSummary, ParseProblem,
+    RuleHit, RuleInfo, RuleListData, RuleListRequest, RuleSamples, ScanCoverage, ScanMode,
+    ScanWindow, SearchedLocation, SequenceInfo, TextEncoding, TimeBasis, ValueCount,
 };
-pub use request::{DateOrder, LogScanRequest, RuleListRequest};
-pub use rules::{PackSummary, RuleInfo, RuleSamples, SequenceInfo};
 
-use collect::RuleAcc;
+use engine::RuleAcc;
+use input::locations;
 use model::NotScanned as Skipped;
+use model::{clean as collect, codes, request};
+use engine as scan;
 
 /// Largest report aimed at, in bytes of JSON: below the ~2 MB that
 /// Windows PowerShell 5.1's `ConvertFrom-Json` accepts, with room for the
@@ -167,7 +159,7 @@ fn deadline_warning(
 /// report's coverage.
 pub fn try_log_scan(request: &LogScanRequest) -> Result<Report<LogScanData>, Error> {
     let checked = request.check()?;
-    let set = rules::load(request.default_rules.unwrap_or(true), &request.rule_paths)?;
+    let set = checks::load(request.default_rules.unwrap_or(true), &request.rule_paths)?;
     let mut report = ReportBuilder::new("log_scan");
     report.caller(checked.caller.as_deref());
     // The deadline counts from the call, listing included.
@@ -406,7 +398,7 @@ pub fn try_log_scan(request: &LogScanRequest) -> Result<Report<LogScanData>, Err
 /// table. A bad pack fails with [`Error::RequestInvalid`], whose message
 /// starts with the pack's file and line.
 pub fn list_rules(request: &RuleListRequest) -> Result<Report<RuleListData>, Error> {
-    let set = rules::load(request.default_rules.unwrap_or(true), &request.rule_paths)?;
+    let set = checks::load(request.default_rules.unwrap_or(true), &request.rule_paths)?;
     let mut report = ReportBuilder::new("rule_list");
     report.caller(request::cap_caller(request.caller.as_deref()).as_deref());
     report.coverage(

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kind::KindChoice;
+use super::kinds::KindChoice;
 use crate::Error;
 use crate::time_fmt::UtcTime;
 
