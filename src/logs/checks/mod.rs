@@ -46,7 +46,10 @@ mod tests {
         assert!(load(false, &[path_of(&path, good)]).is_ok());
         let bad = good.replace("negative = [\"x beta y\"]", "negative = [\"alpha\"]");
         let shown = path_of(&path, &bad);
-        let Err(Error::RequestInvalid { path: field, message }) = load(false, &[shown.clone()])
+        let Err(Error::RequestInvalid {
+            path: field,
+            message,
+        }) = load(false, std::slice::from_ref(&shown))
         else {
             panic!("the failing sample was not reported");
         };

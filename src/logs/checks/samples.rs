@@ -67,13 +67,14 @@ pub(super) fn check(set: &RuleSet, built_in: bool) -> Result<(), Error> {
         let kind = rule.sample_kind();
         let positive = rule.samples.positive.iter().map(|s| (Failure::Positive, s));
         let negative = rule.samples.negative.iter().map(|s| (Failure::Negative, s));
-        let failed = positive
-            .enumerate()
-            .chain(negative.enumerate())
-            .find(|(_, (which, sample))| {
-                let fired = checker.hits(kind, sample, i) != 0;
-                fired == (*which == Failure::Negative)
-            });
+        let failed =
+            positive
+                .enumerate()
+                .chain(negative.enumerate())
+                .find(|(_, (which, sample))| {
+                    let fired = checker.hits(kind, sample, i) != 0;
+                    fired == (*which == Failure::Negative)
+                });
         if let Some((n, (which, sample))) = failed {
             return Err(failure(set, i, which, n + 1, sample));
         }

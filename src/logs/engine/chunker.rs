@@ -6,8 +6,8 @@ use std::io;
 use memchr::{memchr, memrchr};
 
 use super::records::{Framing, MAX_CONTINUATION, count_newlines, line_start};
-use crate::logs::input::format::wgss;
 use super::settings::Settings;
+use crate::logs::input::format::wgss;
 use crate::logs::input::source::TextInput;
 
 /// Granularity of the newline counts handed over with a region.

@@ -287,7 +287,13 @@ impl Engine<'_> {
     }
 
     /// Turns a verdict into a hit, counted now or held; whether it fired.
-    fn fire(&mut self, c: &Candidate, verdict: Verdict, rec: &Record<'_>, place: &Place<'_>) -> bool {
+    fn fire(
+        &mut self,
+        c: &Candidate,
+        verdict: Verdict,
+        rec: &Record<'_>,
+        place: &Place<'_>,
+    ) -> bool {
         let Verdict::Fires {
             noted,
             mut fields,
@@ -302,8 +308,8 @@ impl Engine<'_> {
                 fields.push((name.clone(), clean_field(name, v)));
             }
         }
-        let excerpt = (place.in_window && rule.report && self.acc[c.rule].wants_excerpt())
-            .then(|| {
+        let excerpt =
+            (place.in_window && rule.report && self.acc[c.rule].wants_excerpt()).then(|| {
                 excerpt(
                     place.path,
                     place.line,

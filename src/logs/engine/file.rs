@@ -60,7 +60,12 @@ pub(super) struct FileScan {
 }
 
 impl FileScan {
-    pub(super) fn new(path: Arc<str>, kind: LogKind, parser: Parser, matcher: Arc<Matcher>) -> FileScan {
+    pub(super) fn new(
+        path: Arc<str>,
+        kind: LogKind,
+        parser: Parser,
+        matcher: Arc<Matcher>,
+    ) -> FileScan {
         let full = matches!(kind, LogKind::Iis | LogKind::Firewall) || matcher.any_slow;
         FileScan {
             path,
@@ -79,7 +84,12 @@ impl FileScan {
 
 impl Engine<'_> {
     /// Opens, detects and scans one file.
-    pub(super) fn scan_file(&mut self, job: &FileJob, family: Option<&str>, out: &mut StreamOutcome) {
+    pub(super) fn scan_file(
+        &mut self,
+        job: &FileJob,
+        family: Option<&str>,
+        out: &mut StreamOutcome,
+    ) {
         let display: Arc<str> = Arc::from(job.path.to_string_lossy().as_ref());
         let not_scanned = |reason: &str, detail: String| NotScanned {
             path: display.to_string(),

@@ -63,4 +63,3 @@ fn first_forwarded(value: &str) -> Option<IpAddr> {
     };
     parse_address(host)
 }
-

@@ -46,6 +46,6 @@ mod tests;
 pub(crate) use sample::sample_hits;
 pub(crate) use settings::Settings;
 pub(crate) use streams::{
-    DEADLINE_CUT_NOTE, DEADLINE_REASON, long_line_warning, scan_streams,
+    DEADLINE_CUT_NOTE, DEADLINE_REASON, StreamOutcome, long_line_warning, scan_streams,
 };
 pub(crate) use tally::RuleAcc;

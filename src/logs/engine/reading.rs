@@ -9,7 +9,9 @@ use memchr::memchr;
 
 use super::chunker::{Chunker, Piece, newlines_before};
 use super::file::FileScan;
-use super::records::{count_newlines, last_lines, line_end, long_lines, record_around, record_forward, trim_eol};
+use super::records::{
+    count_newlines, last_lines, line_end, long_lines, record_around, record_forward, trim_eol,
+};
 use super::scanner::Engine;
 use super::settings::past;
 use super::streams::DEADLINE_CUT_NOTE;

@@ -137,7 +137,12 @@ pub(super) fn record_forward(region: &[u8], pos: usize, framing: Framing) -> (us
 
 /// The record holding the match at `at` (prefilter mode), not starting
 /// before `floor`.
-pub(super) fn record_around(region: &[u8], at: usize, floor: usize, framing: Framing) -> (usize, usize) {
+pub(super) fn record_around(
+    region: &[u8],
+    at: usize,
+    floor: usize,
+    framing: Framing,
+) -> (usize, usize) {
     let mut start = line_start(region, at, floor);
     let end = line_end(region, at);
     if framing != Framing::Headed {

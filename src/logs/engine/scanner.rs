@@ -88,7 +88,14 @@ impl<'a> Engine<'a> {
         }
     }
 
-    pub(super) fn problem(&mut self, path: &str, stats: &mut FileStats, line: u64, problem: &str, text: &str) {
+    pub(super) fn problem(
+        &mut self,
+        path: &str,
+        stats: &mut FileStats,
+        line: u64,
+        problem: &str,
+        text: &str,
+    ) {
         stats.problems += 1;
         self.problems_total += 1;
         let listed_here = self.problems.iter().filter(|p| p.path == path).count();

@@ -22,7 +22,6 @@ fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     }
 }
 
-
 /// One match of a rule, ready to count.
 #[derive(Clone, Debug)]
 pub(crate) struct Hit {

@@ -15,8 +15,8 @@ use std::time::SystemTime;
 use globset::{GlobBuilder, GlobMatcher};
 
 use super::source::describe_io_error;
-use crate::logs::model::{NotScanned, SearchedLocation};
 use crate::fsutil::SpecialKind;
+use crate::logs::model::{NotScanned, SearchedLocation};
 
 /// Most files taken from all paths together.
 pub(crate) const MAX_FILES: usize = 5000;

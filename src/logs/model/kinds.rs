@@ -144,7 +144,6 @@ impl TextEncoding {
             TextEncoding::Windows1252 => "windows-1252",
         }
     }
-
 }
 
 /// What clock a file's times are in.

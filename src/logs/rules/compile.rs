@@ -100,8 +100,8 @@ fn located(pack: &PackText, line: usize, message: impl std::fmt::Display) -> Err
 
 /// Loads the built-in pack (unless `default` is false) and the packs at
 /// `paths`, checks them and compiles them. The rules' samples are not
-/// run here: that takes the engine, a layer above (see
-/// `crate::logs::checks::load`).
+/// run here: that takes the engine, a layer above; the pack self-checks
+/// run them.
 pub(crate) fn load_without_samples(default: bool, paths: &[String]) -> Result<RuleSet, Error> {
     let mut texts = Vec::new();
     if default {
