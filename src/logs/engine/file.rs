@@ -2,6 +2,7 @@
 //! described in the report.
 
 use std::io;
+use std::path::Path;
 use std::sync::Arc;
 
 use super::records::Framing;
@@ -13,7 +14,9 @@ use crate::logs::input::format::{ParseSettings, Parser, wgss};
 use crate::logs::input::locations::FileJob;
 use crate::logs::input::source::{OpenedFile, TextInput, describe_io_error};
 use crate::logs::model::clean::utc;
-use crate::logs::model::{FileCoverage, KindSource, LogKind, NotScanned, ScanMode};
+use crate::logs::model::{
+    DateOrder, FileCoverage, KindSource, LogKind, NotScanned, ScanMode, TextEncoding,
+};
 use crate::logs::rules::Matcher;
 
 /// Per-file counters.
@@ -82,6 +85,19 @@ impl FileScan {
     }
 }
 
+/// What was decided about a file from its first bytes, before reading it.
+#[derive(Debug)]
+struct Decided {
+    kind: LogKind,
+    kind_source: KindSource,
+    /// The WGSS date order used, and a note when it differs from the
+    /// request's.
+    date_order: Option<DateOrder>,
+    notes: Vec<String>,
+    /// When the file was last written (Unix ms), where known.
+    modified_ms: Option<i64>,
+}
+
 impl Engine<'_> {
     /// Opens, detects and scans one file.
     pub(super) fn scan_file(
@@ -91,77 +107,45 @@ impl Engine<'_> {
         out: &mut StreamOutcome,
     ) {
         let display: Arc<str> = Arc::from(job.path.to_string_lossy().as_ref());
-        let not_scanned = |reason: &str, detail: String| NotScanned {
+        let not_scanned = |(reason, detail): (&str, String)| NotScanned {
             path: display.to_string(),
             reason: reason.to_owned(),
             detail,
         };
-        let opened = match OpenedFile::open(&job.path) {
+        let opened = match open(&job.path) {
             Ok(o) => o,
-            Err(e) => {
-                let (reason, detail) = if e.kind() == io::ErrorKind::InvalidInput {
-                    ("not_a_file", e.to_string())
-                } else {
-                    let (r, d) = describe_io_error(&e);
-                    (r, d)
-                };
-                out.not_scanned.push(not_scanned(reason, detail));
+            Err(refused) => {
+                out.not_scanned.push(not_scanned(refused));
                 return;
             }
         };
-        if let Some(why) = &opened.sniff.binary {
-            out.not_scanned
-                .push(not_scanned("binary", format!("not a text log: {why}")));
-            return;
-        }
         let file_name = job
             .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let sample = decode_sample(&opened.sample, &opened.sniff);
-        let (kind, kind_source) = match self.settings.kind.fixed() {
-            Some(k) => (k, KindSource::Request),
-            None => detect(&sample, &file_name),
-        };
-        let modified_ms = opened.modified.and_then(|m| {
-            let d = m.duration_since(std::time::UNIX_EPOCH).ok()?;
-            i64::try_from(d.as_millis()).ok()
-        });
-        let mut notes = Vec::new();
-        let date_order = (kind == LogKind::Wgss).then(|| {
-            let first = wgss::first_short_date(&sample);
-            let (order, note) = wgss::choose_date_order(
-                first,
-                self.settings.date_order,
-                modified_ms,
-                self.settings.offset,
-            );
-            notes.extend(note);
-            order
-        });
-        let parse = ParseSettings {
-            offset: self.settings.offset,
-            date_order: date_order.unwrap_or(self.settings.date_order),
-        };
+        let decided = self.decide(&sample, &file_name, &opened);
+        let kind = decided.kind;
         let rules = self.set.applicable(kind, &file_name);
         out.slow_rules
             .extend(rules.iter().copied().filter(|&r| self.set.rules[r].slow));
         let matcher = self.matcher_for(rules);
-        let encoding = opened.sniff.encoding;
+        let parse = ParseSettings {
+            offset: self.settings.offset,
+            date_order: decided.date_order.unwrap_or(self.settings.date_order),
+        };
         let mut fs = FileScan::new(display.clone(), kind, Parser::new(kind, parse), matcher);
-        fs.notes = notes;
+        fs.notes.clone_from(&decided.notes);
         fs.framing = Framing::of(kind, &sample);
-        fs.modified = modified_ms;
+        fs.modified = decided.modified_ms;
         fs.file_no = self.files_seen;
         self.files_seen += 1;
+        let encoding = opened.sniff.encoding;
         let mut input = match opened.into_input() {
             Ok(i) => i,
             Err(e) => {
-                out.not_scanned.push(not_scanned(
-                    describe_io_error(&e).0,
-                    describe_io_error(&e).1,
-                ));
+                out.not_scanned.push(not_scanned(describe_io_error(&e)));
                 return;
             }
         };
@@ -172,46 +156,120 @@ impl Engine<'_> {
                 fs.stats.lines
             ));
         }
-        if input.shrank() {
-            fs.notes.push(
-                "the file became shorter while it was read (truncated or replaced); read up to \
-                 its new end"
-                    .to_owned(),
-            );
-        }
-        if input.grew() {
-            fs.notes.push(
-                "the file grew while it was read (still being written); read up to its length \
-                 when opened"
-                    .to_owned(),
-            );
-        }
+        fs.notes.extend(change_notes(&input));
         out.bytes += input.bytes_read();
-        out.files.push(FileCoverage {
-            path: display.to_string(),
-            kind,
-            kind_source,
+        let file = FileRead {
+            decided,
             encoding,
             bytes: input.bytes_read(),
-            lines: fs.stats.lines,
-            first_time: fs.stats.first.and_then(utc),
-            last_time: fs.stats.last.and_then(utc),
-            time_basis: fs.parser.time_basis(),
-            date_order,
-            mode: if fs.full {
-                ScanMode::EveryRecord
-            } else {
-                ScanMode::Prefilter
-            },
-            records_examined: fs.stats.records,
-            records_outside_window: fs.stats.outside,
-            records_filtered: fs.stats.filtered,
-            long_lines: fs.stats.long_lines,
-            lines_with_nul: fs.stats.nul_lines,
-            lines_windows_1252: fs.stats.cp1252_lines,
-            parse_problems: fs.stats.problems,
-            rotation_family: family.map(str::to_owned),
-            notes: fs.notes,
+            family,
+        };
+        out.files.push(coverage(fs, file));
+    }
+
+    /// The file's kind (the request's, or detected from its first lines
+    /// and name) and, for WGSS, the date order its dates are read in.
+    fn decide(&self, sample: &str, file_name: &str, opened: &OpenedFile) -> Decided {
+        let (kind, kind_source) = match self.settings.kind.fixed() {
+            Some(k) => (k, KindSource::Request),
+            None => detect(sample, file_name),
+        };
+        let modified_ms = opened.modified.and_then(|m| {
+            let d = m.duration_since(std::time::UNIX_EPOCH).ok()?;
+            i64::try_from(d.as_millis()).ok()
         });
+        let mut notes = Vec::new();
+        let date_order = (kind == LogKind::Wgss).then(|| {
+            let first = wgss::first_short_date(sample);
+            let (order, note) = wgss::choose_date_order(
+                first,
+                self.settings.date_order,
+                modified_ms,
+                self.settings.offset,
+            );
+            notes.extend(note);
+            order
+        });
+        Decided {
+            kind,
+            kind_source,
+            date_order,
+            notes,
+            modified_ms,
+        }
+    }
+}
+
+/// Opens a file for scanning, or says why it is not scanned: the
+/// `not_scanned` reason and detail.
+fn open(path: &Path) -> Result<OpenedFile, (&'static str, String)> {
+    let opened = OpenedFile::open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::InvalidInput {
+            ("not_a_file", e.to_string())
+        } else {
+            describe_io_error(&e)
+        }
+    })?;
+    if let Some(why) = &opened.sniff.binary {
+        return Err(("binary", format!("not a text log: {why}")));
+    }
+    Ok(opened)
+}
+
+/// Notes on a file that changed while it was read.
+fn change_notes(input: &dyn TextInput) -> Vec<String> {
+    let mut notes = Vec::new();
+    if input.shrank() {
+        notes.push(
+            "the file became shorter while it was read (truncated or replaced); read up to its \
+             new end"
+                .to_owned(),
+        );
+    }
+    if input.grew() {
+        notes.push(
+            "the file grew while it was read (still being written); read up to its length when \
+             opened"
+                .to_owned(),
+        );
+    }
+    notes
+}
+
+/// What a read file adds to its coverage besides its scan state.
+struct FileRead<'f> {
+    decided: Decided,
+    encoding: TextEncoding,
+    bytes: u64,
+    family: Option<&'f str>,
+}
+
+/// The coverage of a file read to its end (or as far as it could be).
+fn coverage(fs: FileScan, file: FileRead<'_>) -> FileCoverage {
+    FileCoverage {
+        path: fs.path.to_string(),
+        kind: fs.kind,
+        kind_source: file.decided.kind_source,
+        encoding: file.encoding,
+        bytes: file.bytes,
+        lines: fs.stats.lines,
+        first_time: fs.stats.first.and_then(utc),
+        last_time: fs.stats.last.and_then(utc),
+        time_basis: fs.parser.time_basis(),
+        date_order: file.decided.date_order,
+        mode: if fs.full {
+            ScanMode::EveryRecord
+        } else {
+            ScanMode::Prefilter
+        },
+        records_examined: fs.stats.records,
+        records_outside_window: fs.stats.outside,
+        records_filtered: fs.stats.filtered,
+        long_lines: fs.stats.long_lines,
+        lines_with_nul: fs.stats.nul_lines,
+        lines_windows_1252: fs.stats.cp1252_lines,
+        parse_problems: fs.stats.problems,
+        rotation_family: file.family.map(str::to_owned),
+        notes: fs.notes,
     }
 }
