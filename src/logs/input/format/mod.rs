@@ -7,34 +7,15 @@
 
 use std::borrow::Cow;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
-use super::kind::LogKind;
-use super::request::DateOrder;
+use crate::logs::model::{DateOrder, LogKind, TimeBasis};
 
 pub(crate) mod firewall;
 pub(crate) mod iis;
 pub(crate) mod nymi_api;
 pub(crate) mod prefix;
 pub(crate) mod wgss;
-
-/// What clock a file's times are in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeBasis {
-    /// Written in UTC (IIS).
-    Utc,
-    /// Written in the local time of the machine that wrote the file
-    /// (WGSS, firewall); converted with the scan's local offset. A WGSS
-    /// line that states its offset (ISO 8601 `Z` or `+01:00`) uses it.
-    Local,
-    /// Per line: UTC when the line states an offset, else local.
-    Mixed,
-    /// The format has no times (plain text).
-    None,
-}
 
 /// One parsed record.
 #[derive(Debug, Default)]

@@ -21,7 +21,7 @@ use time::{Time, UtcOffset};
 
 use super::prefix::{self, Stamp};
 use super::{ParseSettings, Record, to_unix_ms};
-use crate::logs::request::DateOrder;
+use crate::logs::model::DateOrder;
 
 /// Whether a line starts a new record (it has a recognised prefix).
 /// Cheap for the article's shape: used on every line boundary the
@@ -269,7 +269,7 @@ pub(crate) fn choose_date_order(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::format::{parse_hms, parse_ymd};
+    use crate::logs::input::format::{parse_hms, parse_ymd};
 
     fn parser(order: DateOrder) -> Parser {
         Parser::new(ParseSettings {

@@ -5,6 +5,7 @@
 //! a header fall back to the IIS default field sets by column count. `-`
 //! is an empty value, `+` stands for a space, times are UTC.
 
+use crate::report::{Cut, clip};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -183,7 +184,7 @@ impl Parser {
                     .into_iter()
                     .chain(bad_time)
                     .map(|(name, text)| {
-                        let shown: String = text.chars().take(80).collect();
+                        let shown = clip(text, 80, Cut::Silent);
                         format!("{name} `{shown}` is not a valid value")
                     })
                     .collect();
@@ -206,7 +207,7 @@ fn check_value(name: &str, value: &str, problems: &mut Vec<String>) {
         _ => true,
     };
     if !ok {
-        let shown: String = value.chars().take(80).collect();
+        let shown = clip(value, 80, Cut::Silent);
         problems.push(format!("{name} `{shown}` is not a valid value"));
     }
 }

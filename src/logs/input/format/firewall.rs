@@ -6,6 +6,7 @@
 //! tolerated. Actions: `ALLOW`, `DROP`, `INFO-EVENTS-LOST`, and the legacy
 //! XP/2003 `OPEN`, `OPEN-INBOUND`, `CLOSE`.
 
+use crate::report::{Cut, clip};
 use std::borrow::Cow;
 
 use time::UtcOffset;
@@ -80,7 +81,7 @@ impl Parser {
         match record.field("action") {
             Some(a) if ACTIONS.contains(&a) => {}
             Some(a) => {
-                let shown: String = a.chars().take(40).collect();
+                let shown = clip(a, 40, Cut::Silent);
                 record.problems.push(format!("unknown action `{shown}`"));
             }
             None => record.problems.push("no action column".to_owned()),

@@ -243,7 +243,7 @@ impl TextInput for SliceInput<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::TextEncoding;
+    use crate::logs::model::TextEncoding;
     use std::io::Write;
 
     fn read_all(input: &mut dyn TextInput, chunk: usize) -> Vec<u8> {

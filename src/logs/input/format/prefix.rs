@@ -35,7 +35,7 @@
 use time::{Date, Month, Time, UtcOffset};
 
 use super::to_unix_ms;
-use crate::logs::request::DateOrder;
+use crate::logs::model::DateOrder;
 
 /// Most digits of a thread id.
 const MAX_ID_DIGITS: usize = 10;
@@ -542,7 +542,7 @@ fn thread_at(line: &[u8], at: usize, after_stamp: bool) -> Option<((usize, usize
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logs::format::{parse_hms, parse_ymd};
+    use crate::logs::input::format::{parse_hms, parse_ymd};
 
     fn utc(date: &str, clock: &str) -> i64 {
         to_unix_ms(

@@ -13,7 +13,7 @@ use regex::Regex;
 
 use super::prefix;
 use super::{ParseSettings, Record};
-use crate::logs::request::DateOrder;
+use crate::logs::model::DateOrder;
 
 /// Any one or two words before the level, for prefixes the prefix reader
 /// does not know (they give no time).

@@ -10,11 +10,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::codes::{ErrorCodeInfo, ErrorCodeSeen};
-use super::encoding::TextEncoding;
-use super::format::TimeBasis;
-use super::kind::{KindSource, LogKind};
+use super::kinds::{KindSource, LogKind, TextEncoding, TimeBasis};
+use super::pack::{PackSummary, RuleInfo};
 use super::request::DateOrder;
-use super::rules::{PackSummary, RuleInfo};
 use crate::report::Severity;
 use crate::time_fmt::UtcTime;
 

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kind::KindChoice;
+use super::kinds::KindChoice;
 use crate::Error;
 use crate::time_fmt::UtcTime;
 
@@ -151,8 +151,6 @@ pub(crate) const DEFAULT_LOOKBACK_DAYS: i64 = 14;
 /// How far in the future `since` may lie (clocks drift) before it is
 /// refused.
 const FUTURE_SLACK: time::Duration = time::Duration::minutes(5);
-/// Longest caller text kept.
-const MAX_CALLER_CHARS: usize = 256;
 /// Most paths and rule packs accepted in one request.
 const MAX_PATHS: usize = 1000;
 
@@ -320,14 +318,9 @@ impl LogScanRequest {
                 &self.remote_addresses,
             )?,
             max_line,
-            caller: cap_caller(self.caller.as_deref()),
+            caller: self.caller.clone(),
         })
     }
-}
-
-/// Keeps at most 256 characters of the caller text.
-pub(crate) fn cap_caller(caller: Option<&str>) -> Option<String> {
-    caller.map(|c| c.chars().take(MAX_CALLER_CHARS).collect())
 }
 
 #[cfg(test)]

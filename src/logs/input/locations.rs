@@ -14,10 +14,9 @@ use std::time::SystemTime;
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::model::{NotScanned, SearchedLocation};
-use super::scan::{FileJob, Stream};
 use super::source::describe_io_error;
 use crate::fsutil::SpecialKind;
+use crate::logs::model::{NotScanned, SearchedLocation};
 
 /// Most files taken from all paths together.
 pub(crate) const MAX_FILES: usize = 5000;
@@ -436,6 +435,20 @@ pub(crate) fn add_siblings(out: &mut Expanded) {
             }
         }
     }
+}
+
+/// One file to read.
+#[derive(Clone, Debug)]
+pub(crate) struct FileJob {
+    pub(crate) path: PathBuf,
+}
+
+/// Files scanned one after the other with shared sequence state: one
+/// file, or one rotation family oldest first.
+#[derive(Clone, Debug)]
+pub(crate) struct Stream {
+    pub(crate) files: Vec<FileJob>,
+    pub(crate) family: Option<String>,
 }
 
 /// Groups files into streams: one per file, or with `merge` one per

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-use super::collect::Hit;
+use super::tally::Hit;
 
 /// Most remembered (rule, key) entries before old ones are dropped.
 const MAX_MARKS: usize = 100_000;

@@ -9,51 +9,11 @@
 
 use std::borrow::Cow;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use crate::logs::model::TextEncoding;
 
-/// How a file's text is encoded.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-pub enum TextEncoding {
-    /// UTF-8 without BOM (or plain ASCII).
-    #[serde(rename = "utf-8")]
-    Utf8,
-    /// UTF-8 with BOM.
-    #[serde(rename = "utf-8-bom")]
-    Utf8Bom,
-    /// UTF-16 little-endian with BOM.
-    #[serde(rename = "utf-16le-bom")]
-    Utf16LeBom,
-    /// UTF-16 big-endian with BOM.
-    #[serde(rename = "utf-16be-bom")]
-    Utf16BeBom,
-    /// UTF-16 little-endian without BOM (detected from NUL positions).
-    #[serde(rename = "utf-16le")]
-    Utf16Le,
-    /// UTF-16 big-endian without BOM.
-    #[serde(rename = "utf-16be")]
-    Utf16Be,
-    /// Not valid UTF-8 at the start: read as Windows-1252.
-    #[serde(rename = "windows-1252")]
-    Windows1252,
-}
-
+// The type is part of the report model; what it takes to decode it
+// belongs here with the rest of the reading.
 impl TextEncoding {
-    /// The name used in reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TextEncoding::Utf8 => "utf-8",
-            TextEncoding::Utf8Bom => "utf-8-bom",
-            TextEncoding::Utf16LeBom => "utf-16le-bom",
-            TextEncoding::Utf16BeBom => "utf-16be-bom",
-            TextEncoding::Utf16Le => "utf-16le",
-            TextEncoding::Utf16Be => "utf-16be",
-            TextEncoding::Windows1252 => "windows-1252",
-        }
-    }
-
     /// The encoding_rs decoder needed, or `None` when the bytes are
     /// searched as they are (UTF-8).
     pub(crate) fn decoder(self) -> Option<&'static encoding_rs::Encoding> {
