@@ -92,7 +92,8 @@ Describe 'Invoke-NymiDiagnosis' -ForEach @($server) {
             $text = $d | Out-String -Width 200
             $text | Should -Match 'Verdict\s+: NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED \(high confidence\)'
             $text | Should -Match 'Key store\s+: 8/20'
-            $text | Should -Match '> Search-NymiLog -Kind iis'
+            # Each next-step command starts its own line, ready to copy.
+            $text | Should -Match '(?m)^\s+Search-NymiLog -Kind iis'
         }
     }
 

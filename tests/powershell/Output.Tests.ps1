@@ -132,10 +132,7 @@ Describe 'Export-Csv of <Name>' -ForEach @(
 }
 
 Describe 'Export-Csv of Test-NymiNesConnection' {
-    # ConvertNymiNesConnection.ps1 builds this object; its lists become
-    # cells once it wraps them with ConvertToNymiTextList as the other
-    # converters do.
-    It 'gives one short readable cell per property' -Skip {
+    It 'gives one short readable cell per property' {
         $result = Test-NymiNesConnection -Uri $Diagnosis.NesUri -TimeoutSec 3 -WarningAction SilentlyContinue
         @(Get-CsvProblem -InputObject @($result)) | Should -BeNullOrEmpty
     }

@@ -86,7 +86,8 @@ Describe 'Test-NymiNesConnection' -ForEach @($server) {
 
         It 'reads like a short report' {
             $text = $ok | Out-String
-            $text | Should -Match 'tcp\s+ok\s+\d+ ms'
+            # Stage, status, finding id ('-' when none), duration.
+            $text | Should -Match 'tcp\s+ok\s+-\s+\d+ ms'
             $text | Should -Match 'Verdict\s+: ok'
         }
 

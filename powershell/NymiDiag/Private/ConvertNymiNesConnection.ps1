@@ -31,6 +31,16 @@ function ConvertToNymiNesConnection {
     $decisive = $findings | Where-Object { $_.Id -eq $findingId } | Select-Object -First 1
     if ($decisive) { $nextStep = $decisive.Remediation }
 
+    # Lists and nested data carry a one-line text, so that Export-Csv gives
+    # readable cells; scripts still index and enumerate them.
+    $stageList = $stages.ToArray()
+    $addresses = [string[]]@($data.addresses | ForEach-Object { [string]$_.address })
+    $chain = @($data.presented_chain)
+    $warnings = [string[]]@($Report.warnings)
+    foreach ($nested in @($data.tls, $data.http, $data.proxy, $WindowsProxy)) {
+        if ($null -ne $nested -and $nested -isnot [string]) { SetNymiText -InputObject $nested -Text (ConvertToNymiCompactJson -Value $nested) }
+    }
+    SetNymiReportText -Report $Report
     [PSCustomObject]@{
         PSTypeName = 'NymiDiag.NesConnection'
         Uri = $url
@@ -41,15 +51,15 @@ function ConvertToNymiNesConnection {
         FindingId = $findingId
         Summary = [string]$verdict.summary
         NextStep = $nextStep
-        Stages = $stages.ToArray()
-        Addresses = [string[]]@($data.addresses | ForEach-Object { [string]$_.address })
+        Stages = ConvertToNymiTextList -Value $stageList -Text ((@($stageList | ForEach-Object { '{0}={1}' -f $_.Name, $_.Status })) -join ', ')
+        Addresses = ConvertToNymiTextList -Value $addresses -Text ($addresses -join ', ')
         Tls = $data.tls
-        PresentedChain = @($data.presented_chain)
+        PresentedChain = ConvertToNymiTextList -Value $chain -Text ((@($chain | ForEach-Object { [string]$_.subject })) -join '; ')
         Http = $data.http
         Proxy = $data.proxy
         WindowsProxy = $WindowsProxy
-        Findings = $findings.ToArray()
-        Warnings = [string[]]@($Report.warnings)
+        Findings = ConvertToNymiTextList -Value $findings.ToArray() -Text (ConvertToNymiIdText -Item $findings.ToArray())
+        Warnings = ConvertToNymiTextList -Value $warnings -Text ($warnings -join '; ')
         Report = $Report
     }
 }
