@@ -442,3 +442,47 @@ fn a_refused_inventory_request_is_a_request_error_naming_the_part() {
     assert_eq!(status, 202, "{doc}");
     assert_eq!(doc["error"]["path"], "paths[0]");
 }
+
+#[test]
+fn the_site_is_one_word_of_the_status_line_before_the_log_signatures() {
+    let t = terminal(&broken(), None, true);
+    let port = support::servers::refused_port();
+    let url = format!("https://127.0.0.1:{port}/nes");
+    for (site, want) in [
+        (None, None),
+        (Some(""), None),
+        (Some("   "), None),
+        (Some("Plant2"), Some("Plant2")),
+        (Some("  Plant 2 / Line B  "), Some("Plant_2_/_Line_B")),
+        (Some("Usine Québec"), Some("Usine_Qu_bec")),
+        (Some(&*"s".repeat(64)), Some(&*"s".repeat(64))),
+    ] {
+        let mut r = request(&t, Some(&url));
+        r.site = site.map(str::to_owned);
+        let report = diagnose(&r).unwrap();
+        let line = &report.data.status_line;
+        match want {
+            None => {
+                assert!(!line.contains(" site="), "{site:?}: {line}");
+                assert_eq!(report.data.site, None);
+            }
+            Some(word) => {
+                assert!(
+                    line.contains(&format!(" confidence=high site={word} logs=")),
+                    "{site:?}: {line}"
+                );
+                assert_eq!(report.data.site.as_deref(), site.map(str::trim));
+            }
+        }
+    }
+    for bad in [
+        "s".repeat(65),
+        "line\nbreak".to_owned(),
+        "tab\there".to_owned(),
+    ] {
+        let mut r = request(&t, Some(&url));
+        r.site = Some(bad.clone());
+        let err = diagnose(&r).unwrap_err().to_string();
+        assert!(err.contains("`.site`"), "{bad:?}: {err}");
+    }
+}

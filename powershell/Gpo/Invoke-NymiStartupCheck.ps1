@@ -31,6 +31,14 @@ startup scripts share. Steps:
    broken terminal never fails the boot; -ExitWithStatus exits 0 OK,
    1 ISSUE, 2 ERROR instead.
 
+Settings not given as parameters come from the policy registry key
+HKLM\SOFTWARE\Policies\NymiDiag or the configuration file
+%ProgramData%\NymiDiag\config.json (see Get-NymiDiagConfiguration), else
+the defaults below; a broken configuration is the line STATUS=ERROR
+code=CONFIG_INVALID (event 1002). Under Constrained Language Mode (an
+untrusted script under WDAC or AppLocker) the one line is STATUS=ERROR
+code=CONSTRAINED_LANGUAGE and nothing else runs.
+
 Worst case run time, with N = -NetworkWaitSec (at most 180) and
 T = -TimeoutSec (at most 60):
 
@@ -50,9 +58,11 @@ Defaults (N = 120, T = 20): 238.5 s. Largest accepted values (N = 180,
 T = 60): 498.5 s. Both under the 600 s startup script budget.
 
 .PARAMETER NesUri
-NES URL as configured for the Evidian client. Default '': the URL found in
-the Nymi and Evidian logs (then the network wait cannot resolve the host
-and waits only for an interface).
+NES URL as configured for the Evidian client. Default: the configured
+NesUri (policy registry key or configuration file, see
+Get-NymiDiagConfiguration), else the URL found in the Nymi and Evidian
+logs (then the network wait cannot resolve the host and waits only for an
+interface).
 
 .PARAMETER KspPath
 Key store (ksp) or NSL folders instead of the default location in the
@@ -72,12 +82,13 @@ does not wait. Default 120.
 
 .PARAMETER TimeoutSec
 Deadline of the NES probe and of each Windows network check, 1 to 60
-seconds. Default 20.
+seconds. Default: the configured TimeoutSec (at most 60 used), else 20.
 
 .PARAMETER ReportFolder
 Folder of the JSON reports, written by the module's Save-NymiReport (none
-when the module is missing or cannot be loaded). Default
-%ProgramData%\NymiDiag (elsewhere than Windows: <temp>/NymiDiag).
+when the module is missing or cannot be loaded). Default: the configured
+ReportFolder, else %ProgramData%\NymiDiag (elsewhere than Windows:
+<temp>/NymiDiag).
 
 .PARAMETER EventSource
 Event source in the Application log. Default 'NymiDiag'. '' writes no
@@ -91,7 +102,21 @@ Size cap of the kept startup-*.json files together, in MB. Default 20.
 
 .PARAMETER TrustedRootPath
 PEM or DER file of CA certificates the NES certificate should chain to, in
-addition to the platform's roots. Default '': none.
+addition to the platform's roots. Default: the configured
+TrustedRootPath, else none.
+
+.PARAMETER ExpectedLocal
+Certificates the NEA generates itself in a complete key store. Default:
+the configured ExpectedLocal, else 8.
+
+.PARAMETER ExpectedNes
+Certificates NES issues in a complete key store. Default: the configured
+ExpectedNes, else 12.
+
+.PARAMETER Site
+Free text naming this terminal's site (at most 64 characters), carried in
+the line as site=<word> so that a fleet view can group by it. Default: the
+configured Site, else none.
 
 .PARAMETER RulePath
 Additional log rule packs (TOML files) for the diagnosis's log scan.
@@ -112,18 +137,21 @@ One line of text on stdout; exit code 0 (see -ExitWithStatus).
 #>
 [CmdletBinding()]
 param(
-    [string] $NesUri = '',
+    [string] $NesUri,
     [string[]] $KspPath = @(),
     [string[]] $LogPath = @(),
     [string] $ModulePath = '',
     [int] $NetworkWaitSec = 120,
-    [int] $TimeoutSec = 20,
-    [string] $ReportFolder = "$env:ProgramData\NymiDiag",
+    [int] $TimeoutSec,
+    [string] $ReportFolder,
     [string] $EventSource = 'NymiDiag',
     [int] $KeepReports = 10,
     [int] $MaxReportMB = 20,
-    [string] $TrustedRootPath = '',
+    [string] $TrustedRootPath,
     [string[]] $RulePath = @(),
+    [int] $ExpectedLocal,
+    [int] $ExpectedNes,
+    [string] $Site,
     [switch] $ExitWithStatus
 )
 
@@ -134,9 +162,11 @@ param(
 # test fails when a copy is stale). Each script stays one file because
 # Intune uploads one file. This is what must work without the module, or
 # with whichever version is installed: the preferences, finding and
-# importing the module, the STATUS=ERROR line, the exit code and the run
-# around the module's Invoke-NymiUnattendedCheck; the report file is
-# written by the module (Save-NymiReport).
+# importing the module, the configuration (the region below is spliced
+# from powershell/NymiDiag/Private/Configuration.ps1, the module's own),
+# the STATUS=ERROR line, the exit code and the run around the module's
+# Invoke-NymiUnattendedCheck; the report file is written by the module
+# (Save-NymiReport).
 
 # Nothing may reach stderr or wait for an answer: errors are caught below,
 # the other streams are silenced.
@@ -231,14 +261,248 @@ function LimitNymiLine {
     $Line + $Suffix
 }
 
+# region configuration
+# The effective settings: each from a parameter, the policy registry key
+# (set by GPO or Intune ADMX ingestion), the JSON configuration file, or
+# the built-in default, in that order. Also spliced into the host scripts
+# (build.ps1 -Task Bless), which must read the configuration before the
+# module is imported: so this file uses nothing else of the module, is
+# ASCII only and Windows PowerShell 5.1 code.
+
+# The policy key under HKLM, as GPO writes it (powershell/Policy/NymiDiag.admx).
+$script:NymiPolicyKey = 'SOFTWARE\Policies\NymiDiag'
+# Largest configuration file read; a real one is a few hundred bytes.
+$script:NymiConfigMaxBytes = 65536
+
+function GetNymiSettingSpec {
+    # Every setting: name, type (string, int, bool), limits and default.
+    # The ADMX, Get-NymiDiagConfiguration and the README list the same
+    # names (a test compares them).
+    $reportFolder = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag')
+    if ($env:ProgramData) { $reportFolder = [System.IO.Path]::Combine($env:ProgramData, 'NymiDiag') }
+    @(
+        @{ Name = 'NesUri'; Type = 'string'; MaxLength = 2048; Default = '' }
+        @{ Name = 'ExpectedLocal'; Type = 'int'; Min = 0; Max = 100; Default = 8 }
+        @{ Name = 'ExpectedNes'; Type = 'int'; Min = 0; Max = 100; Default = 12 }
+        @{ Name = 'TimeoutSec'; Type = 'int'; Min = 1; Max = 300; Default = 20 }
+        @{ Name = 'TrustedRootPath'; Type = 'string'; MaxLength = 1024; Default = '' }
+        @{ Name = 'ReportFolder'; Type = 'string'; MaxLength = 1024; Default = $reportFolder }
+        @{ Name = 'Site'; Type = 'string'; MaxLength = 64; Default = '' }
+        @{ Name = 'FailOnError'; Type = 'bool'; Default = $true }
+    )
+}
+
+function GetNymiConfigFilePath {
+    # $env:NYMIDIAG_CONFIG when set, else %ProgramData%\NymiDiag\config.json
+    # ($null without ProgramData, elsewhere than Windows). Explicit says
+    # whether the path was asked for: then a missing file is an error.
+    if ($env:NYMIDIAG_CONFIG) { return @{ Path = $env:NYMIDIAG_CONFIG; Explicit = $true } }
+    if ($env:ProgramData) { return @{ Path = [System.IO.Path]::Combine($env:ProgramData, 'NymiDiag', 'config.json'); Explicit = $false } }
+    @{ Path = $null; Explicit = $false }
+}
+
+function NewNymiConfigProblem {
+    param([string] $Source, [string] $Origin, [string] $Key, [string] $Reason)
+    [ordered]@{ source = $Source; origin = $Origin; key = $Key; reason = $Reason }
+}
+
+function ConvertNymiSettingValue {
+    # Checks one value against its spec. Returns @{ Ok; Value; Reason }.
+    # $Kind is the registry value kind for a policy value, else ''.
+    param([hashtable] $Spec, [object] $Value, [string] $Kind = '')
+    $type = $Spec['Type']
+    if ($type -eq 'string') {
+        if ($Kind -and $Kind -ne 'String' -and $Kind -ne 'ExpandString') { return @{ Ok = $false; Reason = "expected a string value (REG_SZ), found $Kind" } }
+        if ($Value -isnot [string]) { return @{ Ok = $false; Reason = 'expected a string' } }
+        $text = $Value.Trim()
+        if ($text.Length -gt $Spec['MaxLength']) { return @{ Ok = $false; Reason = ('longer than {0} characters' -f $Spec['MaxLength']) } }
+        if ($text -match '[\x00-\x1F]') { return @{ Ok = $false; Reason = 'contains a control character' } }
+        return @{ Ok = $true; Value = $text }
+    }
+    if ($Kind -and $Kind -ne 'DWord' -and $Kind -ne 'QWord') { return @{ Ok = $false; Reason = "expected a number value (REG_DWORD), found $Kind" } }
+    $integral = ($Value -is [int]) -or ($Value -is [long])
+    if ($type -eq 'bool') {
+        if ($Value -is [bool]) { return @{ Ok = $true; Value = $Value } }
+        # Registry values have no boolean kind: 0 or 1, as the ADMX writes.
+        if ($Kind -and $integral -and ($Value -eq 0 -or $Value -eq 1)) { return @{ Ok = $true; Value = ($Value -eq 1) } }
+        if ($Kind) { return @{ Ok = $false; Reason = 'expected 0 or 1' } }
+        return @{ Ok = $false; Reason = 'expected true or false' }
+    }
+    if (-not $integral) { return @{ Ok = $false; Reason = ('expected a whole number from {0} to {1}' -f $Spec['Min'], $Spec['Max']) } }
+    if ($Value -lt $Spec['Min'] -or $Value -gt $Spec['Max']) { return @{ Ok = $false; Reason = ('{0} is not from {1} to {2}' -f $Value, $Spec['Min'], $Spec['Max']) } }
+    @{ Ok = $true; Value = [int]$Value }
+}
+
+function ReadNymiPolicyValues {
+    # The values under HKLM\SOFTWARE\Policies\NymiDiag in the 64-bit view
+    # (where GPO writes, also from a 32-bit host): an ordered map name ->
+    # @{ Value; Kind }. Empty when the key is absent or elsewhere than
+    # Windows.
+    $values = [ordered]@{}
+    if ([System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) { return $values }
+    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+    try {
+        $key = $base.OpenSubKey($script:NymiPolicyKey)
+        if (-not $key) { return $values }
+        try {
+            foreach ($name in $key.GetValueNames()) {
+                if (-not $name) { continue }
+                $values[$name] = @{ Value = $key.GetValue($name); Kind = [string]$key.GetValueKind($name) }
+            }
+        }
+        finally { $key.Close() }
+    }
+    finally { $base.Close() }
+    $values
+}
+
+function TestNymiConfigFileTrusted {
+    # On Windows the file is read by SYSTEM (Intune, GPO), and any user may
+    # create files under %ProgramData%: it counts only when an
+    # administrator, SYSTEM or TrustedInstaller owns it and no one else
+    # may write it. Returns the reason it does not count, else $null.
+    param([string] $Path)
+    if ([System.Environment]::OSVersion.Platform -ne [System.PlatformID]::Win32NT) { return $null }
+    $trusted = @('S-1-5-32-544', 'S-1-5-18', 'S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464')
+    $acl = Get-Acl -LiteralPath $Path
+    $owner = [string]$acl.GetOwner([System.Security.Principal.SecurityIdentifier])
+    if ($trusted -notcontains $owner) { return "owned by $owner, not by an administrator or SYSTEM: a file any user could have placed is not used" }
+    $write = [System.Security.AccessControl.FileSystemRights]'WriteData, AppendData, WriteExtendedAttributes, WriteAttributes, Delete, ChangePermissions, TakeOwnership'
+    foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        $sid = [string]$rule.IdentityReference
+        if ($rule.AccessControlType -ne 'Allow' -or $trusted -contains $sid) { continue }
+        if (($rule.FileSystemRights -band $write) -ne 0) { return "writable by ${sid}: only administrators and SYSTEM may be able to change it" }
+    }
+    $null
+}
+
+function ReadNymiConfigFile {
+    # The JSON file's settings: @{ Values = name -> value (names as the
+    # spec spells them); Problems }. A missing file that was not asked for
+    # is no file.
+    param([string] $Path, [bool] $Explicit, [object[]] $Specs)
+    $result = @{ Values = [ordered]@{}; Problems = @() }
+    if (-not $Path) { return $result }
+    $full = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Path)
+    if (-not [System.IO.File]::Exists($full)) {
+        if ($Explicit) { $result.Problems += NewNymiConfigProblem 'file' $full '' 'the configuration file does not exist (NYMIDIAG_CONFIG names it)' }
+        return $result
+    }
+    try {
+        $untrusted = TestNymiConfigFileTrusted -Path $full
+        if ($untrusted) { $result.Problems += NewNymiConfigProblem 'file' $full '' $untrusted; return $result }
+        $info = New-Object System.IO.FileInfo $full
+        if ($info.Length -gt $script:NymiConfigMaxBytes) { throw ('larger than {0} bytes' -f $script:NymiConfigMaxBytes) }
+        $text = [System.IO.File]::ReadAllText($full)
+        if (-not $text.Trim()) { throw 'the file is empty: write {} for no settings' }
+        $data = ConvertFrom-Json -InputObject $text -ErrorAction Stop
+    }
+    catch {
+        $result.Problems += NewNymiConfigProblem 'file' $full '' ('not read as JSON: ' + $_.Exception.Message)
+        return $result
+    }
+    if ($data -isnot [System.Management.Automation.PSCustomObject]) {
+        $result.Problems += NewNymiConfigProblem 'file' $full '' 'expected one JSON object, { "NesUri": "..." }'
+        return $result
+    }
+    foreach ($property in $data.PSObject.Properties) {
+        if ($property.Name -eq '$schema') { continue }
+        $spec = $null
+        foreach ($s in $Specs) { if ($s['Name'] -eq $property.Name) { $spec = $s } }
+        if (-not $spec) {
+            $names = @(foreach ($s in $Specs) { $s['Name'] }) -join ', '
+            $result.Problems += NewNymiConfigProblem 'file' $full $property.Name "unknown setting; the settings are $names"
+            continue
+        }
+        if ($null -eq $property.Value) { continue }
+        $checked = ConvertNymiSettingValue -Spec $spec -Value $property.Value
+        if ($checked['Ok']) { $result.Values[$spec['Name']] = $checked['Value'] }
+        else { $result.Problems += NewNymiConfigProblem 'file' $full $spec['Name'] $checked['Reason'] }
+    }
+    $result
+}
+
+function ResolveNymiConfiguration {
+    # The effective settings: @{ Settings = name -> @{ Name; Value; Source;
+    # Origin }; Problems; ConfigPath }. $Parameters holds the values the
+    # caller was given (they are checked by its own parameter attributes).
+    # $Policy is the test seam for the registry: name -> @{ Value; Kind },
+    # $null reads it. A broken value is a problem and the next source's
+    # value stands, so the caller can still say where it reports.
+    param([System.Collections.IDictionary] $Parameters = @{}, [string] $ConfigPath = '', [System.Collections.IDictionary] $Policy = $null)
+    $specs = GetNymiSettingSpec
+    # A hashtable whatever came: $PSBoundParameters has no Contains().
+    $given = @{}
+    foreach ($name in @($Parameters.Keys)) { $given[$name] = $Parameters[$name] }
+    $problems = New-Object System.Collections.Generic.List[object]
+    $file = GetNymiConfigFilePath
+    if ($ConfigPath) { $file = @{ Path = $ConfigPath; Explicit = $true } }
+    $fromFile = ReadNymiConfigFile -Path $file['Path'] -Explicit $file['Explicit'] -Specs $specs
+    foreach ($p in $fromFile.Problems) { $problems.Add($p) }
+    if ($null -eq $Policy) {
+        try { $Policy = ReadNymiPolicyValues }
+        catch {
+            $problems.Add((NewNymiConfigProblem 'policy' ('HKLM\' + $script:NymiPolicyKey) '' ('not read: ' + $_.Exception.Message)))
+            $Policy = @{}
+        }
+    }
+    $policyOrigin = 'HKLM\' + $script:NymiPolicyKey
+    $fromPolicy = @{}
+    foreach ($name in @($Policy.Keys)) {
+        $spec = $null
+        foreach ($s in $specs) { if ($s['Name'] -eq $name) { $spec = $s } }
+        if (-not $spec) {
+            $problems.Add((NewNymiConfigProblem 'policy' $policyOrigin $name 'unknown policy value; the ADMX writes only the documented settings'))
+            continue
+        }
+        $entry = $Policy[$name]
+        $checked = ConvertNymiSettingValue -Spec $spec -Value $entry['Value'] -Kind ([string]$entry['Kind'])
+        if ($checked['Ok']) { $fromPolicy[$spec['Name']] = $checked['Value'] }
+        else { $problems.Add((NewNymiConfigProblem 'policy' $policyOrigin $spec['Name'] $checked['Reason'])) }
+    }
+    $settings = [ordered]@{}
+    foreach ($spec in $specs) {
+        $name = $spec['Name']
+        $setting = [ordered]@{ Name = $name; Value = $spec['Default']; Source = 'default'; Origin = '' }
+        if ($given.ContainsKey($name)) { $setting['Value'] = $given[$name]; $setting['Source'] = 'parameter'; $setting['Origin'] = '-' + $name }
+        elseif ($fromPolicy.ContainsKey($name)) { $setting['Value'] = $fromPolicy[$name]; $setting['Source'] = 'policy'; $setting['Origin'] = $policyOrigin + '\' + $name }
+        elseif ($fromFile.Values.Contains($name)) { $setting['Value'] = $fromFile.Values[$name]; $setting['Source'] = 'file'; $setting['Origin'] = [string]$file['Path'] }
+        $settings[$name] = $setting
+    }
+    @{ Settings = $settings; Problems = $problems.ToArray(); ConfigPath = $file['Path'] }
+}
+
+function FormatNymiConfigProblem {
+    # One problem as text: "<origin>: <key>: <reason>".
+    param([System.Collections.IDictionary] $Problem)
+    $parts = @($Problem['origin'])
+    if ($Problem['key']) { $parts += $Problem['key'] }
+    $parts += $Problem['reason']
+    $parts -join ': '
+}
+# endregion configuration
+
+function TestNymiFullLanguage {
+    # Constrained Language Mode (an untrusted script under WDAC or
+    # AppLocker) refuses the .NET calls this script and the module make.
+    $ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage'
+}
+
+function NewNymiConstrainedLine {
+    # The one line of a script that runs in Constrained Language Mode;
+    # NewNymiErrorLine without a URL calls nothing the mode refuses.
+    NewNymiErrorLine -Code 'CONSTRAINED_LANGUAGE' -NesUri '' -Detail ('PowerShell runs this script in ' + [string]$ExecutionContext.SessionState.LanguageMode + ' mode: sign the script and the NymiDiag module with a certificate the WDAC or AppLocker policy trusts (README: WDAC, AppLocker and Constrained Language Mode)')
+}
+
 function NewNymiErrorLine {
     # The one place of the STATUS=ERROR line for a check that could not run:
     # the library's status line (src/diagnose/status_line.rs) up to stage=,
     # then detail=<reason> instead of finding=, confidence= and logs=. No
     # store was counted, so ksp=? over the library's expected total, 8
     # local + 12 NES certificates (a test compares both with the library's
-    # own line). nes= is the host:port of the NES URL, 'none' without one.
-    param([string] $Code, [string] $NesUri, [string] $Detail)
+    # own line). nes= is the host:port of the NES URL, 'none' without one;
+    # site= as the library writes it, only with a site.
+    param([string] $Code, [string] $NesUri, [string] $Detail, [string] $Site = '')
     $target = 'none'
     if ($NesUri) {
         $text = $NesUri.Trim()
@@ -247,7 +511,9 @@ function NewNymiErrorLine {
         if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) { $target = ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port) }
         else { $target = ConvertToNymiLineWord $NesUri }
     }
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f (ConvertToNymiLineWord $Code 100), $target, (ConvertToNymiLineWord $Detail))
+    $siteWord = ''
+    if ($Site -and $Site.Trim()) { $siteWord = ' site=' + (ConvertToNymiLineWord $Site 64) }
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
 }
 
 function GetNymiHostProperty {
@@ -273,6 +539,45 @@ function GetNymiRepairSuffix {
     $suffix
 }
 
+function GetNymiReportStamp {
+    # The sortable time of a report file name, <prefix>-<yyyyMMdd-HHmmss>[-n].json
+    # (Save-NymiReport), as 'yyyyMMdd-HHmmss-nnnnnn'; $null for another name.
+    param([string] $Name, [string] $Prefix)
+    $found = [regex]::Match($Name, '^' + [regex]::Escape($Prefix) + '-(\d{8}-\d{6})(?:-(\d{1,6}))?\.json$')
+    if (-not $found.Success) { return $null }
+    $n = 0
+    if ($found.Groups[2].Success) { $n = [int]$found.Groups[2].Value }
+    '{0}-{1:D6}' -f $found.Groups[1].Value, $n
+}
+
+function GetNymiLastRepair {
+    # The repair of the newest remediation report in $Folder when it is
+    # newer than the newest detection report: the remediation ran since the
+    # last detection, so this run is Intune's detection after remediation,
+    # the one line of it the admin sees. Returns @{ Report; Repair } or $null.
+    param([string] $Folder)
+    if (-not $Folder -or -not [System.IO.Directory]::Exists($Folder)) { return $null }
+    $newest = @{ remediation = $null; diagnosis = $null }
+    $files = @{ remediation = $null; diagnosis = $null }
+    foreach ($path in [System.IO.Directory]::GetFiles($Folder, '*.json')) {
+        $name = [System.IO.Path]::GetFileName($path)
+        foreach ($prefix in 'remediation', 'diagnosis') {
+            $stamp = GetNymiReportStamp -Name $name -Prefix $prefix
+            if ($stamp -and ($null -eq $newest[$prefix] -or [string]::CompareOrdinal($stamp, $newest[$prefix]) -gt 0)) { $newest[$prefix] = $stamp; $files[$prefix] = $path }
+        }
+    }
+    if (-not $files['remediation']) { return $null }
+    if ($newest['diagnosis'] -and [string]::CompareOrdinal($newest['diagnosis'], $newest['remediation']) -gt 0) { return $null }
+    # Reports are capped by -MaxReportMB; a larger file is not ours.
+    if ((New-Object System.IO.FileInfo $files['remediation']).Length -gt 64MB) { return $null }
+    $report = ConvertFrom-Json -InputObject ([System.IO.File]::ReadAllText($files['remediation']))
+    $repair = GetNymiHostProperty $report 'repair'
+    if (-not $repair -or -not (GetNymiHostProperty $repair 'action')) { return $null }
+    $record = [ordered]@{}
+    foreach ($name in 'action', 'before', 'after', 'reason_code') { $record[$name] = [string](GetNymiHostProperty $repair $name) }
+    @{ Report = $files['remediation']; Repair = $record }
+}
+
 function NewNymiRunDocument {
     # The report file's common part; Save-NymiReport embeds the diagnosis.
     param([string] $Kind, [string] $Script, [datetime] $Started, [System.Collections.IDictionary] $Settings)
@@ -284,22 +589,52 @@ function NewNymiRunDocument {
     }
 }
 
+function GetNymiHostSettings {
+    # The run's settings: $Settings (the script's own, snake_case) plus
+    # every configured setting, each from the script's parameter when
+    # given ($Bound), else the policy, the file or the default
+    # (ResolveNymiConfiguration). Returns @{ Settings; Sources; Problems }.
+    param([System.Collections.IDictionary] $Bound, [System.Collections.IDictionary] $Settings)
+    $given = @{}
+    foreach ($name in @($Bound.Keys)) { $given[$name] = $Bound[$name] }
+    if ($given.Contains('FailOnError')) { $given['FailOnError'] = [bool]$given['FailOnError'] }
+    $resolved = ResolveNymiConfiguration -Parameters $given
+    $sources = [ordered]@{}
+    foreach ($setting in $resolved.Settings.Values) {
+        $key = [regex]::Replace($setting['Name'], '(?<=[a-z])(?=[A-Z])', '_').ToLowerInvariant()
+        $Settings[$key] = $setting['Value']
+        $sources[$setting['Name']] = [ordered]@{ source = $setting['Source']; origin = $setting['Origin'] }
+    }
+    # The scripts' time tables assume 1 to 60 s.
+    $Settings['timeout_sec'] = [int][math]::Min(60, [math]::Max(1, [int]$Settings['timeout_sec']))
+    $Settings['report_folder'] = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath([string]$Settings['report_folder'])
+    @{ Settings = $Settings; Sources = $sources; Problems = $resolved.Problems }
+}
+
 function InvokeNymiHostScript {
-    # One run of a host script: the report document, the module import, the
-    # module's Invoke-NymiUnattendedCheck (-Repair for the remediation), the
-    # line, the report file (by the module's Save-NymiReport, so none when
-    # it is not loaded) and the line on stdout. Returns the exit code,
-    # $ExitCodes[<the line's STATUS word>]. $BeforeImport gets the document
-    # first (the startup check's network wait); $BeforeReport gets the
-    # document, the line, its STATUS word and the diagnosis before the
-    # report is written (the startup check's event).
+    # One run of a host script: the settings (parameters, then policy,
+    # file, default), the report document, the module import, the module's
+    # Invoke-NymiUnattendedCheck (-Repair for the remediation), the line,
+    # the report file (by the module's Save-NymiReport, so none when it is
+    # not loaded) and the line on stdout. Returns the exit code,
+    # $ExitCodes[<the line's STATUS word>]; with -ErrorExitFromConfig the
+    # ERROR code is the FailOnError setting (1 or 0). $Bound is the
+    # script's $PSBoundParameters. $BeforeImport gets the document first
+    # (the startup check's network wait); $BeforeReport gets the document,
+    # the line, its STATUS word and the diagnosis before the report is
+    # written (the startup check's event). The detection (-LastRepair)
+    # appends the outcome of a remediation that ran since the last
+    # detection.
     param(
         [string] $Kind,
         [string] $Script,
         [string] $Prefix,
+        [System.Collections.IDictionary] $Bound,
         [System.Collections.IDictionary] $Settings,
         [hashtable] $ExitCodes,
+        [switch] $ErrorExitFromConfig,
         [switch] $Repair,
+        [switch] $LastRepair,
         [scriptblock] $BeforeImport,
         [scriptblock] $BeforeReport
     )
@@ -309,33 +644,58 @@ function InvokeNymiHostScript {
     $module = $null
     $warnings = New-Object System.Collections.Generic.List[string]
     $document = $null
+    $site = ''
     $savedProgress = $global:ProgressPreference
     try {
         $global:ProgressPreference = 'SilentlyContinue'
-        # %ProgramData% is unset elsewhere than Windows: <temp>/NymiDiag.
-        $folder = [string]$Settings['report_folder']
-        if ($folder -and ($env:ProgramData -or $folder -ne '\NymiDiag')) { $Settings['report_folder'] = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($folder) }
-        else { $Settings['report_folder'] = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag') }
+        $run = GetNymiHostSettings -Bound $Bound -Settings $Settings
+        $Settings = $run.Settings
+        $site = [string]$Settings['site']
+        if ($ErrorExitFromConfig) { $ExitCodes['ERROR'] = [int][bool]$Settings['fail_on_error'] }
         $document = NewNymiRunDocument -Kind $Kind -Script $Script -Started $started -Settings $Settings
+        $document['site'] = $(if ($site) { $site } else { $null })
+        $document['configuration'] = $run.Sources
         if ($Repair) { $document['repair'] = $null; $document['status_line_before'] = $null }
+        if ($LastRepair) { $document['last_repair'] = $null }
+        $failure = $null
+        $suffix = ''
+        if ($run.Problems.Count -gt 0) {
+            $failure = [ordered]@{ code = 'CONFIG_INVALID'; detail = (@(foreach ($p in $run.Problems) { FormatNymiConfigProblem $p }) -join '; ') }
+        }
+        if ($LastRepair) {
+            try {
+                $last = GetNymiLastRepair -Folder $Settings['report_folder']
+                if ($last) {
+                    $document['last_repair'] = [ordered]@{ report = $last.Report; repair = $last.Repair }
+                    $suffix = GetNymiRepairSuffix $last.Repair
+                }
+            }
+            catch { $warnings.Add('The last remediation report could not be read: ' + $_.Exception.Message) }
+        }
         if ($BeforeImport) { $null = & $BeforeImport $document }
+        # The module is imported also on a broken configuration: it writes
+        # the report that says so.
         $import = ImportNymiDiagModule -Path $Settings['module_path']
         $module = $import.Module
         $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($module) { [string]$module.Version } else { $null }) }
-        $failure = $null
-        $suffix = ''
-        if ($import.Code) { $failure = [ordered]@{ code = $import.Code; detail = $import.Detail } }
-        else {
-            $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
-            foreach ($pair in @(@('NesUri', 'nes_uri'), @('TrustedRootPath', 'trusted_root_path'))) { $arguments[$pair[0]] = [string]$Settings[$pair[1]] }
-            foreach ($pair in @(@('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('RulePath', 'rule_path'))) { $arguments[$pair[0]] = [string[]]@($Settings[$pair[1]]) }
+        if (-not $failure -and $import.Code) { $failure = [ordered]@{ code = $import.Code; detail = $import.Detail } }
+        elseif (-not $failure) {
+            $command = $module.ExportedCommands['Invoke-NymiUnattendedCheck']
+            $arguments = @{ ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
+            $wanted = @{
+                NesUri = [string]$Settings['nes_uri']; TimeoutSec = [int]$Settings['timeout_sec']; TrustedRootPath = [string]$Settings['trusted_root_path']
+                KspPath = [string[]]@($Settings['ksp_path']); LogPath = [string[]]@($Settings['log_path']); RulePath = [string[]]@($Settings['rule_path'])
+                ExpectedLocal = [int]$Settings['expected_local']; ExpectedNes = [int]$Settings['expected_nes']; Site = $site
+            }
             if ($Repair) {
                 $arguments['Repair'] = $true
-                $arguments['WaitSec'] = [int]$Settings['wait_sec']
-                $arguments['ServiceDisplayName'] = [string]$Settings['service_display_name']
+                $wanted['WaitSec'] = [int]$Settings['wait_sec']
+                $wanted['ServiceDisplayName'] = [string]$Settings['service_display_name']
             }
+            # Only what the installed module knows: it may be older.
+            foreach ($name in @($wanted.Keys)) { if ($command.Parameters.ContainsKey($name)) { $arguments[$name] = $wanted[$name] } }
             try {
-                $check = @(& $module.ExportedCommands['Invoke-NymiUnattendedCheck'] @arguments 3>$null 4>$null 5>$null 6>$null)
+                $check = @(& $command @arguments 3>$null 4>$null 5>$null 6>$null)
                 if ($check.Count -eq 0) { throw 'Invoke-NymiUnattendedCheck returned nothing' }
                 $check = $check[$check.Count - 1]
                 foreach ($warning in @($check.Warnings)) { if ($warning) { $warnings.Add([string]$warning) } }
@@ -352,16 +712,16 @@ function InvokeNymiHostScript {
         }
         if ($failure) {
             $document['error'] = $failure
-            $line = LimitNymiLine (NewNymiErrorLine -Code $failure['code'] -NesUri $Settings['nes_uri'] -Detail $failure['detail']) $suffix
+            $line = LimitNymiLine (NewNymiErrorLine -Code $failure['code'] -NesUri $Settings['nes_uri'] -Detail $failure['detail'] -Site $site) $suffix
         }
     }
     catch {
-        $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail $_.Exception.Message
+        $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail $_.Exception.Message -Site $site
     }
     finally {
         $global:ProgressPreference = $savedProgress
     }
-    if (-not $line) { $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail 'no_status_line' }
+    if (-not $line) { $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail 'no_status_line' -Site $site }
 
     $status = 'ERROR'
     if ($line -match '^STATUS=([A-Z]+) ') { $status = $Matches[1] }
@@ -581,18 +941,18 @@ function GetNymiEventMessage {
 # -ExitWithStatus asks for 0 OK, 1 ISSUE, 2 ERROR.
 $exitCodes = @{ OK = 0; ISSUE = 0; ERROR = 0 }
 if ($ExitWithStatus) { $exitCodes = @{ OK = 0; ISSUE = 1; ERROR = 2 } }
-exit (InvokeNymiHostScript -Kind 'nymidiag.startup_check' -Script 'Invoke-NymiStartupCheck.ps1' -Prefix 'startup' -ExitCodes $exitCodes -Settings ([ordered]@{
-            nes_uri = $NesUri
+if (-not (TestNymiFullLanguage)) {
+    NewNymiConstrainedLine
+    exit $exitCodes['ERROR']
+}
+exit (InvokeNymiHostScript -Kind 'nymidiag.startup_check' -Script 'Invoke-NymiStartupCheck.ps1' -Prefix 'startup' -ExitCodes $exitCodes -Bound $PSBoundParameters -Settings ([ordered]@{
             ksp_path = [string[]]@($KspPath)
             log_path = [string[]]@($LogPath)
             module_path = $ModulePath
             network_wait_sec = [math]::Min(180, [math]::Max(0, $NetworkWaitSec))
-            timeout_sec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
-            report_folder = $ReportFolder
             event_source = $EventSource
             keep_reports = [math]::Max(1, $KeepReports)
             max_report_mb = [math]::Max(1, $MaxReportMB)
-            trusted_root_path = $TrustedRootPath
             rule_path = [string[]]@($RulePath)
             exit_with_status = [bool]$ExitWithStatus
         }) -BeforeImport {

@@ -5,9 +5,11 @@
 # test fails when a copy is stale). Each script stays one file because
 # Intune uploads one file. This is what must work without the module, or
 # with whichever version is installed: the preferences, finding and
-# importing the module, the STATUS=ERROR line, the exit code and the run
-# around the module's Invoke-NymiUnattendedCheck; the report file is
-# written by the module (Save-NymiReport).
+# importing the module, the configuration (the region below is spliced
+# from powershell/NymiDiag/Private/Configuration.ps1, the module's own),
+# the STATUS=ERROR line, the exit code and the run around the module's
+# Invoke-NymiUnattendedCheck; the report file is written by the module
+# (Save-NymiReport).
 
 # Nothing may reach stderr or wait for an answer: errors are caught below,
 # the other streams are silenced.
@@ -102,14 +104,30 @@ function LimitNymiLine {
     $Line + $Suffix
 }
 
+# region configuration
+# endregion configuration
+
+function TestNymiFullLanguage {
+    # Constrained Language Mode (an untrusted script under WDAC or
+    # AppLocker) refuses the .NET calls this script and the module make.
+    $ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage'
+}
+
+function NewNymiConstrainedLine {
+    # The one line of a script that runs in Constrained Language Mode;
+    # NewNymiErrorLine without a URL calls nothing the mode refuses.
+    NewNymiErrorLine -Code 'CONSTRAINED_LANGUAGE' -NesUri '' -Detail ('PowerShell runs this script in ' + [string]$ExecutionContext.SessionState.LanguageMode + ' mode: sign the script and the NymiDiag module with a certificate the WDAC or AppLocker policy trusts (README: WDAC, AppLocker and Constrained Language Mode)')
+}
+
 function NewNymiErrorLine {
     # The one place of the STATUS=ERROR line for a check that could not run:
     # the library's status line (src/diagnose/status_line.rs) up to stage=,
     # then detail=<reason> instead of finding=, confidence= and logs=. No
     # store was counted, so ksp=? over the library's expected total, 8
     # local + 12 NES certificates (a test compares both with the library's
-    # own line). nes= is the host:port of the NES URL, 'none' without one.
-    param([string] $Code, [string] $NesUri, [string] $Detail)
+    # own line). nes= is the host:port of the NES URL, 'none' without one;
+    # site= as the library writes it, only with a site.
+    param([string] $Code, [string] $NesUri, [string] $Detail, [string] $Site = '')
     $target = 'none'
     if ($NesUri) {
         $text = $NesUri.Trim()
@@ -118,7 +136,9 @@ function NewNymiErrorLine {
         if ([System.Uri]::TryCreate($text, [System.UriKind]::Absolute, [ref]$uri) -and $uri.Host) { $target = ConvertToNymiLineWord ('{0}:{1}' -f $uri.Host, $uri.Port) }
         else { $target = ConvertToNymiLineWord $NesUri }
     }
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none detail={2}' -f (ConvertToNymiLineWord $Code 100), $target, (ConvertToNymiLineWord $Detail))
+    $siteWord = ''
+    if ($Site -and $Site.Trim()) { $siteWord = ' site=' + (ConvertToNymiLineWord $Site 64) }
+    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
 }
 
 function GetNymiHostProperty {
@@ -144,6 +164,45 @@ function GetNymiRepairSuffix {
     $suffix
 }
 
+function GetNymiReportStamp {
+    # The sortable time of a report file name, <prefix>-<yyyyMMdd-HHmmss>[-n].json
+    # (Save-NymiReport), as 'yyyyMMdd-HHmmss-nnnnnn'; $null for another name.
+    param([string] $Name, [string] $Prefix)
+    $found = [regex]::Match($Name, '^' + [regex]::Escape($Prefix) + '-(\d{8}-\d{6})(?:-(\d{1,6}))?\.json$')
+    if (-not $found.Success) { return $null }
+    $n = 0
+    if ($found.Groups[2].Success) { $n = [int]$found.Groups[2].Value }
+    '{0}-{1:D6}' -f $found.Groups[1].Value, $n
+}
+
+function GetNymiLastRepair {
+    # The repair of the newest remediation report in $Folder when it is
+    # newer than the newest detection report: the remediation ran since the
+    # last detection, so this run is Intune's detection after remediation,
+    # the one line of it the admin sees. Returns @{ Report; Repair } or $null.
+    param([string] $Folder)
+    if (-not $Folder -or -not [System.IO.Directory]::Exists($Folder)) { return $null }
+    $newest = @{ remediation = $null; diagnosis = $null }
+    $files = @{ remediation = $null; diagnosis = $null }
+    foreach ($path in [System.IO.Directory]::GetFiles($Folder, '*.json')) {
+        $name = [System.IO.Path]::GetFileName($path)
+        foreach ($prefix in 'remediation', 'diagnosis') {
+            $stamp = GetNymiReportStamp -Name $name -Prefix $prefix
+            if ($stamp -and ($null -eq $newest[$prefix] -or [string]::CompareOrdinal($stamp, $newest[$prefix]) -gt 0)) { $newest[$prefix] = $stamp; $files[$prefix] = $path }
+        }
+    }
+    if (-not $files['remediation']) { return $null }
+    if ($newest['diagnosis'] -and [string]::CompareOrdinal($newest['diagnosis'], $newest['remediation']) -gt 0) { return $null }
+    # Reports are capped by -MaxReportMB; a larger file is not ours.
+    if ((New-Object System.IO.FileInfo $files['remediation']).Length -gt 64MB) { return $null }
+    $report = ConvertFrom-Json -InputObject ([System.IO.File]::ReadAllText($files['remediation']))
+    $repair = GetNymiHostProperty $report 'repair'
+    if (-not $repair -or -not (GetNymiHostProperty $repair 'action')) { return $null }
+    $record = [ordered]@{}
+    foreach ($name in 'action', 'before', 'after', 'reason_code') { $record[$name] = [string](GetNymiHostProperty $repair $name) }
+    @{ Report = $files['remediation']; Repair = $record }
+}
+
 function NewNymiRunDocument {
     # The report file's common part; Save-NymiReport embeds the diagnosis.
     param([string] $Kind, [string] $Script, [datetime] $Started, [System.Collections.IDictionary] $Settings)
@@ -155,22 +214,52 @@ function NewNymiRunDocument {
     }
 }
 
+function GetNymiHostSettings {
+    # The run's settings: $Settings (the script's own, snake_case) plus
+    # every configured setting, each from the script's parameter when
+    # given ($Bound), else the policy, the file or the default
+    # (ResolveNymiConfiguration). Returns @{ Settings; Sources; Problems }.
+    param([System.Collections.IDictionary] $Bound, [System.Collections.IDictionary] $Settings)
+    $given = @{}
+    foreach ($name in @($Bound.Keys)) { $given[$name] = $Bound[$name] }
+    if ($given.Contains('FailOnError')) { $given['FailOnError'] = [bool]$given['FailOnError'] }
+    $resolved = ResolveNymiConfiguration -Parameters $given
+    $sources = [ordered]@{}
+    foreach ($setting in $resolved.Settings.Values) {
+        $key = [regex]::Replace($setting['Name'], '(?<=[a-z])(?=[A-Z])', '_').ToLowerInvariant()
+        $Settings[$key] = $setting['Value']
+        $sources[$setting['Name']] = [ordered]@{ source = $setting['Source']; origin = $setting['Origin'] }
+    }
+    # The scripts' time tables assume 1 to 60 s.
+    $Settings['timeout_sec'] = [int][math]::Min(60, [math]::Max(1, [int]$Settings['timeout_sec']))
+    $Settings['report_folder'] = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath([string]$Settings['report_folder'])
+    @{ Settings = $Settings; Sources = $sources; Problems = $resolved.Problems }
+}
+
 function InvokeNymiHostScript {
-    # One run of a host script: the report document, the module import, the
-    # module's Invoke-NymiUnattendedCheck (-Repair for the remediation), the
-    # line, the report file (by the module's Save-NymiReport, so none when
-    # it is not loaded) and the line on stdout. Returns the exit code,
-    # $ExitCodes[<the line's STATUS word>]. $BeforeImport gets the document
-    # first (the startup check's network wait); $BeforeReport gets the
-    # document, the line, its STATUS word and the diagnosis before the
-    # report is written (the startup check's event).
+    # One run of a host script: the settings (parameters, then policy,
+    # file, default), the report document, the module import, the module's
+    # Invoke-NymiUnattendedCheck (-Repair for the remediation), the line,
+    # the report file (by the module's Save-NymiReport, so none when it is
+    # not loaded) and the line on stdout. Returns the exit code,
+    # $ExitCodes[<the line's STATUS word>]; with -ErrorExitFromConfig the
+    # ERROR code is the FailOnError setting (1 or 0). $Bound is the
+    # script's $PSBoundParameters. $BeforeImport gets the document first
+    # (the startup check's network wait); $BeforeReport gets the document,
+    # the line, its STATUS word and the diagnosis before the report is
+    # written (the startup check's event). The detection (-LastRepair)
+    # appends the outcome of a remediation that ran since the last
+    # detection.
     param(
         [string] $Kind,
         [string] $Script,
         [string] $Prefix,
+        [System.Collections.IDictionary] $Bound,
         [System.Collections.IDictionary] $Settings,
         [hashtable] $ExitCodes,
+        [switch] $ErrorExitFromConfig,
         [switch] $Repair,
+        [switch] $LastRepair,
         [scriptblock] $BeforeImport,
         [scriptblock] $BeforeReport
     )
@@ -180,33 +269,58 @@ function InvokeNymiHostScript {
     $module = $null
     $warnings = New-Object System.Collections.Generic.List[string]
     $document = $null
+    $site = ''
     $savedProgress = $global:ProgressPreference
     try {
         $global:ProgressPreference = 'SilentlyContinue'
-        # %ProgramData% is unset elsewhere than Windows: <temp>/NymiDiag.
-        $folder = [string]$Settings['report_folder']
-        if ($folder -and ($env:ProgramData -or $folder -ne '\NymiDiag')) { $Settings['report_folder'] = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($folder) }
-        else { $Settings['report_folder'] = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'NymiDiag') }
+        $run = GetNymiHostSettings -Bound $Bound -Settings $Settings
+        $Settings = $run.Settings
+        $site = [string]$Settings['site']
+        if ($ErrorExitFromConfig) { $ExitCodes['ERROR'] = [int][bool]$Settings['fail_on_error'] }
         $document = NewNymiRunDocument -Kind $Kind -Script $Script -Started $started -Settings $Settings
+        $document['site'] = $(if ($site) { $site } else { $null })
+        $document['configuration'] = $run.Sources
         if ($Repair) { $document['repair'] = $null; $document['status_line_before'] = $null }
+        if ($LastRepair) { $document['last_repair'] = $null }
+        $failure = $null
+        $suffix = ''
+        if ($run.Problems.Count -gt 0) {
+            $failure = [ordered]@{ code = 'CONFIG_INVALID'; detail = (@(foreach ($p in $run.Problems) { FormatNymiConfigProblem $p }) -join '; ') }
+        }
+        if ($LastRepair) {
+            try {
+                $last = GetNymiLastRepair -Folder $Settings['report_folder']
+                if ($last) {
+                    $document['last_repair'] = [ordered]@{ report = $last.Report; repair = $last.Repair }
+                    $suffix = GetNymiRepairSuffix $last.Repair
+                }
+            }
+            catch { $warnings.Add('The last remediation report could not be read: ' + $_.Exception.Message) }
+        }
         if ($BeforeImport) { $null = & $BeforeImport $document }
+        # The module is imported also on a broken configuration: it writes
+        # the report that says so.
         $import = ImportNymiDiagModule -Path $Settings['module_path']
         $module = $import.Module
         $document['module'] = [ordered]@{ manifest = $import.Manifest; version = $(if ($module) { [string]$module.Version } else { $null }) }
-        $failure = $null
-        $suffix = ''
-        if ($import.Code) { $failure = [ordered]@{ code = $import.Code; detail = $import.Detail } }
-        else {
-            $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
-            foreach ($pair in @(@('NesUri', 'nes_uri'), @('TrustedRootPath', 'trusted_root_path'))) { $arguments[$pair[0]] = [string]$Settings[$pair[1]] }
-            foreach ($pair in @(@('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('RulePath', 'rule_path'))) { $arguments[$pair[0]] = [string[]]@($Settings[$pair[1]]) }
+        if (-not $failure -and $import.Code) { $failure = [ordered]@{ code = $import.Code; detail = $import.Detail } }
+        elseif (-not $failure) {
+            $command = $module.ExportedCommands['Invoke-NymiUnattendedCheck']
+            $arguments = @{ ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
+            $wanted = @{
+                NesUri = [string]$Settings['nes_uri']; TimeoutSec = [int]$Settings['timeout_sec']; TrustedRootPath = [string]$Settings['trusted_root_path']
+                KspPath = [string[]]@($Settings['ksp_path']); LogPath = [string[]]@($Settings['log_path']); RulePath = [string[]]@($Settings['rule_path'])
+                ExpectedLocal = [int]$Settings['expected_local']; ExpectedNes = [int]$Settings['expected_nes']; Site = $site
+            }
             if ($Repair) {
                 $arguments['Repair'] = $true
-                $arguments['WaitSec'] = [int]$Settings['wait_sec']
-                $arguments['ServiceDisplayName'] = [string]$Settings['service_display_name']
+                $wanted['WaitSec'] = [int]$Settings['wait_sec']
+                $wanted['ServiceDisplayName'] = [string]$Settings['service_display_name']
             }
+            # Only what the installed module knows: it may be older.
+            foreach ($name in @($wanted.Keys)) { if ($command.Parameters.ContainsKey($name)) { $arguments[$name] = $wanted[$name] } }
             try {
-                $check = @(& $module.ExportedCommands['Invoke-NymiUnattendedCheck'] @arguments 3>$null 4>$null 5>$null 6>$null)
+                $check = @(& $command @arguments 3>$null 4>$null 5>$null 6>$null)
                 if ($check.Count -eq 0) { throw 'Invoke-NymiUnattendedCheck returned nothing' }
                 $check = $check[$check.Count - 1]
                 foreach ($warning in @($check.Warnings)) { if ($warning) { $warnings.Add([string]$warning) } }
@@ -223,16 +337,16 @@ function InvokeNymiHostScript {
         }
         if ($failure) {
             $document['error'] = $failure
-            $line = LimitNymiLine (NewNymiErrorLine -Code $failure['code'] -NesUri $Settings['nes_uri'] -Detail $failure['detail']) $suffix
+            $line = LimitNymiLine (NewNymiErrorLine -Code $failure['code'] -NesUri $Settings['nes_uri'] -Detail $failure['detail'] -Site $site) $suffix
         }
     }
     catch {
-        $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail $_.Exception.Message
+        $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail $_.Exception.Message -Site $site
     }
     finally {
         $global:ProgressPreference = $savedProgress
     }
-    if (-not $line) { $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail 'no_status_line' }
+    if (-not $line) { $line = NewNymiErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail 'no_status_line' -Site $site }
 
     $status = 'ERROR'
     if ($line -match '^STATUS=([A-Z]+) ') { $status = $Matches[1] }

@@ -18,15 +18,22 @@ function GetNymiHostScriptPath {
 
 function GetNymiHostBlock {
     # The block as it must appear in every host script: Bootstrap.ps1 with
-    # LF line ends.
+    # LF line ends, its configuration region holding the module's
+    # Private/Configuration.ps1 (the scripts read the configuration before
+    # they import the module, and the same way).
     param([Parameter(Mandatory = $true)][string] $Root)
     $text = [System.IO.File]::ReadAllText([System.IO.Path]::Combine($Root, 'powershell', 'HostShared', 'Bootstrap.ps1'))
     $text = $text.Replace("`r`n", "`n").TrimEnd() + "`n"
     if (-not $text.StartsWith("# region shared host helpers`n") -or -not $text.EndsWith("`n# endregion shared host helpers`n")) {
         throw 'Bootstrap.ps1 must begin with "# region shared host helpers" and end with "# endregion shared host helpers".'
     }
+    $marker = "`n# region configuration`n# endregion configuration`n"
+    if (-not $text.Contains($marker)) { throw 'Bootstrap.ps1 must hold an empty "# region configuration" ... "# endregion configuration" pair.' }
+    $configuration = [System.IO.File]::ReadAllText([System.IO.Path]::Combine($Root, 'powershell', 'NymiDiag', 'Private', 'Configuration.ps1'))
+    $configuration = $configuration.Replace("`r`n", "`n").TrimEnd() + "`n"
+    $text = $text.Replace($marker, "`n# region configuration`n" + $configuration + "# endregion configuration`n")
     # Intune reads the scripts through the OEM code page.
-    if ([regex]::IsMatch($text, '[^\x00-\x7F]')) { throw 'Bootstrap.ps1 must be ASCII only.' }
+    if ([regex]::IsMatch($text, '[^\x00-\x7F]')) { throw 'Bootstrap.ps1 and Configuration.ps1 must be ASCII only.' }
     $text
 }
 

@@ -12,6 +12,7 @@
     FormatsToProcess = @('NymiDiag.Format.ps1xml')
     FunctionsToExport = @(
         'Get-NymiDiagEnvironment'
+        'Get-NymiDiagConfiguration'
         'Get-NymiNeaCertificate'
         'Test-NymiNesConnection'
         'Search-NymiLog'

@@ -248,7 +248,8 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
     };
     let checks = checks_of(&f, &inputs, &nes_url);
     deadline.report(&mut report, &inputs, probe_cut);
-    let status_line = status_line::status_line(&verdict, &ksp, &f, &log_facts);
+    let site = site_of(request.site.as_deref())?;
+    let status_line = status_line::status_line(&verdict, &ksp, &f, &log_facts, site.as_deref());
 
     for check in &checks {
         report.coverage(&check.name, check.state, Some(check.detail.clone()));
@@ -271,6 +272,7 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         ksp,
         inputs,
         host,
+        site,
     };
     let dropped = budget::fit(&mut data, budget::REPORT_BUDGET);
     if !dropped.is_empty() {
@@ -281,6 +283,23 @@ pub fn diagnose(request: &DiagnoseRequest) -> Result<Report<DiagnoseData>, Error
         ));
     }
     Ok(report.finish(data))
+}
+
+/// Longest `site` a request may give.
+const MAX_SITE_CHARS: usize = 64;
+
+/// The request's site, trimmed; `None` when blank.
+fn site_of(site: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(site) = site.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if site.chars().count() > MAX_SITE_CHARS || site.chars().any(char::is_control) {
+        return Err(Error::RequestInvalid {
+            path: ".site".to_owned(),
+            message: format!("at most {MAX_SITE_CHARS} characters, no control characters"),
+        });
+    }
+    Ok(Some(site.to_owned()))
 }
 
 /// Least time left for which the probe is started, in milliseconds (or

@@ -35,6 +35,8 @@ pub struct DiagnoseData {
     pub inputs: Inputs,
     /// The host facts as given (empty when the caller gave none).
     pub host: HostFacts,
+    /// The request's `site`, trimmed (`null` when none was given).
+    pub site: Option<String>,
 }
 
 /// The verdict ids, stable: Intune summaries and scripts key on them.

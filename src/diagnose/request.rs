@@ -44,6 +44,11 @@ pub struct DiagnoseRequest {
     /// Free text naming the caller, copied into `context.caller` of the
     /// diagnosis and of each part (at most 256 characters are kept).
     pub caller: Option<String>,
+    /// Free text naming the terminal's site (the admin's `Site` setting),
+    /// at most 64 characters: written into the status line as
+    /// `site=<word>` and into `data.site`, so that a fleet view can group
+    /// terminals by it. Empty or absent: no `site=`.
+    pub site: Option<String>,
     /// Time budget of the whole diagnosis in milliseconds (default 60000,
     /// at most 600000; 0 is read as 1). The inventory and the log scan
     /// start no file once it has passed (what they left out is reported);
@@ -73,6 +78,7 @@ impl Default for DiagnoseRequest {
             host: None,
             now: None,
             caller: None,
+            site: None,
             deadline_ms: DEFAULT_DEADLINE_MS,
         }
     }

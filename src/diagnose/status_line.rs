@@ -11,12 +11,14 @@ pub(crate) const MAX_STATUS_LINE: usize = 2048;
 
 /// `STATUS=<OK|ISSUE|ERROR> code=<verdict> ksp=<n>/<expected>
 /// nes=<host:port> stage=<stage> finding=<id> confidence=<c>
-/// logs=<signatures>`.
+/// [site=<site>] logs=<signatures>`: `site=` only with a site, before the
+/// one list that can be long, so that clipping never takes it.
 pub(crate) fn status_line(
     verdict: &Verdict,
     ksp: &KspSummary,
     f: &Facts<'_>,
     logs: &LogFacts,
+    site: Option<&str>,
 ) -> String {
     let status = crate::report::ReportStatus::from(verdict.status).intune();
     let count = ksp
@@ -49,8 +51,11 @@ pub(crate) fn status_line(
     } else {
         logs
     };
+    let site = site
+        .map(|s| format!(" site={}", word(s)))
+        .unwrap_or_default();
     let line = format!(
-        "STATUS={status} code={} ksp={count}/{} nes={} stage={} finding={} confidence={confidence} logs={}",
+        "STATUS={status} code={} ksp={count}/{} nes={} stage={} finding={} confidence={confidence}{site} logs={}",
         verdict.id.as_str(),
         ksp.expected,
         word(&nes),

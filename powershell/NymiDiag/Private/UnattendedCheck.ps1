@@ -17,8 +17,8 @@ function InvokeNymiHostDiagnosis {
     # Non-terminating errors go to $Warnings, never to stderr; throws when
     # no diagnosis came back.
     param([System.Collections.IDictionary] $Settings, [System.Collections.Generic.List[string]] $Warnings)
-    $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ErrorAction = 'Continue'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
-    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'), @('RulePath', 'rule_path'))) {
+    $arguments = @{ TimeoutSec = [int]$Settings['timeout_sec']; ExpectedLocal = [int]$Settings['expected_local']; ExpectedNes = [int]$Settings['expected_nes']; ErrorAction = 'Continue'; WarningAction = 'SilentlyContinue'; InformationAction = 'SilentlyContinue'; Verbose = $false }
+    foreach ($pair in @(@('NesUri', 'nes_uri'), @('KspPath', 'ksp_path'), @('LogPath', 'log_path'), @('TrustedRootPath', 'trusted_root_path'), @('RulePath', 'rule_path'), @('Site', 'site'))) {
         if (@($Settings[$pair[1]] | Where-Object { $_ }).Count -gt 0) { $arguments[$pair[0]] = $Settings[$pair[1]] }
     }
     $failures = $null
@@ -55,6 +55,8 @@ function InvokeNymiHostRepair {
         WaitSec = [int]$Settings['wait_sec']
         ServiceDisplayName = [string]$Settings['service_display_name']
         TrustedRootPath = [string]$Settings['trusted_root_path']
+        ExpectedLocal = [int]$Settings['expected_local']
+        ExpectedNes = [int]$Settings['expected_nes']
     }
     $arguments = @{
         Confirm = $false

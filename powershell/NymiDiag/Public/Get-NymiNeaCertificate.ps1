@@ -41,10 +41,12 @@ function Get-NymiNeaCertificate {
     profile's NSL\*\ksp folders.
 
     .PARAMETER ExpectedLocal
-    Locally generated certificates a healthy NEA holds. Default 8.
+    Locally generated certificates a healthy NEA holds. Default: the
+    configured ExpectedLocal (Get-NymiDiagConfiguration), else 8.
 
     .PARAMETER ExpectedNes
-    NES-issued certificates a healthy NEA holds. Default 12.
+    NES-issued certificates a healthy NEA holds. Default: the configured
+    ExpectedNes, else 12.
 
     .PARAMETER ExpiringDays
     Certificates that expire within this many days are reported as
@@ -133,6 +135,12 @@ function Get-NymiNeaCertificate {
         [switch] $Raw
     )
     begin {
+        # What the caller did not give comes from the policy, the
+        # configuration file or the default (Get-NymiDiagConfiguration).
+        $configured = GetNymiConfiguredSettings -Cmdlet $PSCmdlet -Bound $PSBoundParameters
+        foreach ($name in 'ExpectedLocal', 'ExpectedNes') {
+            if (-not $PSBoundParameters.ContainsKey($name)) { Set-Variable -Name $name -Value $configured[$name] }
+        }
         $paths = New-Object System.Collections.Generic.List[string]
     }
     process {

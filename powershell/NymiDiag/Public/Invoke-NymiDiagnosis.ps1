@@ -49,10 +49,16 @@ function Invoke-NymiDiagnosis {
     Nothing is changed on the machine. Run it elevated or as SYSTEM: the key
     store lives in the LocalSystem profile.
 
+    -NesUri, -TimeoutSec, -TrustedRootPath, -ExpectedLocal, -ExpectedNes and
+    -Site, when not given, come from the policy registry key or the
+    configuration file (Get-NymiDiagConfiguration), else their defaults; a
+    broken configuration stops the command with the error CONFIG_INVALID.
+    -Demo reads no configuration.
+
     .PARAMETER NesUri
     NES URL as configured for the Evidian client, https://nes.corp.example/nes
-    (a bare host name means https://<host>/nes). Default: the URL found in
-    the logs.
+    (a bare host name means https://<host>/nes). Default: the configured
+    NesUri, else the URL found in the logs.
 
     .PARAMETER KspPath
     Key store folders (ksp) or NSL folders to count instead of the default
@@ -83,6 +89,19 @@ function Invoke-NymiDiagnosis {
     Additional log rule packs (TOML files) for the log scan. A pack that
     does not exist or does not load gives the verdict
     CONFIG_RULE_PACK_INVALID.
+
+    .PARAMETER ExpectedLocal
+    Certificates the NEA generates itself in a complete key store. Default
+    8 (or the configured ExpectedLocal).
+
+    .PARAMETER ExpectedNes
+    Certificates NES issues in a complete key store. Default 12 (or the
+    configured ExpectedNes).
+
+    .PARAMETER Site
+    Free text naming this terminal's site, at most 64 characters, carried
+    in the status line as site=<word> (spaces become '_') so that a fleet
+    view groups by it. Default: the configured Site, else none.
 
     .PARAMETER TerminalAddress
     This terminal's addresses as the NES server's logs show them (IPv4 or
@@ -166,6 +185,15 @@ function Invoke-NymiDiagnosis {
         [ValidateNotNullOrEmpty()]
         [string[]] $RulePath,
 
+        [ValidateRange(0, 100)]
+        [int] $ExpectedLocal = 8,
+
+        [ValidateRange(0, 100)]
+        [int] $ExpectedNes = 12,
+
+        [ValidateLength(0, 64)]
+        [string] $Site,
+
         [ValidateNotNullOrEmpty()]
         [ValidateScript({ TestNymiIpAddressParameter -Text $_ })]
         [string[]] $TerminalAddress,
@@ -180,6 +208,15 @@ function Invoke-NymiDiagnosis {
         if ($PSBoundParameters.ContainsKey('Since')) { AssertNymiSinceNotFuture -Since $Since -Cmdlet $PSCmdlet }
         $demoTerminal = $null
         try {
+            if (-not $Demo) {
+                # What the caller did not give comes from the policy, the
+                # configuration file or the default (Get-NymiDiagConfiguration).
+                # The demo terminal is self-contained and reads none of it.
+                $configured = GetNymiConfiguredSettings -Cmdlet $PSCmdlet -Bound $PSBoundParameters
+                foreach ($name in 'NesUri', 'TimeoutSec', 'TrustedRootPath', 'ExpectedLocal', 'ExpectedNes', 'Site') {
+                    if (-not $PSBoundParameters.ContainsKey($name) -and $configured[$name] -ne '') { Set-Variable -Name $name -Value $configured[$name] }
+                }
+            }
             if ($Demo) {
                 $folder = Join-Path ([System.IO.Path]::GetTempPath()) ('nymidiag-demo-' + [guid]::NewGuid().ToString('N'))
                 $demoTerminal = NewNymiDemoTerminal -Path $folder
@@ -189,7 +226,7 @@ function Invoke-NymiDiagnosis {
                 if (-not $LogPath) { $LogPath = @($demoTerminal.LogPath) }
             }
             $resolve = { param($p) ResolveNymiRequestPath -Cmdlet $PSCmdlet -Path $p }
-            $inventory = @{}
+            $inventory = @{ expected_local = $ExpectedLocal; expected_nes = $ExpectedNes }
             if ($KspPath) { $inventory['paths'] = [string[]]@($KspPath | ForEach-Object { & $resolve $_ }) }
             # WGSS and firewall logs are in local time; the library cannot
             # read the zone on every platform, so it is passed in.
@@ -216,6 +253,7 @@ function Invoke-NymiDiagnosis {
             # files once it has passed).
             $request = @{ cert_inventory = $inventory; log_scan = $logScan; nes_probe = $probe; host = $hostFacts; deadline_ms = ($TimeoutSec + 10) * 1000 }
             if ($NesUri) { $request['nes_url'] = $NesUri }
+            if ($Site) { $request['site'] = $Site }
             $json = InvokeNymiExport -Export 'nymidiag_diagnose' -Request $request -Cmdlet $PSCmdlet -Raw
             $report = ConvertFrom-Json -InputObject $json
 

@@ -13,7 +13,10 @@ function Invoke-NymiUnattendedCheck {
     warning, verbose or information streams: every error is in the result.
 
     Without -Repair: Invoke-NymiDiagnosis with the given settings (empty
-    ones are left out). With -Repair: when -NesUri is empty, a first
+    ones are left out). -NesUri, -TimeoutSec, -TrustedRootPath,
+    -ExpectedLocal, -ExpectedNes and -Site, when not given, come from the
+    policy or the configuration file (Get-NymiDiagConfiguration); a broken
+    configuration is the error CONFIG_INVALID. With -Repair: when -NesUri is empty, a first
     diagnosis finds the NES URL in the logs (StatusLineBefore); then
     Repair-NymiNeaCertificate -Confirm:$false (only with a known NES URL;
     an inferred URL is passed with its source, so that NES is checked
@@ -21,8 +24,8 @@ function Invoke-NymiUnattendedCheck {
 
     Returns a NymiDiag.UnattendedCheck: StatusLine (the diagnosis's line,
     $null when none came back), Status (OK, ISSUE or ERROR), Error (code
-    and detail when the check could not run: DIAGNOSIS_FAILED or
-    REPAIR_UNAVAILABLE; the scripts turn it into their STATUS=ERROR line),
+    and detail when the check could not run: CONFIG_INVALID,
+    DIAGNOSIS_FAILED or REPAIR_UNAVAILABLE; the scripts turn it into their STATUS=ERROR line),
     Diagnosis, Repair (the record the remediation's report keeps: action,
     reason_code, reason, before, after, fixed, nes_reachable, nes_uri,
     service_name, waited_sec, finding_ids), StatusLineBefore and Warnings
@@ -48,6 +51,16 @@ function Invoke-NymiUnattendedCheck {
 
     .PARAMETER RulePath
     Additional log rule packs (TOML files). Default: none.
+
+    .PARAMETER ExpectedLocal
+    Certificates the NEA generates itself in a complete key store. Default 8.
+
+    .PARAMETER ExpectedNes
+    Certificates NES issues in a complete key store. Default 12.
+
+    .PARAMETER Site
+    Free text naming this terminal's site (at most 64 characters), carried
+    in the status line as site=. Default '': none.
 
     .PARAMETER Repair
     Run the remediation: the repair between two diagnoses.
@@ -84,17 +97,35 @@ function Invoke-NymiUnattendedCheck {
         [ValidateRange(1, 60)][int] $TimeoutSec = 20,
         [string] $TrustedRootPath = '',
         [string[]] $RulePath = @(),
+        [ValidateRange(0, 100)][int] $ExpectedLocal = 8,
+        [ValidateRange(0, 100)][int] $ExpectedNes = 12,
+        [ValidateLength(0, 64)][string] $Site = '',
         [switch] $Repair,
         [ValidateRange(0, 600)][int] $WaitSec = 120,
         [string] $ServiceDisplayName = ''
     )
     $warnings = New-Object System.Collections.Generic.List[string]
+    $result = [ordered]@{ Diagnosis = $null; Error = $null; Repair = $null; StatusLineBefore = $null }
+    # What the caller did not give comes from the policy, the configuration
+    # file or the default; a broken configuration is the check's error.
+    $resolved = ResolveNymiConfiguration -Parameters $PSBoundParameters
+    if ($resolved.Problems.Count -gt 0) {
+        $result['Error'] = [ordered]@{ code = 'CONFIG_INVALID'; detail = (@(foreach ($p in $resolved.Problems) { FormatNymiConfigProblem $p }) -join '; ') }
+    }
+    foreach ($name in 'NesUri', 'TimeoutSec', 'TrustedRootPath', 'ExpectedLocal', 'ExpectedNes', 'Site') {
+        if (-not $PSBoundParameters.ContainsKey($name)) { Set-Variable -Name $name -Value $resolved.Settings[$name]['Value'] }
+    }
+    # The host scripts' time tables assume at most 60 s.
+    $TimeoutSec = [math]::Min(60, [math]::Max(1, $TimeoutSec))
     $settings = @{
         nes_uri = $NesUri; ksp_path = [string[]]@($KspPath); log_path = [string[]]@($LogPath); timeout_sec = $TimeoutSec
         trusted_root_path = $TrustedRootPath; rule_path = [string[]]@($RulePath); wait_sec = $WaitSec; service_display_name = $ServiceDisplayName
+        expected_local = $ExpectedLocal; expected_nes = $ExpectedNes; site = $Site
     }
-    $result = [ordered]@{ Diagnosis = $null; Error = $null; Repair = $null; StatusLineBefore = $null }
-    if ($Repair) {
+    if ($result['Error']) {
+        # Nothing runs on a broken configuration: the line says why.
+    }
+    elseif ($Repair) {
         InvokeNymiHostRemediation -Settings $settings -Warnings $warnings -Result $result -ModuleVersion $MyInvocation.MyCommand.Module.Version
     }
     else {

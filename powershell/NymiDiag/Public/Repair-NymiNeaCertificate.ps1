@@ -43,7 +43,11 @@ function Repair-NymiNeaCertificate {
     .PARAMETER NesUri
     NES URL, https://nes.corp.example/nes, or only the host name. Accepts
     the NesUri property of pipeline objects (a NymiDiag.Diagnosis from
-    Invoke-NymiDiagnosis).
+    Invoke-NymiDiagnosis). Default: the configured NesUri (policy or
+    configuration file, Get-NymiDiagConfiguration); without one the command
+    stops with the error NymiNesUriMissing. -TimeoutSec, -TrustedRootPath,
+    -ExpectedLocal and -ExpectedNes, when not given, come from the
+    configuration too.
 
     .PARAMETER NesUriSource
     Where -NesUri came from, as Invoke-NymiDiagnosis reports it (its
@@ -130,7 +134,7 @@ function Repair-NymiNeaCertificate {
     [CmdletBinding(SupportsShouldProcess = $true, ConfirmImpact = 'High')]
     [OutputType('NymiDiag.RepairResult')]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = $true)]
         [Alias('Uri', 'Url')]
         [ValidateNotNullOrEmpty()]
         [string] $NesUri,
@@ -164,6 +168,17 @@ function Repair-NymiNeaCertificate {
         [int] $ExpectedNes = 12
     )
     process {
+        # What the caller did not give comes from the policy, the
+        # configuration file or the default (Get-NymiDiagConfiguration). A
+        # configured URL is the admin's, as one given here.
+        $configured = GetNymiConfiguredSettings -Cmdlet $PSCmdlet -Bound $PSBoundParameters
+        foreach ($name in 'NesUri', 'TimeoutSec', 'TrustedRootPath', 'ExpectedLocal', 'ExpectedNes') {
+            if (-not $PSBoundParameters.ContainsKey($name) -and $configured[$name] -ne '') { Set-Variable -Name $name -Value $configured[$name] }
+        }
+        if (-not $NesUri) {
+            $exception = New-Object System.ArgumentException 'No NES URL: give -NesUri, or set NesUri in the policy or the configuration file (Get-NymiDiagConfiguration).'
+            $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiNesUriMissing', [System.Management.Automation.ErrorCategory]::InvalidArgument, $null)))
+        }
         $state = [ordered]@{
             NesUri = $NesUri
             ServiceName = $null

@@ -37,8 +37,9 @@ function Save-NymiReport {
     .PARAMETER Folder
     Folder of the reports, a literal path (no wildcards; '[' and ']' are
     part of the name); relative paths are taken from the current location.
-    A blank path is refused. Default: %ProgramData%\NymiDiag (elsewhere
-    than Windows: <temp>/NymiDiag).
+    A blank path is refused. Default: the configured ReportFolder (policy
+    or configuration file, Get-NymiDiagConfiguration), else
+    %ProgramData%\NymiDiag (elsewhere than Windows: <temp>/NymiDiag).
 
     .PARAMETER Prefix
     First part of the file name, and the set of files rotated together:
@@ -92,6 +93,10 @@ function Save-NymiReport {
         if ($problem) {
             $exception = New-Object System.ArgumentException ("NymiDiag: Save-NymiReport writes reports only: $problem.")
             $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiDiag.NotAReport', [System.Management.Automation.ErrorCategory]::InvalidArgument, $null)))
+        }
+        if (-not $PSBoundParameters.ContainsKey('Folder')) {
+            # The configured ReportFolder (policy or configuration file).
+            $Folder = (GetNymiConfiguredSettings -Cmdlet $PSCmdlet)['ReportFolder']
         }
         try {
             $path = ResolveNymiReportFolder -Folder $Folder -Cmdlet $PSCmdlet

@@ -30,7 +30,10 @@ function Test-NymiNesConnection {
     .PARAMETER Uri
     NES URL, https://nes.corp.example/nes, or only the host name (then
     https://<host>/nes). Several URIs, also from the pipeline, are tested one
-    after the other.
+    after the other. Default: the configured NesUri (policy or configuration
+    file, Get-NymiDiagConfiguration); without one the command stops with
+    the error NymiNesUriMissing. -TimeoutSec and -TrustedRootPath, when not
+    given, come from the configuration too.
 
     .PARAMETER TimeoutSec
     Overall deadline per URI, in seconds. Default 20. Stage timeouts (DNS 5 s,
@@ -92,7 +95,7 @@ function Test-NymiNesConnection {
     [OutputType('NymiDiag.NesConnection')]
     [OutputType([string])]
     param(
-        [Parameter(Mandatory = $true, Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
+        [Parameter(Position = 0, ValueFromPipeline = $true, ValueFromPipelineByPropertyName = $true)]
         [Alias('Url', 'NesUri')]
         [ValidateNotNullOrEmpty()]
         [string[]] $Uri,
@@ -115,10 +118,24 @@ function Test-NymiNesConnection {
         [switch] $Raw
     )
     begin {
+        # What the caller did not give comes from the policy, the
+        # configuration file or the default (Get-NymiDiagConfiguration).
+        $configured = GetNymiConfiguredSettings -Cmdlet $PSCmdlet -Bound $PSBoundParameters
+        foreach ($name in 'TimeoutSec', 'TrustedRootPath') {
+            if (-not $PSBoundParameters.ContainsKey($name) -and $configured[$name] -ne '') { Set-Variable -Name $name -Value $configured[$name] }
+        }
         $windowsProxy = GetNymiWindowsProxy
     }
     process {
-        foreach ($target in $Uri) {
+        $targets = @($Uri | Where-Object { $_ })
+        if ($targets.Count -eq 0) {
+            if (-not $configured['NesUri']) {
+                $exception = New-Object System.ArgumentException 'No NES URL: give -Uri, or set NesUri in the policy or the configuration file (Get-NymiDiagConfiguration).'
+                $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ($exception, 'NymiNesUriMissing', [System.Management.Automation.ErrorCategory]::InvalidArgument, $null)))
+            }
+            $targets = @($configured['NesUri'])
+        }
+        foreach ($target in $targets) {
             # The library derives the stage timeouts from the deadline.
             $request = @{ url = $target; deadline_ms = $TimeoutSec * 1000; use_platform_roots = -not $NoPlatformRoots }
             if ($Proxy) { $request['proxy'] = $Proxy.AbsoluteUri }
