@@ -378,7 +378,9 @@ function ReadNymiConfigFile {
         if ($info.Length -gt $script:NymiConfigMaxBytes) { throw ('larger than {0} bytes' -f $script:NymiConfigMaxBytes) }
         $text = [System.IO.File]::ReadAllText($full)
         if (-not $text.Trim()) { throw 'the file is empty: write {} for no settings' }
-        $data = ConvertFrom-Json -InputObject $text -ErrorAction Stop
+        # ConvertFrom-Json unrolls a one-element array into its object.
+        if (-not $text.TrimStart().StartsWith('{')) { $data = $null }
+        else { $data = ConvertFrom-Json -InputObject $text -ErrorAction Stop }
     }
     catch {
         $result.Problems += NewNymiConfigProblem 'file' $full '' ('not read as JSON: ' + $_.Exception.Message)

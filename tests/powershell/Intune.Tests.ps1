@@ -58,11 +58,16 @@ Describe 'host script <Name>' -ForEach $scripts {
         @($errors) | Should -BeNullOrEmpty
     }
 
-    It 'has a default for every parameter (Intune passes none) and never writes to the host' {
+    It 'has a default for every parameter that is not a configured setting (Intune passes none) and never writes to the host' {
+        # A configured setting's default is the policy's, the file's or the
+        # built-in one (Configuration.ps1), not the param block's.
+        $configured = @(InModuleScope NymiDiag { GetNymiSettingSpec | ForEach-Object { $_['Name'] } })
         $ast = [System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$null, [ref]$null)
         foreach ($parameter in $ast.ParamBlock.Parameters) {
             $isSwitch = $parameter.StaticType -eq [System.Management.Automation.SwitchParameter]
-            ($isSwitch -or $null -ne $parameter.DefaultValue) | Should -BeTrue -Because "$($parameter.Name) needs a default"
+            $name = $parameter.Name.VariablePath.UserPath
+            if ($configured -contains $name) { $parameter.DefaultValue | Should -BeNullOrEmpty -Because "$name comes from the configuration"; continue }
+            ($isSwitch -or $null -ne $parameter.DefaultValue) | Should -BeTrue -Because "$name needs a default"
             $parameter.Attributes.Extent.Text -join ' ' | Should -Not -Match 'Mandatory'
         }
         (Get-Content -Raw -LiteralPath $Path) | Should -Not -Match '\bWrite-Host\b'
@@ -209,9 +214,9 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $reports = Join-Path $TestDrive 'reports-error'
     }
 
-    It 'says MODULE_NOT_FOUND and exits 0 when the module is not where -ModulePath says' {
+    It 'says MODULE_NOT_FOUND and exits 1 when the module is not where -ModulePath says' {
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $missing, '-ReportFolder', $reports, '-NesUri', 'https://nes.corp.example/nes')
-        $run.ExitCode | Should -Be 0
+        $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
         $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=nes\.corp\.example:443 stage=none detail=\S+$'
@@ -238,7 +243,10 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         Test-Path -LiteralPath $old | Should -BeFalse
     }
 
-    It 'exits 1 with -FailOnError' {
+    It 'exits 0 with -FailOnError:$false, 1 with -FailOnError' {
+        $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $missing, '-ReportFolder', $reports, '-FailOnError:$false')
+        $run.ExitCode | Should -Be 0
+        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND '
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $missing, '-ReportFolder', $reports, '-FailOnError')
         $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
@@ -252,7 +260,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         Set-Content -LiteralPath (Join-Path $folder 'NymiDiag.psd1') -Value "@{ RootModule = 'NymiDiag.psm1'; ModuleVersion = '0.1.0' }"
         [System.IO.File]::WriteAllText((Join-Path $folder 'NymiDiag.psm1'), "throw 'native library not found: caf$([char]0xE9) bin/x.dll'")
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $folder, '-ReportFolder', $reports)
-        $run.ExitCode | Should -Be 0
+        $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
         $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_LOAD_FAILED ksp=\?/20 nes=none stage=none detail=native_library_not_found:_caf_'
@@ -325,7 +333,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
     It 'says MODULE_NOT_FOUND when no Program Files view holds the module' {
         $environment = @{ ProgramFiles = (Join-Path $TestDrive 'empty'); 'ProgramFiles(x86)' = $null; ProgramW6432 = $null }
         $run = Invoke-ScriptProcess -Path $DetectScript -Environment $environment -Arguments @('-ReportFolder', $reports)
-        $run.ExitCode | Should -Be 0
+        $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail=no_NymiDiag_module_under_Program_Files'
     }

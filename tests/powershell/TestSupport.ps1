@@ -210,11 +210,11 @@ function New-StubNymiDiagModule {
     # calls the stand-ins below.
     $functions = @('Invoke-NymiDiagnosis', 'Invoke-NymiUnattendedCheck')
     $code = New-Object System.Text.StringBuilder
-    foreach ($file in 'Private/UnattendedCheck.ps1', 'Public/Invoke-NymiUnattendedCheck.ps1') {
+    foreach ($file in 'Private/Configuration.ps1', 'Private/ConfiguredSettings.ps1', 'Private/UnattendedCheck.ps1', 'Public/Invoke-NymiUnattendedCheck.ps1') {
         [void]$code.AppendLine('. ' + (& $literal (Join-Path $RepoRoot ('powershell/NymiDiag/' + $file))))
     }
     [void]$code.AppendLine('function Invoke-NymiDiagnosis {')
-    [void]$code.AppendLine('    [CmdletBinding()] param([string] $NesUri, [string[]] $KspPath, [string[]] $LogPath, [int] $TimeoutSec, [string] $TrustedRootPath)')
+    [void]$code.AppendLine('    [CmdletBinding()] param([string] $NesUri, [string[]] $KspPath, [string[]] $LogPath, [int] $TimeoutSec, [string] $TrustedRootPath, [int] $ExpectedLocal, [int] $ExpectedNes, [string] $Site)')
     if ($DiagnosisError) {
         [void]$code.AppendLine('    throw ' + (& $literal $DiagnosisError))
     }

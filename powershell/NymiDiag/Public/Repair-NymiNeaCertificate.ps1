@@ -173,7 +173,7 @@ function Repair-NymiNeaCertificate {
         # configured URL is the admin's, as one given here.
         $configured = GetNymiConfiguredSettings -Cmdlet $PSCmdlet -Bound $PSBoundParameters
         foreach ($name in 'NesUri', 'TimeoutSec', 'TrustedRootPath', 'ExpectedLocal', 'ExpectedNes') {
-            if (-not $PSBoundParameters.ContainsKey($name) -and $configured[$name] -ne '') { Set-Variable -Name $name -Value $configured[$name] }
+            if (-not $PSBoundParameters.ContainsKey($name) -and $configured[$name] -ne '') { Set-Variable -Name $name -Value $configured[$name] -WhatIf:$false -Confirm:$false }
         }
         if (-not $NesUri) {
             $exception = New-Object System.ArgumentException 'No NES URL: give -NesUri, or set NesUri in the policy or the configuration file (Get-NymiDiagConfiguration).'
