@@ -29,6 +29,7 @@ pub mod probe;
 pub mod redaction;
 pub mod report;
 pub mod time_fmt;
+mod windows_folders;
 
 // The C boundary is the only place allowed to use `unsafe`.
 #[allow(unsafe_code)]

@@ -7,7 +7,8 @@
 //! from `System32` to `SysWOW64`, so it reads the native folder through
 //! `Sysnative`. The `SysWOW64` profile is searched too, when it exists: a
 //! 32-bit NEA running as SYSTEM keeps its AppData there (an inference, since
-//! which bitness the NEA runs as is not documented).
+//! which bitness the NEA runs as is not documented). Both profiles come
+//! from `crate::windows_folders`, which the default log locations share.
 //!
 //! With `paths`, each entry is one of:
 //! - a folder named `ksp` (any case): one store;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use super::files::{EntryKind, FileSource};
 use super::limits::{MAX_PATH_CHARS, clip};
 use super::model::{Discovery, DiscoveryMode, StoreOrigin};
+use crate::windows_folders::WindowsFolders;
 
 /// Where to look by default.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,34 +63,21 @@ pub(crate) struct Found {
     pub(crate) no_default_on: Option<&'static str>,
 }
 
-/// The NSL folders to search on Windows, from the environment.
-///
-/// `var` reads an environment variable; `pointer_bits` is the process's
-/// pointer width. Pure, so it is tested on every platform.
-pub(crate) fn windows_nsl_roots(
-    var: impl Fn(&str) -> Option<String>,
-    pointer_bits: u32,
-) -> Vec<String> {
-    const TAIL: &str = r"config\systemprofile\AppData\Roaming\Nymi\NSL";
-    let root = var("SystemRoot")
-        .or_else(|| var("windir"))
-        .unwrap_or_else(|| r"C:\Windows".to_owned());
-    let root = root.trim_end_matches(['\\', '/']);
-    // WOW64 sets PROCESSOR_ARCHITEW6432 for 32-bit processes on 64-bit
-    // Windows; `Sysnative` is their way past the System32 redirection.
-    let wow64 = pointer_bits == 32 && var("PROCESSOR_ARCHITEW6432").is_some();
-    let native = if wow64 { "Sysnative" } else { "System32" };
-    let mut roots = vec![format!(r"{root}\{native}\{TAIL}")];
-    if pointer_bits == 64 || wow64 {
-        roots.push(format!(r"{root}\SysWOW64\{TAIL}"));
-    }
-    roots
+/// The NSL folders to search on Windows: one in each LocalSystem profile,
+/// the native one (the one the NEA documents) first.
+pub(crate) fn windows_nsl_roots(folders: &WindowsFolders) -> Vec<String> {
+    const TAIL: &str = r"AppData\Roaming\Nymi\NSL";
+    folders
+        .system_profiles()
+        .into_iter()
+        .map(|profile| format!(r"{profile}\{TAIL}"))
+        .collect()
 }
 
 /// The defaults of the running platform.
 pub(crate) fn platform_defaults() -> Defaults {
     if cfg!(windows) {
-        let roots = windows_nsl_roots(|k| std::env::var(k).ok(), usize::BITS);
+        let roots = windows_nsl_roots(&WindowsFolders::of_platform());
         Defaults::NslRoots(roots.into_iter().map(PathBuf::from).collect())
     } else {
         Defaults::None {
@@ -307,18 +296,16 @@ fn dedup(fs: &dyn FileSource, stores: &mut Vec<StoreSpec>) {
 mod tests {
     use super::*;
 
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| (*v).to_owned())
-        }
+    use crate::windows_folders::Environment;
+
+    fn roots(vars: &[(&str, &str)], pointer_bits: u32) -> Vec<String> {
+        let env = Environment::new(vars.iter().copied(), pointer_bits);
+        windows_nsl_roots(&WindowsFolders::from_env(&env))
     }
 
     #[test]
     fn native_64_bit_searches_system32_then_syswow64() {
-        let roots = windows_nsl_roots(env(&[("SystemRoot", r"C:\Windows")]), 64);
+        let roots = roots(&[("SystemRoot", r"C:\Windows")], 64);
         assert_eq!(
             roots,
             [
@@ -330,11 +317,11 @@ mod tests {
 
     #[test]
     fn wow64_process_goes_through_sysnative() {
-        let roots = windows_nsl_roots(
-            env(&[
+        let roots = roots(
+            &[
                 ("SystemRoot", r"D:\WINNT\"),
                 ("PROCESSOR_ARCHITEW6432", "AMD64"),
-            ]),
+            ],
             32,
         );
         assert_eq!(
@@ -346,7 +333,7 @@ mod tests {
 
     #[test]
     fn native_32_bit_windows_has_one_root() {
-        let roots = windows_nsl_roots(env(&[]), 32);
+        let roots = roots(&[], 32);
         assert_eq!(
             roots,
             [r"C:\Windows\System32\config\systemprofile\AppData\Roaming\Nymi\NSL"]

@@ -2,11 +2,12 @@
 //! the usual Nymi, Evidian, firewall and IIS locations, plus rotated
 //! siblings grouped into families.
 //!
-//! The default folders are Windows paths (domain brief section 2). Where
-//! the brief does not know a folder (nymi_api.log, the WGSS trace) the
-//! likely roots are searched recursively for the file-name pattern. On
-//! other systems none of them exists; the report lists them anyway so that
-//! an empty result says what was looked for.
+//! The default folders are Windows paths (domain brief section 2), listed
+//! by `default_locations`. Where the brief does not know a folder
+//! (nymi_api.log, the WGSS trace) the likely roots are searched recursively
+//! for the file-name pattern. On other systems none of them exists; the
+//! report lists them anyway so that an empty result says what was looked
+//! for.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,9 +15,11 @@ use std::time::SystemTime;
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::default_locations::{DefaultLocation, default_locations, user_profiles};
 use super::source::describe_io_error;
 use crate::fsutil::SpecialKind;
 use crate::logs::model::{NotScanned, SearchedLocation};
+use crate::windows_folders::WindowsFolders;
 
 /// Most files taken from all paths together.
 pub(crate) const MAX_FILES: usize = 5000;
@@ -227,127 +230,19 @@ fn walk_in(root: &Path, dir: &Path, depth: usize, filter: Option<&PathMatch>, ou
     }
 }
 
-/// One default location.
-struct Default_ {
-    folder: String,
-    pattern: &'static str,
-    purpose: &'static str,
-    depth: usize,
-}
-
-/// The default locations, with environment variables resolved.
-fn default_locations() -> Vec<Default_> {
-    let env = |name: &str, fallback: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|v| cfg!(windows) && !v.is_empty())
-            .unwrap_or_else(|| fallback.to_owned())
-    };
-    let root = env("SystemRoot", r"C:\Windows");
-    let drive = env("SystemDrive", "C:");
-    let data = env("ProgramData", r"C:\ProgramData");
-    let pf = env("ProgramFiles", r"C:\Program Files");
-    let pf86 = env("ProgramFiles(x86)", r"C:\Program Files (x86)");
-    let api = "nymi_api*.log*";
-    let api_purpose = "nymi_api.log (Nymi API of the NEAs)";
-    let wgss = "*wgss*";
-    let wgss_purpose = "Evidian WGSS (Nymi) trace";
-    let mut v = vec![
-        Default_ {
-            folder: format!(r"{root}\System32\config\systemprofile\AppData\Roaming\Nymi"),
-            pattern: api,
-            purpose: api_purpose,
-            depth: 6,
-        },
-        Default_ {
-            folder: format!(r"{root}\System32\config\systemprofile\AppData\Local\Nymi"),
-            pattern: api,
-            purpose: api_purpose,
-            depth: 6,
-        },
-    ];
-    // Each user's profile.
-    let users = format!(r"{drive}\Users");
-    let mut profiles: Vec<String> = Vec::new();
-    if cfg!(windows) {
-        if let Ok(entries) = std::fs::read_dir(&users) {
-            for e in entries.flatten() {
-                if e.file_type().is_ok_and(|t| t.is_dir()) {
-                    profiles.push(e.path().display().to_string());
-                }
-            }
-        }
-        profiles.sort();
-    }
-    if profiles.is_empty() {
-        profiles.push(format!(r"{users}\<user>"));
-    }
-    for p in profiles {
-        for sub in [r"AppData\Roaming\Nymi", r"AppData\Local\Nymi"] {
-            v.push(Default_ {
-                folder: format!(r"{p}\{sub}"),
-                pattern: api,
-                purpose: api_purpose,
-                depth: 6,
-            });
-        }
-    }
-    for folder in [format!(r"{data}\Nymi"), format!(r"{drive}\Nymi")] {
-        v.push(Default_ {
-            folder,
-            pattern: api,
-            purpose: api_purpose,
-            depth: 6,
-        });
-    }
-    for base in [&data, &pf, &pf86] {
-        for vendor in ["Evidian", "One Identity"] {
-            v.push(Default_ {
-                folder: format!(r"{base}\{vendor}"),
-                pattern: wgss,
-                purpose: wgss_purpose,
-                depth: 6,
-            });
-        }
-    }
-    v.push(Default_ {
-        folder: format!(r"{root}\System32\LogFiles\Firewall"),
-        pattern: "pfirewall.log*",
-        purpose: "Windows Firewall log",
-        depth: 0,
-    });
-    v.push(Default_ {
-        folder: root.clone(),
-        pattern: "pfirewall.log*",
-        purpose: "Windows Firewall log (XP/2003 location)",
-        depth: 0,
-    });
-    v.push(Default_ {
-        folder: format!(r"{drive}\inetpub\logs\LogFiles"),
-        pattern: "{u_ex,ex}*.log",
-        purpose: "IIS logs (NES server)",
-        depth: 1,
-    });
-    v.push(Default_ {
-        folder: format!(r"{root}\System32\LogFiles"),
-        pattern: "{u_ex,ex}*.log",
-        purpose: "IIS 6 logs (NES server)",
-        depth: 1,
-    });
-    v.push(Default_ {
-        folder: format!(r"{root}\System32\LogFiles\HTTPERR"),
-        pattern: "httperr*.log",
-        purpose: "HTTP.sys errors (NES server)",
-        depth: 0,
-    });
-    v
-}
-
-/// Searches the default locations. Nothing is looked up on systems other
-/// than Windows, where the folders cannot exist.
+/// Searches the default locations of this process (see
+/// [`default_locations`]). Nothing is looked up on systems other than
+/// Windows, where the folders cannot exist.
 pub(crate) fn defaults() -> Expanded {
+    let folders = WindowsFolders::of_platform();
+    search_defaults(default_locations(&folders, &user_profiles(&folders)))
+}
+
+/// Searches `locations`, each listed in `searched` under the folder name
+/// that was read.
+fn search_defaults(locations: Vec<DefaultLocation>) -> Expanded {
     let mut out = Expanded::default();
-    for d in default_locations() {
+    for d in locations {
         let exists = cfg!(windows) && Path::new(&d.folder).is_dir();
         let before = out.files.len();
         if exists && let Some(g) = glob(d.pattern) {
@@ -554,6 +449,30 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].files[0].path, old);
         assert!(s[0].family.is_some());
+    }
+
+    #[test]
+    fn searched_locations_name_the_folder_read() {
+        use crate::windows_folders::Environment;
+        let env = Environment::new(
+            [
+                ("SystemRoot", r"C:\Windows"),
+                ("ProgramFiles", r"C:\Program Files (x86)"),
+                ("ProgramW6432", r"C:\Program Files"),
+                ("PROCESSOR_ARCHITEW6432", "AMD64"),
+            ],
+            32,
+        );
+        let locations = default_locations(&WindowsFolders::from_env(&env), &[]);
+        let folders: Vec<String> = locations.iter().map(|d| d.folder.clone()).collect();
+        let d = search_defaults(locations);
+        let searched: Vec<&str> = d.searched.iter().map(|s| s.folder.as_str()).collect();
+        assert_eq!(searched, folders);
+        assert!(searched.contains(&r"C:\Windows\Sysnative\LogFiles\Firewall"));
+        assert!(searched.contains(&r"C:\Program Files\Evidian"));
+        if !cfg!(windows) {
+            assert!(d.searched.iter().all(|s| !s.exists && s.files_found == 0));
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! but not rules: what to look for is the rules layer's, and what to do
 //! with a record is the engine's.
 
+pub(crate) mod default_locations;
 pub(crate) mod detect;
 pub(crate) mod encoding;
 pub(crate) mod format;
