@@ -10,8 +10,29 @@ startup scripts share. Steps:
 
 1. Waits for the network, at most -NetworkWaitSec: every 5 s it checks
    that an interface is up ([NetworkInterface]::GetIsNetworkAvailable())
-   and, when -NesUri names the NES host, that the host resolves (each
-   lookup bounded by the time left).
+   and, when -NesUri names the NES host, looks the host up (each lookup
+   bounded by the time left). The wait stops at the first definite
+   answer: the host resolved, or, with an interface up and a DNS server
+   configured, the DNS answered that the name does not exist
+   (HostNotFound, 11001) or has no address (NoData, 11004), or the name
+   is under .invalid (never resolves, RFC 6761; not looked up). It goes
+   on waiting while no interface is up, no DNS server is configured yet
+   (before DHCP the resolver says "not found" on its own), the DNS does
+   not answer or fails (TryAgain 11002, NoRecovery 11003), a lookup
+   times out, or anything else goes wrong. A terminal whose DNS does not
+   know the NES name thus waits a second or less, not -NetworkWaitSec.
+   The JSON file's 'network' object records the wait:
+     state         ready (interface up; host resolved or none given),
+                   answered (a definite negative answer), timeout (no
+                   definite answer within -NetworkWaitSec), skipped (0 s)
+     dns           the last lookup: resolved, not_found, no_addresses,
+                   no_answer (TryAgain, NoRecovery), timeout (no answer
+                   within its bound), failed (anything else), not_checked
+                   (no host or no interface)
+     socket_error  that lookup's SocketError name and number, or null
+     dns_servers   DNS servers of the interfaces that are up (-1 unknown)
+     attempts, waited_ms, limit_sec, network_available, host, addresses,
+     detail
 2. Imports the NymiDiag module by absolute path and runs
    Invoke-NymiDiagnosis with -TimeoutSec as the probe deadline (the
    diagnosis runs even when the wait timed out: it then says which stage
@@ -34,7 +55,10 @@ startup scripts share. Steps:
 Worst case run time, with N = -NetworkWaitSec (at most 180) and
 T = -TimeoutSec (at most 60):
 
-  network wait                  N + 0.5 s (last lookup bounded by 0.5 s)
+  network wait                  N + 0.5 s (last lookup bounded by 0.5 s;
+                                     reached only without a definite
+                                     answer, e.g. a DNS server that
+                                     never answers)
   module import                 about 5 s (cold start of Windows PowerShell)
   key store, logs, NES probe    T + 12 s (one deadline of T + 10 s over the
                                      three; the library stops starting
@@ -68,7 +92,8 @@ Program Files\PowerShell\Modules) in both Program Files views.
 
 .PARAMETER NetworkWaitSec
 Longest wait for the network before the diagnosis, 0 to 180 seconds; 0
-does not wait. Default 120.
+does not wait. Default 120. The wait ends earlier at a definite answer
+(step 1).
 
 .PARAMETER TimeoutSec
 Deadline of the NES probe and of each Windows network check, 1 to 60
