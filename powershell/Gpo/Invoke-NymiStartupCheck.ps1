@@ -10,8 +10,29 @@ startup scripts share. Steps:
 
 1. Waits for the network, at most -NetworkWaitSec: every 5 s it checks
    that an interface is up ([NetworkInterface]::GetIsNetworkAvailable())
-   and, when -NesUri names the NES host, that the host resolves (each
-   lookup bounded by the time left).
+   and, when -NesUri names the NES host, looks the host up (each lookup
+   bounded by the time left). The wait stops at the first definite
+   answer: the host resolved, or, with an interface up and a DNS server
+   configured, the DNS answered that the name does not exist
+   (HostNotFound, 11001) or has no address (NoData, 11004), or the name
+   is under .invalid (never resolves, RFC 6761; not looked up). It goes
+   on waiting while no interface is up, no DNS server is configured yet
+   (before DHCP the resolver says "not found" on its own), the DNS does
+   not answer or fails (TryAgain 11002, NoRecovery 11003), a lookup
+   times out, or anything else goes wrong. A terminal whose DNS does not
+   know the NES name thus waits a second or less, not -NetworkWaitSec.
+   The JSON file's 'network' object records the wait:
+     state         ready (interface up; host resolved or none given),
+                   answered (a definite negative answer), timeout (no
+                   definite answer within -NetworkWaitSec), skipped (0 s)
+     dns           the last lookup: resolved, not_found, no_addresses,
+                   no_answer (TryAgain, NoRecovery), timeout (no answer
+                   within its bound), failed (anything else), not_checked
+                   (no host or no interface)
+     socket_error  that lookup's SocketError name and number, or null
+     dns_servers   DNS servers of the interfaces that are up (-1 unknown)
+     attempts, waited_ms, limit_sec, network_available, host, addresses,
+     detail
 2. Imports the NymiDiag module by absolute path and runs
    Invoke-NymiDiagnosis with -TimeoutSec as the probe deadline (the
    diagnosis runs even when the wait timed out: it then says which stage
@@ -42,7 +63,10 @@ code=CONSTRAINED_LANGUAGE and nothing else runs.
 Worst case run time, with N = -NetworkWaitSec (at most 180) and
 T = -TimeoutSec (at most 60):
 
-  network wait                  N + 0.5 s (last lookup bounded by 0.5 s)
+  network wait                  N + 0.5 s (last lookup bounded by 0.5 s;
+                                     reached only without a definite
+                                     answer, e.g. a DNS server that
+                                     never answers)
   module import                 about 5 s (cold start of Windows PowerShell)
   key store, logs, NES probe    T + 12 s (one deadline of T + 10 s over the
                                      three; the library stops starting
@@ -78,7 +102,8 @@ Program Files\PowerShell\Modules) in both Program Files views.
 
 .PARAMETER NetworkWaitSec
 Longest wait for the network before the diagnosis, 0 to 180 seconds; 0
-does not wait. Default 120.
+does not wait. Default 120. The wait ends earlier at a definite answer
+(step 1).
 
 .PARAMETER TimeoutSec
 Deadline of the NES probe and of each Windows network check, 1 to 60
@@ -760,14 +785,126 @@ function GetNymiNesHostName {
     $null
 }
 
+function GetNymiNetworkState {
+    # Whether an interface is up ([NetworkInterface]::GetIsNetworkAvailable())
+    # and how many DNS servers the up interfaces have (-1: unknown). Without
+    # a DNS server a "host not found" comes from the resolver alone, as
+    # early in a boot before DHCP, and is no answer from DNS.
+    $state = @{ Available = $false; DnsServers = -1; Detail = $null }
+    try { $state.Available = [System.Net.NetworkInformation.NetworkInterface]::GetIsNetworkAvailable() }
+    catch { $state.Detail = 'The network state could not be read: ' + $_.Exception.Message }
+    if ($state.Available) {
+        try {
+            $servers = @{}
+            foreach ($interface in [System.Net.NetworkInformation.NetworkInterface]::GetAllNetworkInterfaces()) {
+                if ($interface.OperationalStatus -ne [System.Net.NetworkInformation.OperationalStatus]::Up) { continue }
+                if ($interface.NetworkInterfaceType -eq [System.Net.NetworkInformation.NetworkInterfaceType]::Loopback) { continue }
+                foreach ($address in $interface.GetIPProperties().DnsAddresses) {
+                    # fec0:0:0:ffff::1-3 are what Windows lists for IPv6 when
+                    # no server was configured (deprecated site-local).
+                    if (-not $address.IsIPv6SiteLocal) { $servers[$address.ToString()] = $true }
+                }
+            }
+            $state.DnsServers = $servers.Count
+        }
+        catch { $state.DnsServers = -1 }
+    }
+    $state
+}
+
+function InvokeNymiHostLookup {
+    # One lookup of $HostName with the system's resolver, waiting at most
+    # $BudgetMs. Returns @{ Addresses; Error; TimedOut } for
+    # GetNymiLookupVerdict; a lookup that outlives the budget is left to
+    # finish in the background.
+    param([string] $HostName, [int] $BudgetMs)
+    $outcome = @{ Addresses = $null; Error = $null; TimedOut = $false }
+    try {
+        $lookup = [System.Net.Dns]::BeginGetHostAddresses($HostName, $null, $null)
+        if ($lookup.AsyncWaitHandle.WaitOne($BudgetMs)) { $outcome.Addresses = [string[]]@([System.Net.Dns]::EndGetHostAddresses($lookup) | ForEach-Object { $_.ToString() }) }
+        else { $outcome.TimedOut = $true }
+    }
+    catch { $outcome.Error = $_.Exception }
+    $outcome
+}
+
+function GetNymiLookupVerdict {
+    # What one lookup outcome (@{ Addresses; Error; TimedOut }) tells the
+    # network wait. Verdict 'resolved', 'negative' (a definite answer that
+    # waiting will not change) or 'transient'; Dns the report's word:
+    #   resolved      addresses came back
+    #   not_found     the DNS answered that the name does not exist
+    #                 (HostNotFound, 11001; glibc's "Name or service not known")
+    #   no_addresses  the name exists without addresses (NoData, 11004, or
+    #                 an empty answer)
+    #   no_answer     the DNS server failed or did not answer (TryAgain,
+    #                 11002; NoRecovery, 11003)
+    #   timeout       no answer within the lookup's budget
+    #   failed        anything else
+    # Decided by SocketException.SocketErrorCode, never by the message:
+    # it is localized on Windows and differs between systems elsewhere.
+    # PowerShell wraps the SocketException (MethodInvocationException), so
+    # the inner exceptions are searched.
+    param([hashtable] $Outcome)
+    $verdict = @{ Verdict = 'transient'; Dns = 'failed'; Addresses = [string[]]@(); SocketError = $null; Detail = $null }
+    if ($Outcome['TimedOut']) {
+        $verdict.Dns = 'timeout'
+        return $verdict
+    }
+    $failure = $Outcome['Error']
+    if (-not $failure) {
+        $verdict.Addresses = [string[]]@($Outcome['Addresses'] | Where-Object { $_ })
+        if ($verdict.Addresses.Count -gt 0) { $verdict.Verdict = 'resolved'; $verdict.Dns = 'resolved' }
+        else { $verdict.Verdict = 'negative'; $verdict.Dns = 'no_addresses'; $verdict.Detail = 'The lookup answered without addresses.' }
+        return $verdict
+    }
+    $socket = $null
+    $innermost = $failure
+    for ($e = $failure; $e; $e = $e.InnerException) {
+        $innermost = $e
+        if (-not $socket -and $e -is [System.Net.Sockets.SocketException]) { $socket = $e }
+    }
+    if ($socket) {
+        $code = $socket.SocketErrorCode
+        $verdict.SocketError = '{0} ({1})' -f $code, [int]$code
+        $verdict.Detail = $socket.Message
+        switch ($code) {
+            ([System.Net.Sockets.SocketError]::HostNotFound) { $verdict.Verdict = 'negative'; $verdict.Dns = 'not_found' }
+            ([System.Net.Sockets.SocketError]::NoData) { $verdict.Verdict = 'negative'; $verdict.Dns = 'no_addresses' }
+            ([System.Net.Sockets.SocketError]::TryAgain) { $verdict.Dns = 'no_answer' }
+            ([System.Net.Sockets.SocketError]::NoRecovery) { $verdict.Dns = 'no_answer' }
+        }
+    }
+    else { $verdict.Detail = $innermost.Message }
+    $verdict
+}
+
 function WaitNymiNetwork {
-    # Polls every 5 s until an interface is up and, with a host name, the
-    # host resolves; at most $Seconds (+0.5 s for the last lookup).
-    param([int] $Seconds, [string] $HostName)
-    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    # Polls every 5 s until the network gives a definite answer, at most
+    # $Seconds (+0.5 s for the last lookup): state 'ready' when an
+    # interface is up and, with a host name, the host resolves; 'answered'
+    # when an interface is up and the DNS answered that the host does not
+    # exist or has no address (or the name is under .invalid), which more
+    # waiting would not change; 'timeout' when neither came in time;
+    # 'skipped' for 0 s. No interface, no DNS server, no answer, a lookup
+    # timeout or any other error are waited out.
+    # $NetworkState (GetNymiNetworkState), $Lookup (InvokeNymiHostLookup:
+    # host name, budget in ms), $Clock (elapsed ms) and $Sleep (ms) are
+    # parameters so that tests can drive the wait without a network or a
+    # real sleep.
+    param(
+        [int] $Seconds,
+        [string] $HostName,
+        [scriptblock] $NetworkState = { GetNymiNetworkState },
+        [scriptblock] $Lookup = { param($Name, $BudgetMs) InvokeNymiHostLookup -HostName $Name -BudgetMs $BudgetMs },
+        [scriptblock] $Clock = { [long]([System.Diagnostics.Stopwatch]::GetTimestamp() / ([System.Diagnostics.Stopwatch]::Frequency / 1000.0)) },
+        [scriptblock] $Sleep = { param($Milliseconds) Start-Sleep -Milliseconds $Milliseconds }
+    )
+    $startMs = [long](& $Clock)
     $result = [ordered]@{
         state = 'skipped'; waited_ms = 0; attempts = 0; limit_sec = $Seconds
-        network_available = $null; host = $HostName; dns = 'not_checked'; addresses = [string[]]@(); detail = $null
+        network_available = $null; dns_servers = $null; host = $HostName; dns = 'not_checked'; socket_error = $null
+        addresses = [string[]]@(); detail = $null
     }
     if ($Seconds -le 0) {
         $result['detail'] = 'NetworkWaitSec is 0: the diagnosis starts at once.'
@@ -776,56 +913,55 @@ function WaitNymiNetwork {
     $limitMs = [long]$Seconds * 1000
     while ($true) {
         $result['attempts']++
-        $available = $false
-        try { $available = [System.Net.NetworkInformation.NetworkInterface]::GetIsNetworkAvailable() }
-        catch { $result['detail'] = 'The network state could not be read: ' + $_.Exception.Message }
+        $network = & $NetworkState
+        $available = [bool]$network['Available']
         $result['network_available'] = $available
-        $resolved = $true
-        if ($available -and $HostName -match '(^|\.)invalid\.?$') {
-            # RFC 6761: names under .invalid never resolve, and resolvers
-            # answer so at once; no DNS server is asked.
-            $resolved = $false
-            $result['dns'] = 'failed'
-            $result['detail'] = "$HostName did not resolve: names under .invalid never do (RFC 6761)."
+        $result['dns_servers'] = $network['DnsServers']
+        $result['detail'] = $network['Detail']
+        $verdict = 'transient'
+        if ($available -and -not $HostName) { $verdict = 'resolved' }
+        elseif ($available -and $HostName -match '(^|\.)invalid\.?$') {
+            # RFC 6761: names under .invalid never resolve; no DNS server
+            # is asked.
+            $verdict = 'negative'
+            $result['dns'] = 'not_found'
+            $result['detail'] = "$HostName does not resolve: names under .invalid never do (RFC 6761)."
         }
-        elseif ($available -and $HostName) {
-            $resolved = $false
-            $budget = [int][math]::Max(500, [math]::Min(5000, $limitMs - $clock.ElapsedMilliseconds))
-            try {
-                $lookup = [System.Net.Dns]::BeginGetHostAddresses($HostName, $null, $null)
-                if ($lookup.AsyncWaitHandle.WaitOne($budget)) {
-                    $addresses = @([System.Net.Dns]::EndGetHostAddresses($lookup))
-                    if ($addresses.Count -gt 0) {
-                        $resolved = $true
-                        $result['dns'] = 'resolved'
-                        $result['addresses'] = [string[]]@($addresses | ForEach-Object { $_.ToString() })
-                    }
-                    else { $result['dns'] = 'no_addresses' }
-                }
-                else { $result['dns'] = 'timeout' }
-            }
-            catch {
-                $result['dns'] = 'failed'
-                $e = $_.Exception
-                while ($e.InnerException) { $e = $e.InnerException }
-                $result['detail'] = "$HostName did not resolve: $($e.Message)"
+        elseif ($available) {
+            $budget = [int][math]::Max(500, [math]::Min(5000, $limitMs - ([long](& $Clock) - $startMs)))
+            $answer = GetNymiLookupVerdict (& $Lookup $HostName $budget)
+            $verdict = $answer.Verdict
+            $result['dns'] = $answer.Dns
+            $result['socket_error'] = $answer.SocketError
+            $result['addresses'] = $answer.Addresses
+            $result['detail'] = $null
+            if ($answer.Detail) { $result['detail'] = "${HostName}: $($answer.Detail)" }
+            if ($verdict -eq 'negative' -and $network['DnsServers'] -eq 0) {
+                # No DNS server yet (DHCP not done): the resolver answered
+                # alone, the DNS has not spoken.
+                $verdict = 'transient'
+                $result['detail'] = "$HostName did not resolve ($($answer.Dns)) while no DNS server was configured."
             }
         }
-        if ($available -and $resolved) {
+        if ($verdict -eq 'resolved') {
             $result['state'] = 'ready'
             $result['detail'] = $null
             break
         }
-        $left = $limitMs - $clock.ElapsedMilliseconds
+        if ($verdict -eq 'negative') {
+            $result['state'] = 'answered'
+            break
+        }
+        $left = $limitMs - ([long](& $Clock) - $startMs)
         if ($left -le 0) {
             $result['state'] = 'timeout'
             if (-not $available) { $result['detail'] = 'No network interface was up.' }
             elseif (-not $result['detail']) { $result['detail'] = "$HostName did not resolve ($($result['dns']))." }
             break
         }
-        Start-Sleep -Milliseconds ([int][math]::Min(5000, $left))
+        $null = & $Sleep ([int][math]::Min(5000, $left))
     }
-    $result['waited_ms'] = $clock.ElapsedMilliseconds
+    $result['waited_ms'] = [long](& $Clock) - $startMs
     $result
 }
 

@@ -4,8 +4,10 @@
 # No test makes a DNS query: the network wait answers names under .invalid
 # itself (RFC 6761), the diagnosis of such a name comes from a stand-in
 # module (the library's DNS verdicts are tested in Rust with a resolver of
-# the tests' own), and the only address contacted is a closed loopback
-# port.
+# the tests' own), the wait's decisions are driven with fake lookup
+# outcomes, a fake clock and a fake sleep, the only name looked up is
+# localhost (hosts file), and the only address contacted is a closed
+# loopback port.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $scripts = @(@{ Name = 'Invoke-NymiStartupCheck.ps1'; Path = (Join-Path $RepoRoot 'powershell/Gpo/Invoke-NymiStartupCheck.ps1') })
@@ -73,21 +75,31 @@ Describe 'Invoke-NymiStartupCheck.ps1 when the NES host does not resolve' {
             Set-Content -LiteralPath $old -Value '{"old":true}'
             (Get-Item -LiteralPath $old).LastWriteTimeUtc = [datetime]::UtcNow.AddDays(-10 + $i)
         }
+        $available = [System.Net.NetworkInformation.NetworkInterface]::GetIsNetworkAvailable()
         $run = Invoke-ScriptProcess -Path $StartupScript -Arguments @('-ModulePath', $stub,
-            '-NesUri', 'https://nes.nymidiag-test.invalid/nes', '-NetworkWaitSec', '1', '-TimeoutSec', '5',
+            '-NesUri', 'https://nes.nymidiag-test.invalid/nes', '-NetworkWaitSec', '30', '-TimeoutSec', '5',
             '-KspPath', $terminal.KspPath, '-LogPath', $terminal.LogPath, '-ReportFolder', $reports, '-KeepReports', '2')
         $report = (Get-Report $reports)[0]
     }
 
-    It 'ends within a bound: the wait stops at -NetworkWaitSec' {
+    It 'ends within a bound: a name that never resolves ends the wait at once' {
         $run.Seconds | Should -BeLessThan 60
-        $report.network.state | Should -Be 'timeout'
-        $report.network.limit_sec | Should -Be 1
-        $report.network.attempts | Should -BeGreaterOrEqual 1
-        $report.network.waited_ms | Should -BeLessThan 10000
+        $report.network.limit_sec | Should -Be 30
         $report.network.host | Should -Be 'nes.nymidiag-test.invalid'
         $report.network.dns | Should -Not -Be 'resolved'
-        $report.network.detail | Should -Match 'RFC 6761'
+        if ($available) {
+            $report.network.state | Should -Be 'answered'
+            $report.network.dns | Should -Be 'not_found'
+            $report.network.attempts | Should -Be 1
+            $report.network.waited_ms | Should -BeLessThan 5000
+            $report.network.detail | Should -Match 'RFC 6761'
+        }
+        else {
+            # Without an interface up there is nothing to ask: the wait
+            # runs out.
+            $report.network.state | Should -Be 'timeout'
+            $report.network.waited_ms | Should -BeLessThan 31000
+        }
     }
 
     It 'exits 0 although the terminal is broken, with one line and nothing on stderr' {
@@ -158,6 +170,266 @@ Describe 'Invoke-NymiStartupCheck.ps1 network wait' {
         }
         else {
             $report.network.state | Should -Be 'timeout'
+        }
+    }
+}
+
+# The wait's decisions, without a network: its functions are taken from
+# the script's text (the script runs the check when run, so it cannot be
+# dot-sourced) and driven with fake network states, lookup outcomes, a fake
+# clock and a fake sleep, so that no test waits for real.
+Describe 'Invoke-NymiStartupCheck.ps1 network wait decisions' {
+    BeforeDiscovery {
+        # Exceptions as the lookup gives them: PowerShell 5.1 and 7 wrap a
+        # method's SocketException in a MethodInvocationException.
+        $wrap = { param([int] $Code) New-Object System.Management.Automation.MethodInvocationException ('Exception calling "EndGetHostAddresses"', (New-Object System.Net.Sockets.SocketException $Code)) }
+        $verdicts = @(
+            @{ Case = 'addresses'; Outcome = @{ Addresses = [string[]]@('192.0.2.10', '2001:db8::10') }; Verdict = 'resolved'; Dns = 'resolved'; SocketError = $null }
+            @{ Case = 'no addresses'; Outcome = @{ Addresses = [string[]]@() }; Verdict = 'negative'; Dns = 'no_addresses'; SocketError = $null }
+            @{ Case = 'HostNotFound wrapped'; Outcome = @{ Error = (& $wrap 11001) }; Verdict = 'negative'; Dns = 'not_found'; SocketError = 'HostNotFound (11001)' }
+            @{ Case = 'HostNotFound bare'; Outcome = @{ Error = (New-Object System.Net.Sockets.SocketException 11001) }; Verdict = 'negative'; Dns = 'not_found'; SocketError = 'HostNotFound (11001)' }
+            @{ Case = 'HostNotFound in an AggregateException'; Outcome = @{ Error = (New-Object System.AggregateException (, [System.Exception[]]@(New-Object System.Net.Sockets.SocketException 11001))) }; Verdict = 'negative'; Dns = 'not_found'; SocketError = 'HostNotFound (11001)' }
+            @{ Case = 'NoData'; Outcome = @{ Error = (& $wrap 11004) }; Verdict = 'negative'; Dns = 'no_addresses'; SocketError = 'NoData (11004)' }
+            @{ Case = 'TryAgain'; Outcome = @{ Error = (& $wrap 11002) }; Verdict = 'transient'; Dns = 'no_answer'; SocketError = 'TryAgain (11002)' }
+            @{ Case = 'NoRecovery'; Outcome = @{ Error = (& $wrap 11003) }; Verdict = 'transient'; Dns = 'no_answer'; SocketError = 'NoRecovery (11003)' }
+            @{ Case = 'another socket error'; Outcome = @{ Error = (& $wrap 10061) }; Verdict = 'transient'; Dns = 'failed'; SocketError = 'ConnectionRefused (10061)' }
+            # The message is never read: glibc's words for HostNotFound on
+            # another exception type decide nothing.
+            @{ Case = 'not a socket error'; Outcome = @{ Error = (New-Object System.InvalidOperationException 'Name or service not known') }; Verdict = 'transient'; Dns = 'failed'; SocketError = $null }
+            @{ Case = 'lookup timeout'; Outcome = @{ TimedOut = $true }; Verdict = 'transient'; Dns = 'timeout'; SocketError = $null }
+        )
+    }
+
+    BeforeAll {
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($StartupScript, [ref]$null, [ref]$null)
+        $wanted = 'GetNymiNetworkState', 'InvokeNymiHostLookup', 'GetNymiLookupVerdict', 'WaitNymiNetwork'
+        $definitions = @($ast.FindAll({ param($n) $n -is [System.Management.Automation.Language.FunctionDefinitionAst] }, $false) | Where-Object { $wanted -contains $_.Name })
+        $definitions.Count | Should -Be $wanted.Count
+        foreach ($definition in $definitions) { . ([scriptblock]::Create($definition.Extent.Text)) }
+
+        function Invoke-FakeWait {
+            # WaitNymiNetwork over fake states and outcomes, each list's
+            # last item repeating; a lookup takes $LookupMs of fake time
+            # (a timed out one its whole budget). Returns the result and
+            # what the fakes saw.
+            param(
+                [int] $Seconds = 120,
+                [string] $HostName = 'nes.corp.example',
+                [hashtable[]] $States = @(@{ Available = $true; DnsServers = 1 }),
+                [hashtable[]] $Outcomes = @(@{ Addresses = [string[]]@('192.0.2.10') }),
+                [int] $LookupMs = 20
+            )
+            $fake = @{ Now = [long]0; Sleeps = New-Object System.Collections.Generic.List[int]; Budgets = New-Object System.Collections.Generic.List[int]; StateCalls = 0 }
+            $networkState = {
+                $state = $States[[math]::Min($fake.StateCalls, $States.Count - 1)]
+                $fake.StateCalls++
+                $state
+            }.GetNewClosure()
+            $lookup = {
+                param($Name, $BudgetMs)
+                $outcome = $Outcomes[[math]::Min($fake.Budgets.Count, $Outcomes.Count - 1)]
+                $fake.Budgets.Add($BudgetMs)
+                if ($outcome['TimedOut']) { $fake.Now += $BudgetMs } else { $fake.Now += $LookupMs }
+                $outcome
+            }.GetNewClosure()
+            $clock = { $fake.Now }.GetNewClosure()
+            $sleep = { param($Milliseconds) $fake.Sleeps.Add($Milliseconds); $fake.Now += $Milliseconds }.GetNewClosure()
+            $result = WaitNymiNetwork -Seconds $Seconds -HostName $HostName -NetworkState $networkState -Lookup $lookup -Clock $clock -Sleep $sleep
+            [PSCustomObject]@{ Result = $result; Sleeps = @($fake.Sleeps); Budgets = @($fake.Budgets); StateCalls = $fake.StateCalls; Now = $fake.Now }
+        }
+
+        $hostNotFound = @{ Error = (New-Object System.Management.Automation.MethodInvocationException ('wrapped', (New-Object System.Net.Sockets.SocketException 11001))) }
+        $noData = @{ Error = (New-Object System.Net.Sockets.SocketException 11004) }
+        $tryAgain = @{ Error = (New-Object System.Management.Automation.MethodInvocationException ('wrapped', (New-Object System.Net.Sockets.SocketException 11002))) }
+        $resolved = @{ Addresses = [string[]]@('192.0.2.10') }
+        $timedOut = @{ TimedOut = $true }
+        $up = @{ Available = $true; DnsServers = 1 }
+        $down = @{ Available = $false; DnsServers = -1 }
+    }
+
+    Context 'one lookup outcome' {
+        It 'classifies <Case> as <Verdict> (<Dns>)' -ForEach $verdicts {
+            $answer = GetNymiLookupVerdict $Outcome
+            $answer.Verdict | Should -Be $Verdict
+            $answer.Dns | Should -Be $Dns
+            $answer.SocketError | Should -Be $SocketError
+            if ($Verdict -eq 'resolved') { $answer.Addresses | Should -Be @('192.0.2.10', '2001:db8::10') }
+            else { @($answer.Addresses).Count | Should -Be 0 }
+        }
+    }
+
+    Context 'when the wait stops' {
+        It 'stops at the first lookup when the host resolves' {
+            $run = Invoke-FakeWait -Outcomes $resolved
+            $run.Result['state'] | Should -Be 'ready'
+            $run.Result['dns'] | Should -Be 'resolved'
+            $run.Result['attempts'] | Should -Be 1
+            $run.Result['addresses'] | Should -Be @('192.0.2.10')
+            $run.Result['detail'] | Should -BeNullOrEmpty
+            $run.Sleeps.Count | Should -Be 0
+            $run.Result['waited_ms'] | Should -Be 20
+        }
+
+        It 'stops at the first lookup when the DNS answers that the name does not exist (HostNotFound)' {
+            $run = Invoke-FakeWait -Outcomes $hostNotFound
+            $run.Result['state'] | Should -Be 'answered'
+            $run.Result['dns'] | Should -Be 'not_found'
+            $run.Result['socket_error'] | Should -Be 'HostNotFound (11001)'
+            $run.Result['attempts'] | Should -Be 1
+            $run.Result['detail'] | Should -Match '^nes\.corp\.example: '
+            $run.Sleeps.Count | Should -Be 0
+            $run.Result['waited_ms'] | Should -Be 20
+        }
+
+        It 'stops at the first lookup when the name has no address (NoData)' {
+            $run = Invoke-FakeWait -Outcomes $noData
+            $run.Result['state'] | Should -Be 'answered'
+            $run.Result['dns'] | Should -Be 'no_addresses'
+            $run.Result['attempts'] | Should -Be 1
+            $run.Sleeps.Count | Should -Be 0
+        }
+
+        It 'stops when an unknown number of DNS servers is configured (the answer is taken)' {
+            $run = Invoke-FakeWait -States @(@{ Available = $true; DnsServers = -1 }) -Outcomes $hostNotFound
+            $run.Result['state'] | Should -Be 'answered'
+            $run.Result['dns_servers'] | Should -Be -1
+            $run.Sleeps.Count | Should -Be 0
+        }
+
+        It 'stops without a lookup for a name under .invalid' {
+            $run = Invoke-FakeWait -HostName 'nes.corp.invalid' -Outcomes $resolved
+            $run.Result['state'] | Should -Be 'answered'
+            $run.Result['dns'] | Should -Be 'not_found'
+            $run.Result['detail'] | Should -Match 'RFC 6761'
+            $run.Budgets.Count | Should -Be 0
+            $run.Sleeps.Count | Should -Be 0
+            $run.Result['waited_ms'] | Should -Be 0
+        }
+
+        It 'stops without a lookup when no host is given and an interface is up' {
+            $run = Invoke-FakeWait -HostName '' -Outcomes $hostNotFound
+            $run.Result['state'] | Should -Be 'ready'
+            $run.Result['dns'] | Should -Be 'not_checked'
+            $run.Budgets.Count | Should -Be 0
+            $run.Sleeps.Count | Should -Be 0
+        }
+
+        It 'does not start with -Seconds 0' {
+            $run = Invoke-FakeWait -Seconds 0 -Outcomes $tryAgain
+            $run.Result['state'] | Should -Be 'skipped'
+            $run.Result['attempts'] | Should -Be 0
+            $run.StateCalls | Should -Be 0
+            $run.Budgets.Count | Should -Be 0
+            $run.Sleeps.Count | Should -Be 0
+        }
+
+        It 'waits for an interface, then stops when the host resolves' {
+            $run = Invoke-FakeWait -States @($down, $down, $up) -Outcomes $resolved
+            $run.Result['state'] | Should -Be 'ready'
+            $run.Result['attempts'] | Should -Be 3
+            $run.Budgets.Count | Should -Be 1
+            $run.Sleeps | Should -Be @(5000, 5000)
+            $run.Result['waited_ms'] | Should -Be 10020
+        }
+
+        It 'waits for an interface, then stops when the DNS answers not found' {
+            $run = Invoke-FakeWait -States @($down, $up) -Outcomes $hostNotFound
+            $run.Result['state'] | Should -Be 'answered'
+            $run.Result['attempts'] | Should -Be 2
+            $run.Budgets.Count | Should -Be 1
+            $run.Sleeps | Should -Be @(5000)
+        }
+
+        It 'waits out TryAgain, then stops when the host resolves' {
+            $run = Invoke-FakeWait -Outcomes @($tryAgain, $tryAgain, $resolved)
+            $run.Result['state'] | Should -Be 'ready'
+            $run.Result['attempts'] | Should -Be 3
+            $run.Sleeps | Should -Be @(5000, 5000)
+        }
+
+        It 'waits out TryAgain, then stops when the DNS answers not found' {
+            $run = Invoke-FakeWait -Outcomes @($tryAgain, $hostNotFound)
+            $run.Result['state'] | Should -Be 'answered'
+            $run.Result['dns'] | Should -Be 'not_found'
+            $run.Result['attempts'] | Should -Be 2
+            $run.Sleeps | Should -Be @(5000)
+        }
+
+        It 'waits out a lookup timeout, then stops when the host resolves' {
+            $run = Invoke-FakeWait -Outcomes @($timedOut, $resolved)
+            $run.Result['state'] | Should -Be 'ready'
+            $run.Result['attempts'] | Should -Be 2
+            $run.Budgets | Should -Be @(5000, 5000)
+            $run.Sleeps | Should -Be @(5000)
+            $run.Result['waited_ms'] | Should -Be 10020
+        }
+
+        It 'does not take "not found" for an answer while no DNS server is configured (before DHCP)' {
+            $run = Invoke-FakeWait -States @(@{ Available = $true; DnsServers = 0 }, @{ Available = $true; DnsServers = 0 }, $up) -Outcomes $hostNotFound
+            $run.Result['state'] | Should -Be 'answered'
+            $run.Result['attempts'] | Should -Be 3
+            $run.Result['dns_servers'] | Should -Be 1
+            $run.Sleeps | Should -Be @(5000, 5000)
+        }
+    }
+
+    Context 'when nothing definite comes: the wait runs out at -Seconds' {
+        It 'times out on <Case> after <Attempts> attempts, sleeping no longer than the limit' -ForEach @(
+            @{ Case = 'TryAgain'; Outcome = 'tryAgain'; Attempts = 25; Dns = 'no_answer'; Servers = 1 }
+            @{ Case = 'another socket error'; Outcome = 'refused'; Attempts = 25; Dns = 'failed'; Servers = 1 }
+            @{ Case = 'not found without a DNS server'; Outcome = 'hostNotFound'; Attempts = 25; Dns = 'not_found'; Servers = 0 }
+        ) {
+            $outcomes = @{ tryAgain = $tryAgain; hostNotFound = $hostNotFound; refused = @{ Error = (New-Object System.Net.Sockets.SocketException 10061) } }
+            $run = Invoke-FakeWait -LookupMs 0 -States @(@{ Available = $true; DnsServers = $Servers }) -Outcomes $outcomes[$Outcome]
+            $run.Result['state'] | Should -Be 'timeout'
+            $run.Result['dns'] | Should -Be $Dns
+            # One attempt every 5 s from 0 to 120 s, then no more sleep.
+            $run.Result['attempts'] | Should -Be $Attempts
+            $run.Sleeps.Count | Should -Be ($Attempts - 1)
+            ($run.Sleeps | Measure-Object -Sum).Sum | Should -Be 120000
+            $run.Result['waited_ms'] | Should -Be 120000
+        }
+
+        It 'times out when no interface comes up, without a lookup' {
+            $run = Invoke-FakeWait -Seconds 12 -States @($down) -Outcomes $resolved
+            $run.Result['state'] | Should -Be 'timeout'
+            $run.Result['dns'] | Should -Be 'not_checked'
+            $run.Result['network_available'] | Should -BeFalse
+            $run.Result['detail'] | Should -Be 'No network interface was up.'
+            $run.Result['attempts'] | Should -Be 4
+            $run.Budgets.Count | Should -Be 0
+            $run.Sleeps | Should -Be @(5000, 5000, 2000)
+            $run.Result['waited_ms'] | Should -Be 12000
+        }
+
+        It 'bounds every lookup by the time left, so that lookups that never answer end by -Seconds + 0.5 s' {
+            $run = Invoke-FakeWait -Seconds 12 -Outcomes $timedOut
+            $run.Result['state'] | Should -Be 'timeout'
+            $run.Result['dns'] | Should -Be 'timeout'
+            # 0-5 s lookup, 5-10 s sleep, 10-12 s lookup (2 s left), then
+            # the limit has passed.
+            $run.Budgets | Should -Be @(5000, 2000)
+            $run.Sleeps | Should -Be @(5000)
+            $run.Result['waited_ms'] | Should -Be 12000
+            $run = Invoke-FakeWait -Seconds 1 -LookupMs 800 -Outcomes @($tryAgain, $timedOut)
+            # 0-0.8 s lookup, 0.2 s sleep, then a lookup of at least 0.5 s.
+            $run.Budgets | Should -Be @(1000, 500)
+            $run.Sleeps | Should -Be @(200)
+            $run.Result['waited_ms'] | Should -Be 1500
+        }
+    }
+
+    Context 'the real network' {
+        It 'reads whether an interface is up and counts the DNS servers' {
+            $state = GetNymiNetworkState
+            $state.Available | Should -BeOfType [bool]
+            $state.DnsServers | Should -BeGreaterOrEqual -1
+        }
+
+        It 'looks up localhost (hosts file, no DNS query)' {
+            $answer = GetNymiLookupVerdict (InvokeNymiHostLookup -HostName 'localhost' -BudgetMs 5000)
+            $answer.Verdict | Should -Be 'resolved'
+            @($answer.Addresses | Where-Object { $_ -eq '127.0.0.1' -or $_ -eq '::1' }).Count | Should -BeGreaterThan 0
         }
     }
 }
