@@ -43,11 +43,16 @@ Describe 'host script <Name>' -ForEach $scripts {
         @($errors) | Should -BeNullOrEmpty
     }
 
-    It 'has a default for every parameter (Group Policy passes only what the admin typed)' {
+    It 'has a default for every parameter that is not a configured setting (Group Policy passes only what the admin typed)' {
+        # A configured setting's default is the policy's, the file's or the
+        # built-in one (Configuration.ps1), not the param block's.
+        $configured = @(InModuleScope NymiDiag { GetNymiSettingSpec | ForEach-Object { $_['Name'] } })
         $ast = [System.Management.Automation.Language.Parser]::ParseFile($Path, [ref]$null, [ref]$null)
         foreach ($parameter in $ast.ParamBlock.Parameters) {
             $isSwitch = $parameter.StaticType -eq [System.Management.Automation.SwitchParameter]
-            ($isSwitch -or $null -ne $parameter.DefaultValue) | Should -BeTrue -Because "$($parameter.Name) needs a default"
+            $name = $parameter.Name.VariablePath.UserPath
+            if ($configured -contains $name) { $parameter.DefaultValue | Should -BeNullOrEmpty -Because "$name comes from the configuration"; continue }
+            ($isSwitch -or $null -ne $parameter.DefaultValue) | Should -BeTrue -Because "$name needs a default"
         }
         (Get-Content -Raw -LiteralPath $Path) | Should -Not -Match '\bWrite-Host\b'
     }
@@ -56,7 +61,8 @@ Describe 'host script <Name>' -ForEach $scripts {
         $text = Get-Content -Raw -LiteralPath $Path
         $text | Should -Match 'total\s+N \+ 5 T \+ 18\.5 s'
         $text | Should -Match "network_wait_sec = \[math\]::Min\(180,"
-        $text | Should -Match "timeout_sec = \[math\]::Min\(60,"
+        # The shared block caps the configured timeout for every host script.
+        $text | Should -Match "\['timeout_sec'\] = \[int\]\[math\]::Min\(60,"
         (180 + 5 * 60 + 18.5) | Should -BeLessThan 600
     }
 }

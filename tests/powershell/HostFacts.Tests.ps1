@@ -7,7 +7,7 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $onWindows = [System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT
-    $mock = Start-MockNes -Seconds 300 -SlowMs 2000
+    $mock = Start-MockNes -SlowMs 2000
     $m = $mock.Manifest
     $server = @{
         ServerPid = [int]$m.pid; CargoPid = $mock.Process.Id; Folder = $mock.Folder; OnWindows = $onWindows

@@ -3,7 +3,7 @@
 # and a trusted certificate, and the NES URL taken from the logs.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
-    $mock = Start-MockNes -Seconds 300 -SlowMs 8000
+    $mock = Start-MockNes -SlowMs 8000
     $m = $mock.Manifest
     $server = @{
         ServerPid = [int]$m.pid; CargoPid = $mock.Process.Id; Folder = $mock.Folder; CaFile = $m.ca_file

@@ -7,7 +7,7 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $manifest = New-NeaFixtureSet
-    $mock = Start-MockNes -Seconds 300 -SlowMs 2000
+    $mock = Start-MockNes -SlowMs 2000
     $m = $mock.Manifest
     $context = @{
         FixtureRoot = $manifest.root

@@ -2,7 +2,7 @@
 # every server is on 127.0.0.1 and started by this file.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
-    $mock = Start-MockNes -Seconds 300 -SlowMs 8000
+    $mock = Start-MockNes -SlowMs 8000
     $m = $mock.Manifest
     $scenarios = @(foreach ($p in $m.scenarios.PSObject.Properties) {
             @{

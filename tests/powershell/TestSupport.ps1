@@ -75,8 +75,11 @@ function Get-TreeSnapshot {
 function Start-MockNes {
     # Starts the loopback mock NES (tests/mock_nes.rs) in the background and
     # returns its manifest plus the process; Stop-MockNes ends it. It serves
-    # on 127.0.0.1 only and stops by itself after $Seconds.
-    param([int] $Seconds = 300, [int] $SlowMs = 8000)
+    # on 127.0.0.1 only and stops by itself after $Seconds, a safety net
+    # for an aborted run: the files start it at discovery, which Pester
+    # runs for every file before the first test, so it must outlive the
+    # whole run (each file's AfterAll stops its own).
+    param([int] $Seconds = 5400, [int] $SlowMs = 8000)
     $dir = Join-Path ([System.IO.Path]::GetTempPath()) ('nymidiag-mock-' + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $dir | Out-Null
     $out = Join-Path $dir 'mock-nes.json'
