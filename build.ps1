@@ -132,10 +132,14 @@ function Invoke-ShimBuild {
     $csc = Join-Path $packages "microsoft.net.compilers.toolset/$($versions.ROSLYN_TOOLSET_VERSION)/tasks/netcore/bincore/csc.dll"
     $refs = Join-Path $packages "microsoft.netframework.referenceassemblies.net472/$($versions.NETFX_REFERENCE_ASSEMBLIES_VERSION)/build/.NETFramework/v4.7.2"
     # System.Management.Automation 3.0.0.0 (HiddenAttribute): the reference
-    # assembly of PowerShell Standard; Windows PowerShell 5.1 itself has that
-    # version in the GAC, and PowerShell 7 binds the reference to its own.
+    # assembly of PowerShell Standard; Windows PowerShell 5.1 has that
+    # version, and PowerShell 7 binds the reference to its own. Without the
+    # package (the package job restores nothing), Windows PowerShell 5.1's
+    # own copy in the GAC serves, also when this build runs in PowerShell 7.
     $automation = Join-Path $packages "powershellstandard.library/$($versions.POWERSHELL_STANDARD_VERSION)/lib/net452/System.Management.Automation.dll"
-    if (-not (Test-Path $automation) -and $PSVersionTable.PSEdition -eq 'Desktop') { $automation = [psobject].Assembly.Location }
+    if (-not (Test-Path $automation) -and (GetNymiPlatform) -eq 'Windows') {
+        $automation = Join-Path ([System.Environment]::GetFolderPath('Windows')) 'Microsoft.NET/assembly/GAC_MSIL/System.Management.Automation/v4.0_3.0.0.0__31bf3856ad364e35/System.Management.Automation.dll'
+    }
     $common = @('-nologo', '-langversion:5', '-target:library', '-optimize+', '-deterministic', "-out:$output", "-r:$automation", $source)
     if ((Test-Path $csc) -and (Test-Path $refs) -and (Test-Path $automation)) {
         Invoke-Step 'csc NativeMethods.cs (C# 5, net472)' {
@@ -143,11 +147,13 @@ function Invoke-ShimBuild {
         }
         return
     }
-    $frameworkCsc = Join-Path ([System.Environment]::GetFolderPath('Windows')) 'Microsoft.NET/Framework64/v4.0.30319/csc.exe'
-    if ((GetNymiPlatform) -eq 'Windows' -and (Test-Path $frameworkCsc) -and (Test-Path $automation)) {
+    if ((GetNymiPlatform) -eq 'Windows') {
         # The compiler Windows PowerShell 5.1's Add-Type uses: C# 5 by nature.
-        Invoke-Step 'csc NativeMethods.cs (.NET Framework compiler)' { & $frameworkCsc @($common | Where-Object { $_ -ne '-langversion:5' -and $_ -ne '-deterministic' }) }
-        return
+        $frameworkCsc = Join-Path ([System.Environment]::GetFolderPath('Windows')) 'Microsoft.NET/Framework64/v4.0.30319/csc.exe'
+        if ((Test-Path $frameworkCsc) -and (Test-Path $automation)) {
+            Invoke-Step 'csc NativeMethods.cs (.NET Framework compiler)' { & $frameworkCsc @($common | Where-Object { $_ -ne '-langversion:5' -and $_ -ne '-deterministic' }) }
+            return
+        }
     }
     Write-Warning "build.ps1: no C# compiler or reference assemblies for the shim (run tools/bootstrap.sh); the module will compile it at import."
 }
