@@ -131,20 +131,31 @@ function Invoke-ShimBuild {
     $packages = Get-NuGetPackageRoot
     $csc = Join-Path $packages "microsoft.net.compilers.toolset/$($versions.ROSLYN_TOOLSET_VERSION)/tasks/netcore/bincore/csc.dll"
     $refs = Join-Path $packages "microsoft.netframework.referenceassemblies.net472/$($versions.NETFX_REFERENCE_ASSEMBLIES_VERSION)/build/.NETFramework/v4.7.2"
-    $common = @('-nologo', '-langversion:5', '-target:library', '-optimize+', '-deterministic', "-out:$output", $source)
-    if ((Test-Path $csc) -and (Test-Path $refs)) {
+    # System.Management.Automation 3.0.0.0 (HiddenAttribute): the reference
+    # assembly of PowerShell Standard; Windows PowerShell 5.1 has that
+    # version, and PowerShell 7 binds the reference to its own. Without the
+    # package (the package job restores nothing), Windows PowerShell 5.1's
+    # own copy in the GAC serves, also when this build runs in PowerShell 7.
+    $automation = Join-Path $packages "powershellstandard.library/$($versions.POWERSHELL_STANDARD_VERSION)/lib/net452/System.Management.Automation.dll"
+    if (-not (Test-Path $automation) -and (GetNymiPlatform) -eq 'Windows') {
+        $automation = Join-Path ([System.Environment]::GetFolderPath('Windows')) 'Microsoft.NET/assembly/GAC_MSIL/System.Management.Automation/v4.0_3.0.0.0__31bf3856ad364e35/System.Management.Automation.dll'
+    }
+    $common = @('-nologo', '-langversion:5', '-target:library', '-optimize+', '-deterministic', "-out:$output", "-r:$automation", $source)
+    if ((Test-Path $csc) -and (Test-Path $refs) -and (Test-Path $automation)) {
         Invoke-Step 'csc NativeMethods.cs (C# 5, net472)' {
             dotnet exec $csc -noconfig -nostdlib+ "-r:$refs/mscorlib.dll" "-r:$refs/System.dll" "-r:$refs/System.Core.dll" @common
         }
         return
     }
-    $frameworkCsc = Join-Path ([System.Environment]::GetFolderPath('Windows')) 'Microsoft.NET/Framework64/v4.0.30319/csc.exe'
-    if ((GetNymiPlatform) -eq 'Windows' -and (Test-Path $frameworkCsc)) {
+    if ((GetNymiPlatform) -eq 'Windows') {
         # The compiler Windows PowerShell 5.1's Add-Type uses: C# 5 by nature.
-        Invoke-Step 'csc NativeMethods.cs (.NET Framework compiler)' { & $frameworkCsc @($common | Where-Object { $_ -ne '-langversion:5' -and $_ -ne '-deterministic' }) }
-        return
+        $frameworkCsc = Join-Path ([System.Environment]::GetFolderPath('Windows')) 'Microsoft.NET/Framework64/v4.0.30319/csc.exe'
+        if ((Test-Path $frameworkCsc) -and (Test-Path $automation)) {
+            Invoke-Step 'csc NativeMethods.cs (.NET Framework compiler)' { & $frameworkCsc @($common | Where-Object { $_ -ne '-langversion:5' -and $_ -ne '-deterministic' }) }
+            return
+        }
     }
-    Write-Warning "build.ps1: no C# compiler for the shim (run tools/bootstrap.sh); the module will compile it at import."
+    Write-Warning "build.ps1: no C# compiler or reference assemblies for the shim (run tools/bootstrap.sh); the module will compile it at import."
 }
 
 function Invoke-Build {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need on a fresh Linux machine, and
 # nothing that is already there: PowerShell 7 (a dotnet global tool),
-# Pester, the .NET Framework reference assemblies and the Roslyn compiler
-# (NuGet packages). Needs the Rust toolchain, a C compiler and the .NET SDK.
+# Pester, the .NET Framework and PowerShell reference assemblies and the
+# Roslyn compiler (NuGet packages). Needs the Rust toolchain, a C compiler
+# and the .NET SDK.
 # Prints the pwsh path on its last line.
 set -euo pipefail
 
@@ -33,12 +34,14 @@ fi
 packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
 if [ ! -f "$packages/pester/$PESTER_VERSION/tools/Pester.psd1" ] \
     || [ ! -d "$packages/microsoft.netframework.referenceassemblies.net472/$NETFX_REFERENCE_ASSEMBLIES_VERSION" ] \
-    || [ ! -f "$packages/microsoft.net.compilers.toolset/$ROSLYN_TOOLSET_VERSION/tasks/netcore/bincore/csc.dll" ]; then
-    echo "bootstrap: restoring Pester $PESTER_VERSION, .NET Framework reference assemblies and Roslyn" >&2
+    || [ ! -f "$packages/microsoft.net.compilers.toolset/$ROSLYN_TOOLSET_VERSION/tasks/netcore/bincore/csc.dll" ] \
+    || [ ! -f "$packages/powershellstandard.library/$POWERSHELL_STANDARD_VERSION/lib/net452/System.Management.Automation.dll" ]; then
+    echo "bootstrap: restoring Pester $PESTER_VERSION, reference assemblies and Roslyn" >&2
     dotnet restore "$root/tools/Tools.csproj" --nologo -v quiet \
         -p:PesterVersion="$PESTER_VERSION" \
         -p:NetfxReferenceAssembliesVersion="$NETFX_REFERENCE_ASSEMBLIES_VERSION" \
-        -p:RoslynToolsetVersion="$ROSLYN_TOOLSET_VERSION" >&2
+        -p:RoslynToolsetVersion="$ROSLYN_TOOLSET_VERSION" \
+        -p:PowerShellStandardVersion="$POWERSHELL_STANDARD_VERSION" >&2
     rm -rf "$root/tools/obj"
 fi
 echo "$pwsh_bin"

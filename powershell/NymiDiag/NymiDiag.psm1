@@ -3,6 +3,21 @@
 # (bin/<rid>/); this module loads it, turns its JSON reports into objects
 # and adds what only Windows APIs know.
 
+# Under WDAC or AppLocker, a module the policy does not trust runs in
+# Constrained Language Mode, which refuses what this module is made of:
+# loading the native library and the shim, calling .NET methods. Checked
+# first, before anything that mode refuses, so that the import stops with
+# this one error and not with a cascade from deeper files. The packaged psm1
+# keeps this block (only the sources region is replaced), and nothing in the
+# module may use the class or enum keywords: they fail at parse time in that
+# mode, before any check could run.
+if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    throw ('NymiDiag cannot load in {0} mode: the module loads a native library and .NET types, ' +
+        'which Constrained Language Mode allows only for trusted code. Sign the module with a certificate ' +
+        'your WDAC/AppLocker policy trusts (build.ps1 -Task Sign), or allow its folder; see the README section ' +
+        '"WDAC, AppLocker and Constrained Language Mode".') -f $ExecutionContext.SessionState.LanguageMode
+}
+
 Set-StrictMode -Version 3.0
 
 # The C ABI version this module was written for (NYMIDIAG_ABI_VERSION in

@@ -107,20 +107,23 @@ Describe 'P/Invoke shim for Windows PowerShell 5.1' {
         if (-not $packages) { $packages = Join-Path ([System.Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
         $csc = Join-Path $packages "microsoft.net.compilers.toolset/$($versions.ROSLYN_TOOLSET_VERSION)/tasks/netcore/bincore/csc.dll"
         $refs = Join-Path $packages "microsoft.netframework.referenceassemblies.net472/$($versions.NETFX_REFERENCE_ASSEMBLIES_VERSION)/build/.NETFramework/v4.7.2"
+        # System.Management.Automation 3.0.0.0, as in Windows PowerShell 5.1.
+        $automation = Join-Path $packages "powershellstandard.library/$($versions.POWERSHELL_STANDARD_VERSION)/lib/net452/System.Management.Automation.dll"
 
         function Invoke-Csc5([string] $Source) {
             # C# 5 is what Windows PowerShell 5.1's Add-Type compiles with.
             $file = Join-Path $TestDrive ('src{0}.cs' -f [guid]::NewGuid().ToString('N'))
             [System.IO.File]::WriteAllText($file, $Source)
             $output = & dotnet exec $csc -nologo -noconfig -nostdlib+ -langversion:5 -target:library `
-                "-out:$file.dll" "-r:$refs/mscorlib.dll" "-r:$refs/System.dll" "-r:$refs/System.Core.dll" $file 2>&1
+                "-out:$file.dll" "-r:$refs/mscorlib.dll" "-r:$refs/System.dll" "-r:$refs/System.Core.dll" "-r:$automation" $file 2>&1
             [PSCustomObject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
         }
     }
 
-    It 'has the Roslyn compiler and the .NET Framework 4.7.2 reference assemblies (tools/bootstrap.sh)' {
+    It 'has the Roslyn compiler and the .NET Framework 4.7.2 and PowerShell reference assemblies (tools/bootstrap.sh)' {
         Test-Path $csc | Should -BeTrue
         Test-Path (Join-Path $refs 'mscorlib.dll') | Should -BeTrue
+        Test-Path $automation | Should -BeTrue
     }
 
     It 'compiles as C# 5 against .NET Framework 4.7.2' {

@@ -161,6 +161,7 @@ Describe 'the lists and reports behind the cells' {
         ($Diagnosis | Format-List * | Out-String) | Should -Not -Match '"capability"'
         $Diagnosis.Json | Should -BeLike '{*'
         $Diagnosis.ToJson() | Should -BeExactly $Diagnosis.Json
+        $Diagnosis.PSObject.Properties['Json'].Value | Should -BeExactly $Diagnosis.Json
         (ConvertFrom-Json $Diagnosis.ToJson()).data.verdict.id | Should -Be $Diagnosis.VerdictId
         $Diagnosis.Report.data.verdict.id | Should -Be $Diagnosis.VerdictId
     }

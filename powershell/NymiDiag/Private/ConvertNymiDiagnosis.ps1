@@ -3,17 +3,15 @@
 # properties for scripts, every property one readable cell for Export-Csv.
 
 # The diagnosis keeps the library's JSON text (tens of kilobytes) for
-# Save-NymiReport and the support bundle, but not as a property: Export-Csv
-# writes every property, and Format-List * shows them all. A hidden member
-# of a class is neither listed nor exported, yet $diagnosis.Json and
-# PSObject.Properties['Json'] still find it. Every other property is a note
-# property added in ConvertToNymiDiagnosis, in the order the views show.
-class NymiDiagDiagnosis {
-    hidden [string] $Json
-
-    # The library's JSON report, unchanged.
-    [string] ToJson() { return $this.Json }
-}
+# Save-NymiReport and the support bundle, but not as a listed property:
+# Export-Csv writes every property, and Format-List * shows them all. The
+# object is a NymiDiag.Native.Diagnosis of the C# shim (NativeMethods.cs),
+# whose Json property is hidden: neither listed nor exported, yet
+# $diagnosis.Json, PSObject.Properties['Json'] and $diagnosis.ToJson() still
+# find it. It is not a PowerShell class: Constrained Language Mode cannot
+# even parse one, and the module must parse there to say why it refuses to
+# load. Every other property is a note property added in
+# ConvertToNymiDiagnosis, in the order the views show.
 
 function ConvertToNymiDiagnosis {
     [CmdletBinding()]
@@ -76,8 +74,7 @@ function ConvertToNymiDiagnosis {
 
     $statusWord = ([string]$data.status_line).Split(' ')[0] -replace '^STATUS=', ''
     SetNymiReportText -Report $Report
-    $diagnosis = New-Object NymiDiagDiagnosis
-    $diagnosis.Json = $Json
+    $diagnosis = [NymiDiag.Native.Diagnosis]::new($Json)
     $diagnosis.PSObject.TypeNames.Insert(0, 'NymiDiag.Diagnosis')
     $properties = [ordered]@{
         VerdictId = [string]$verdict.id

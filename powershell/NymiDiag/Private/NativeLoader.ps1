@@ -49,9 +49,17 @@ function GetNymiShimType {
     [CmdletBinding()]
     [OutputType([type])]
     param([Parameter(Mandatory = $true)][string] $ModuleRoot)
-    # Types live as long as the process: a re-import reuses the loaded shim.
+    # Types live as long as the process: a re-import reuses the loaded shim,
+    # unless it is one from before NymiDiag.Native.Diagnosis (an older
+    # module imported earlier in this session), which cannot be replaced.
     $existing = 'NymiDiag.Native.Library' -as [type]
-    if ($existing) { return $existing }
+    if ($existing) {
+        if (-not ('NymiDiag.Native.Diagnosis' -as [type])) {
+            throw ("NymiDiag: this session already loaded an older NymiDiag shim ('{0}'), which a newer module cannot replace; " +
+                'start a new PowerShell session and import the module there.') -f $existing.Assembly.Location
+        }
+        return $existing
+    }
 
     # The build precompiles the shim (fast to load in 5.1 and 7); a source
     # checkout without it compiles the same code now.

@@ -14,8 +14,15 @@
 //
 // Must stay C# 5: no string interpolation, no nameof, no expression-bodied
 // members, no null-conditional operators.
+//
+// The one PowerShell type used here, HiddenAttribute, comes from
+// System.Management.Automation: the build compiles against the
+// PowerShellStandard.Library reference assembly (version 3.0.0.0, which
+// Windows PowerShell 5.1 has and PowerShell 7 binds to its own), and
+// Add-Type references that assembly by default.
 using System;
 using System.Collections.Generic;
+using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -208,6 +215,47 @@ namespace NymiDiag.Native
             byte[] bytes = new byte[(int)size];
             Marshal.Copy(ptr, bytes, 0, (int)size);
             return bytes;
+        }
+    }
+
+    /// <summary>
+    /// The object Invoke-NymiDiagnosis returns (PSTypeName NymiDiag.Diagnosis):
+    /// the library's JSON report, which Save-NymiReport and the support
+    /// bundle write unchanged, and, as note properties the module adds, the
+    /// verdict and everything else the views show.
+    /// </summary>
+    /// <remarks>
+    /// A C# type rather than a PowerShell class: Constrained Language Mode
+    /// refuses to parse the class keyword, so a module holding one could not
+    /// even report why it does not load. The JSON (tens of kilobytes) is a
+    /// hidden property: Export-Csv and Format-List * leave it out, while
+    /// $diagnosis.Json, PSObject.Properties['Json'] and ToJson() find it.
+    /// </remarks>
+    public sealed class Diagnosis
+    {
+        private readonly string json;
+
+        /// <summary>Holds the library's JSON report, unchanged.</summary>
+        public Diagnosis(string json)
+        {
+            if (json == null)
+            {
+                throw new ArgumentNullException("json");
+            }
+            this.json = json;
+        }
+
+        /// <summary>The library's JSON report, unchanged (hidden from listings).</summary>
+        [Hidden]
+        public string Json
+        {
+            get { return json; }
+        }
+
+        /// <summary>The library's JSON report, unchanged.</summary>
+        public string ToJson()
+        {
+            return json;
         }
     }
 
