@@ -137,7 +137,7 @@ Describe 'configuration passed on for the library to judge' {
         $text = Get-Content -Raw -LiteralPath (Join-Path $RepoRoot "powershell/$Folder/$Name")
         $text | Should -Match "\[string\[\]\] \`$RulePath = @\(\)"
         $text | Should -Match "rule_path = \[string\[\]\]@\(\`$RulePath\)"
-        $text | Should -Match "RulePath = \[string\[\]\]@\(\$Settings\['rule_path'\]\)"
+        $text | Should -Match "RulePath = \[string\[\]\]@\(\`$Settings\['rule_path'\]\)"
         $text | Should -Match '\.PARAMETER RulePath'
     }
 }
