@@ -86,7 +86,9 @@ function Get-NymiNeaCertificate {
 
     .EXAMPLE
     # Intune detection script (runs as SYSTEM): exit 1 only when the issue is present.
-    Import-Module "$env:ProgramFiles\WindowsPowerShell\Modules\NymiDiag\0.1.0\NymiDiag.psd1" -ErrorAction Stop
+    # %ProgramW6432%: the 64-bit Program Files also in Intune's 32-bit host.
+    $pf = if ($env:ProgramW6432) { $env:ProgramW6432 } else { $env:ProgramFiles }
+    Import-Module "$pf\WindowsPowerShell\Modules\NymiDiag\0.1.0\NymiDiag.psd1" -ErrorAction Stop
     $inventory = Get-NymiNeaCertificate -Summary -WarningAction SilentlyContinue
     $issue = @($inventory.Findings | Where-Object { $_.Severity -eq 'error' })
     $store = @($inventory.Stores)[0]

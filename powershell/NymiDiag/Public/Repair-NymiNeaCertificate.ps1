@@ -100,7 +100,9 @@ function Repair-NymiNeaCertificate {
 
     .EXAMPLE
     # Intune Remediations, remediation script (runs as SYSTEM, non-interactive).
-    Import-Module "$env:ProgramFiles\WindowsPowerShell\Modules\NymiDiag\0.1.0\NymiDiag.psd1" -ErrorAction Stop
+    # %ProgramW6432%: the 64-bit Program Files also in Intune's 32-bit host.
+    $pf = if ($env:ProgramW6432) { $env:ProgramW6432 } else { $env:ProgramFiles }
+    Import-Module "$pf\WindowsPowerShell\Modules\NymiDiag\0.1.0\NymiDiag.psd1" -ErrorAction Stop
     $r = Repair-NymiNeaCertificate -NesUri 'https://nes.corp.example/nes' -WaitSec 180 -Confirm:$false -WarningAction SilentlyContinue
     $status = if ($r.Fixed) { 'OK' } else { 'ISSUE' }
     "STATUS=$status action=$($r.Action) ksp=$($r.Before)->$($r.After) service=$($r.ServiceName) reason=$($r.Reason)"
