@@ -18,13 +18,22 @@ Tasks:
   Pester   Only the Pester tests, in this edition of PowerShell (run it
            from powershell.exe to test Windows PowerShell 5.1); expects a
            previous Build.
-  Package  Build, then PackageModule, a zip of it under out/, and the
-           Intune and GPO scripts under out/hosts/
+  Package  Build, then PackageModule, a zip of it under out/, the
+           Intune and GPO scripts under out/hosts/ and the Win32 app
+           source folder out/win32app/ (PackageWin32App).
   PackageModule
            Only the versioned module folder, out/NymiDiag/<version>/,
            from the bin/ already built (what the tests and
            benches/import_time.sh use): one NymiDiag.psm1 made of
-           Private/*.ps1 and Public/*.ps1 with the version stamped in.
+           Private/*.ps1 and Public/*.ps1 with the version stamped in,
+           the manifest's ReleaseNotes taken from the newest section of
+           CHANGELOG.md.
+  PackageWin32App
+           PackageModule, then out/win32app/: Install-NymiDiag.ps1,
+           Uninstall-NymiDiag.ps1, Test-NymiDiagInstalled.ps1 (the
+           detection script, this version stamped in) and a copy of
+           NymiDiag/<version>/, from the bin/ already built. The folder
+           to give IntuneWinAppUtil.exe (-s Install-NymiDiag.ps1).
   Demo     Build, then run the diagnosis (Invoke-NymiDiagnosis -Demo) on a
            generated broken terminal (no Nymi install needed): a key store
            with only the 8 local NEA certificates, WGSS and nymi_api logs
@@ -37,10 +46,12 @@ Tasks:
   Clean    Remove target/, out/ and the module's bin/ folder.
 
 .PARAMETER Task
-What to do: Build, Test, Pester, Package, PackageModule, Demo, Bless or Clean.
+What to do: Build, Test, Pester, Package, PackageModule, PackageWin32App,
+Demo, Bless or Clean.
 
 .PARAMETER OutputPath
-Folder of the packages (Package, PackageModule). Default: out/ in the
+Folder of the packages (Package, PackageModule, PackageWin32App).
+Default: out/ in the
 repository.
 
 .PARAMETER Target
@@ -60,7 +71,7 @@ Builds the 32-bit Windows library and packages the module with it.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'PackageModule', 'Demo', 'Bless', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'PackageModule', 'PackageWin32App', 'Demo', 'Bless', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('', 'x86_64-pc-windows-msvc', 'i686-pc-windows-msvc', 'aarch64-pc-windows-msvc',
@@ -77,6 +88,7 @@ $root = $PSScriptRoot
 $moduleRoot = Join-Path $root 'powershell/NymiDiag'
 . (Join-Path $moduleRoot 'Private/RuntimeId.ps1')
 . (Join-Path $root 'powershell/HostShared/HostSplice.ps1')
+. (Join-Path $root 'powershell/Install/PackageTools.ps1')
 if (-not $OutputPath) { $OutputPath = Join-Path $root 'out' }
 $OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
 
@@ -253,7 +265,12 @@ function Invoke-ModulePackage {
     # reads a file without one in the ANSI code page.
     $encoding = New-Object System.Text.UTF8Encoding ([regex]::IsMatch($psm1, '[^\x00-\x7F]'))
     [System.IO.File]::WriteAllText((Join-Path $dest 'NymiDiag.psm1'), $psm1, $encoding)
-    Copy-Item -Force (Join-Path $moduleRoot 'NymiDiag.psd1') $dest
+    # The packaged manifest's ReleaseNotes: the newest CHANGELOG section
+    # (the source manifest only points at the file).
+    $notes = GetNymiChangelogSection -Path (Join-Path $root 'CHANGELOG.md')
+    $manifest = SetNymiManifestReleaseNotes -ManifestText ([System.IO.File]::ReadAllText((Join-Path $moduleRoot 'NymiDiag.psd1'))) -Notes $notes
+    $encoding = New-Object System.Text.UTF8Encoding ([regex]::IsMatch($manifest, '[^\x00-\x7F]'))
+    [System.IO.File]::WriteAllText((Join-Path $dest 'NymiDiag.psd1'), $manifest, $encoding)
     Copy-Item -Force (Join-Path $moduleRoot '*.ps1xml') $dest
     Copy-Item -Force (Join-Path $moduleRoot 'Private/NativeMethods.cs') (Join-Path $dest 'Private')
     foreach ($item in 'en-US', 'bin') {
@@ -262,6 +279,25 @@ function Invoke-ModulePackage {
     }
     Write-Host "==> $dest (one psm1 of $($psm1.Length) characters)"
     $dest
+}
+
+function Invoke-Win32AppPackage {
+    # <OutputPath>/win32app/: the three Win32 app scripts (packaged: the
+    # shared helpers spliced in, the detection script's version stamped)
+    # and a copy of the packaged module folder. Returns the folder.
+    param([Parameter(Mandatory = $true)][string] $ModuleFolder)
+    $version = Split-Path -Leaf $ModuleFolder
+    $app = Join-Path $OutputPath 'win32app'
+    if (Test-Path $app) { Remove-Item -Recurse -Force $app }
+    New-Item -ItemType Directory -Force -Path (Join-Path $app 'NymiDiag') | Out-Null
+    Copy-Item -Recurse -Force $ModuleFolder (Join-Path $app 'NymiDiag')
+    $ascii = New-Object System.Text.ASCIIEncoding
+    foreach ($name in 'Install-NymiDiag.ps1', 'Uninstall-NymiDiag.ps1', 'Test-NymiDiagInstalled.ps1') {
+        $text = GetNymiWin32AppScript -Root $root -Name $name -Version $version
+        [System.IO.File]::WriteAllText((Join-Path $app $name), $text, $ascii)
+    }
+    Write-Host "==> $app (Install-NymiDiag.ps1, Uninstall-NymiDiag.ps1, Test-NymiDiagInstalled.ps1, NymiDiag/$version)"
+    $app
 }
 
 function Invoke-Package {
@@ -281,6 +317,7 @@ function Invoke-Package {
         Copy-Item -Recurse -Force (Join-Path $root "powershell/$item") $hosts
     }
     Write-Host "==> $hosts/Intune and $hosts/Gpo (edit the defaults at the top of each script)"
+    $null = Invoke-Win32AppPackage -ModuleFolder $dest
 }
 
 function Invoke-Demo {
@@ -308,6 +345,7 @@ switch ($Task) {
     'Pester' { Invoke-PesterTests }
     'Package' { Invoke-Build; Invoke-Package }
     'PackageModule' { $null = Invoke-ModulePackage }
+    'PackageWin32App' { $null = Invoke-Win32AppPackage -ModuleFolder (Invoke-ModulePackage) }
     'Demo' {
         Invoke-Build
         Invoke-Demo
