@@ -34,6 +34,13 @@ Tasks:
            detection script, this version stamped in) and a copy of
            NymiDiag/<version>/, from the bin/ already built. The folder
            to give IntuneWinAppUtil.exe (-s Install-NymiDiag.ps1).
+  Sign     Windows only, after Package: signs every .ps1, .psm1, .psd1,
+           .ps1xml and .dll of out/NymiDiag/<version>/ (SHA-256,
+           timestamped), writes and signs NymiDiag.cat over that folder,
+           copies the signed module into out/win32app/ and the zip again,
+           then signs the Win32 app scripts and out/hosts/. Fails unless
+           every signature is Valid. Needs -CertificateThumbprint or
+           -CertificatePath.
   Demo     Build, then run the diagnosis (Invoke-NymiDiagnosis -Demo) on a
            generated broken terminal (no Nymi install needed): a key store
            with only the 8 local NEA certificates, WGSS and nymi_api logs
@@ -47,17 +54,30 @@ Tasks:
 
 .PARAMETER Task
 What to do: Build, Test, Pester, Package, PackageModule, PackageWin32App,
-Demo, Bless or Clean.
+Sign, Demo, Bless or Clean.
 
 .PARAMETER OutputPath
-Folder of the packages (Package, PackageModule, PackageWin32App).
-Default: out/ in the
-repository.
+Folder of the packages (Package, PackageModule, PackageWin32App; Sign
+signs what Package left there). Default: out/ in the repository.
 
 .PARAMETER Target
 A Rust target triple to cross-build for, for example x86_64-pc-windows-msvc,
 i686-pc-windows-msvc or aarch64-pc-windows-msvc. Default: this machine. The
 library lands in bin/<rid>/ for that target (win-x64, win-x86, win-arm64).
+
+.PARAMETER CertificateThumbprint
+Sign: thumbprint of a code signing certificate with its private key in
+Cert:\CurrentUser\My or Cert:\LocalMachine\My.
+
+.PARAMETER CertificatePath
+Sign: a .pfx file holding the code signing certificate and its key.
+
+.PARAMETER CertificatePassword
+Sign: the password of -CertificatePath.
+
+.PARAMETER TimestampServer
+Sign: the RFC 3161 timestamp server, so that signatures stay valid after
+the certificate expires. Default http://timestamp.digicert.com.
 
 .EXAMPLE
 ./build.ps1 -Task Test
@@ -68,17 +88,31 @@ Builds and runs every test.
 ./build.ps1 -Task Package -Target i686-pc-windows-msvc
 
 Builds the 32-bit Windows library and packages the module with it.
+
+.EXAMPLE
+./build.ps1 -Task Sign -CertificateThumbprint 0123456789ABCDEF0123456789ABCDEF01234567
+
+On Windows, after -Task Package: signs the packaged module, its catalog,
+the Win32 app scripts and the host scripts.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'PackageModule', 'PackageWin32App', 'Demo', 'Bless', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'PackageModule', 'PackageWin32App', 'Sign', 'Demo', 'Bless', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('', 'x86_64-pc-windows-msvc', 'i686-pc-windows-msvc', 'aarch64-pc-windows-msvc',
         'x86_64-unknown-linux-gnu', 'aarch64-unknown-linux-gnu', 'x86_64-apple-darwin', 'aarch64-apple-darwin')]
     [string] $Target = '',
 
-    [string] $OutputPath = ''
+    [string] $OutputPath = '',
+
+    [string] $CertificateThumbprint = '',
+
+    [string] $CertificatePath = '',
+
+    [securestring] $CertificatePassword,
+
+    [string] $TimestampServer = 'http://timestamp.digicert.com'
 )
 
 Set-StrictMode -Version 3.0
@@ -300,6 +334,35 @@ function Invoke-Win32AppPackage {
     $app
 }
 
+function Invoke-Sign {
+    # Signs what Package wrote, in the order that keeps every signature
+    # valid: the module's files, then its catalog over the signed files,
+    # then the copies (win32app, zip) made from the signed folder, then the
+    # scripts deployed alone.
+    AssertNymiSigningHost -Platform (GetNymiPlatform)
+    $version = Get-CrateVersion
+    $module = Join-Path $OutputPath "NymiDiag/$version"
+    $app = Join-Path $OutputPath 'win32app'
+    $hosts = Join-Path $OutputPath 'hosts'
+    foreach ($folder in $module, $app, $hosts) {
+        if (-not (Test-Path -LiteralPath $folder)) { throw "build.ps1: no $folder; run -Task Package first." }
+    }
+    $certificate = GetNymiSigningCertificate -Thumbprint $CertificateThumbprint -PfxPath $CertificatePath -Password $CertificatePassword
+    Write-Host "==> signing with $($certificate.Subject) ($($certificate.Thumbprint)), timestamps from $TimestampServer"
+    InvokeNymiAuthenticodeSign -File (GetNymiSignableFile -Path $module) -Certificate $certificate -TimestampServer $TimestampServer
+    $catalog = NewNymiSignedCatalog -ModuleFolder $module -Certificate $certificate -TimestampServer $TimestampServer
+    Write-Host "==> $catalog"
+    $appModule = Join-Path $app "NymiDiag/$version"
+    if (Test-Path $appModule) { Remove-Item -Recurse -Force $appModule }
+    Copy-Item -Recurse -Force $module (Join-Path $app 'NymiDiag')
+    $zip = Join-Path $OutputPath "NymiDiag-$version.zip"
+    if (Test-Path $zip) { Remove-Item -Force $zip }
+    Compress-Archive -Path (Join-Path $OutputPath 'NymiDiag') -DestinationPath $zip
+    $scripts = @(Get-ChildItem -LiteralPath $app -File -Filter '*.ps1' | ForEach-Object FullName) + @(GetNymiSignableFile -Path $hosts)
+    InvokeNymiAuthenticodeSign -File $scripts -Certificate $certificate -TimestampServer $TimestampServer
+    Write-Host "==> signed $module, $catalog, $app and $hosts; $zip rebuilt from the signed module"
+}
+
 function Invoke-Package {
     $dest = Invoke-ModulePackage
     $version = Split-Path -Leaf $dest
@@ -346,6 +409,7 @@ switch ($Task) {
     'Package' { Invoke-Build; Invoke-Package }
     'PackageModule' { $null = Invoke-ModulePackage }
     'PackageWin32App' { $null = Invoke-Win32AppPackage -ModuleFolder (Invoke-ModulePackage) }
+    'Sign' { Invoke-Sign }
     'Demo' {
         Invoke-Build
         Invoke-Demo

@@ -1,5 +1,5 @@
-# Build-time helpers of the install package, dot-sourced by build.ps1
-# (-Task Package, PackageModule, PackageWin32App) and by the
+# Build-time helpers of the install package and of signing, dot-sourced by
+# build.ps1 (-Task Package, PackageModule, PackageWin32App, Sign) and by the
 # tests. Not shipped: the Win32 app folder carries only the three scripts
 # beside this file and the packaged module.
 
@@ -71,4 +71,98 @@ function GetNymiWin32AppScript {
     [void][System.Management.Automation.Language.Parser]::ParseInput($text, [ref]$null, [ref]$errors)
     if (@($errors).Count -gt 0) { throw "The packaged $Name does not parse: $($errors[0].Message) (line $($errors[0].Extent.StartLineNumber))." }
     $text
+}
+
+function GetNymiSignableFile {
+    # The files the Sign task gives an Authenticode signature, below each
+    # of $Path, in ordinal order: scripts, modules, manifests, format files
+    # and DLLs (the shim and the Windows libraries). Native libraries of
+    # other systems, the shim's source and the help text cannot carry a
+    # signature; the file catalog covers them. Catalogs are signed apart,
+    # after they are written.
+    param([Parameter(Mandatory = $true)][string[]] $Path)
+    $extensions = '.ps1', '.psm1', '.psd1', '.ps1xml', '.dll'
+    $files = New-Object System.Collections.Generic.List[string]
+    foreach ($folder in $Path) {
+        if (-not [System.IO.Directory]::Exists($folder)) { throw "No folder $folder to sign (run build.ps1 -Task Package first)." }
+        foreach ($file in [System.IO.Directory]::GetFiles($folder, '*', [System.IO.SearchOption]::AllDirectories)) {
+            if ($extensions -contains [System.IO.Path]::GetExtension($file).ToLowerInvariant()) { $files.Add($file) }
+        }
+    }
+    $list = $files.ToArray()
+    [System.Array]::Sort($list, [System.StringComparer]::Ordinal)
+    $list
+}
+
+function AssertNymiSigningHost {
+    # Authenticode signing and file catalogs exist only on Windows.
+    param([Parameter(Mandatory = $true)][string] $Platform)
+    if ($Platform -ne 'Windows') {
+        throw "build.ps1: -Task Sign runs on Windows only (Set-AuthenticodeSignature and New-FileCatalog exist only there; this is $Platform). Run -Task Package, then -Task Sign on a Windows machine with the signing certificate."
+    }
+}
+
+function GetNymiSigningCertificate {
+    # The code signing certificate with its private key: by thumbprint from
+    # the current user's or the machine's personal store, or from a .pfx.
+    param([string] $Thumbprint, [string] $PfxPath, [securestring] $Password)
+    $certificate = $null
+    if ($Thumbprint) {
+        $clean = ($Thumbprint -replace '[^0-9A-Fa-f]', '').ToUpperInvariant()
+        foreach ($store in 'Cert:\CurrentUser\My', 'Cert:\LocalMachine\My') {
+            $path = Join-Path $store $clean
+            if (Test-Path -LiteralPath $path) { $certificate = Get-Item -LiteralPath $path; break }
+        }
+        if (-not $certificate) { throw "build.ps1: no certificate $clean in Cert:\CurrentUser\My or Cert:\LocalMachine\My." }
+    }
+    elseif ($PfxPath) {
+        if (-not (Test-Path -LiteralPath $PfxPath -PathType Leaf)) { throw "build.ps1: no file $PfxPath." }
+        if (-not $Password) { $Password = New-Object System.Security.SecureString }
+        $full = (Resolve-Path -LiteralPath $PfxPath).ProviderPath
+        $certificate = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 ($full, $Password)
+    }
+    else {
+        throw 'build.ps1: -Task Sign needs -CertificateThumbprint or -CertificatePath (a .pfx, with -CertificatePassword).'
+    }
+    if (-not $certificate.HasPrivateKey) { throw "build.ps1: the certificate $($certificate.Thumbprint) has no private key here." }
+    $codeSigning = @($certificate.Extensions | Where-Object { $_ -is [System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension] } |
+            ForEach-Object { $_.EnhancedKeyUsages } | Where-Object { $_.Value -eq '1.3.6.1.5.5.7.3.3' })
+    if ($codeSigning.Count -eq 0) { throw "build.ps1: the certificate $($certificate.Thumbprint) ($($certificate.Subject)) is not for code signing." }
+    $certificate
+}
+
+function InvokeNymiAuthenticodeSign {
+    # Signs each file with SHA-256 and a timestamp (so the signatures stay
+    # valid after the certificate expires); throws listing every file whose
+    # signature is not Valid afterwards.
+    param(
+        [Parameter(Mandatory = $true)][string[]] $File,
+        [Parameter(Mandatory = $true)] $Certificate,
+        [Parameter(Mandatory = $true)][string] $TimestampServer
+    )
+    $bad = New-Object System.Collections.Generic.List[string]
+    foreach ($path in $File) {
+        $result = Set-AuthenticodeSignature -LiteralPath $path -Certificate $Certificate -HashAlgorithm SHA256 -TimestampServer $TimestampServer
+        $status = (Get-AuthenticodeSignature -LiteralPath $path).Status
+        if ($status -ne 'Valid') { $bad.Add("$path ($status; $($result.StatusMessage))") }
+        else { Write-Host "==> signed $path" }
+    }
+    if ($bad.Count -gt 0) { throw "build.ps1: signatures not valid: $($bad -join '; ')" }
+}
+
+function NewNymiSignedCatalog {
+    # NymiDiag.cat over the module version folder (catalog version 2:
+    # SHA-256), then signed; Test-FileCatalog proves the folder matches it.
+    param(
+        [Parameter(Mandatory = $true)][string] $ModuleFolder,
+        [Parameter(Mandatory = $true)] $Certificate,
+        [Parameter(Mandatory = $true)][string] $TimestampServer
+    )
+    $catalog = Join-Path $ModuleFolder 'NymiDiag.cat'
+    if (Test-Path -LiteralPath $catalog) { Remove-Item -LiteralPath $catalog -Force }
+    $null = New-FileCatalog -Path $ModuleFolder -CatalogFilePath $catalog -CatalogVersion 2
+    InvokeNymiAuthenticodeSign -File $catalog -Certificate $Certificate -TimestampServer $TimestampServer
+    $check = Test-FileCatalog -Path $ModuleFolder -CatalogFilePath $catalog
+    if ([string]$check -ne 'Valid') { throw "build.ps1: Test-FileCatalog says $check for $ModuleFolder." }
+    $catalog
 }

@@ -119,3 +119,41 @@ Describe 'the packaged manifest' {
         (Invoke-Expression $text).ReleaseNotes | Should -BeExactly $notes
     }
 }
+
+Describe 'build.ps1 -Task Sign' {
+    BeforeAll {
+        . (Join-Path $RepoRoot 'powershell/Install/PackageTools.ps1')
+    }
+
+    It 'would sign the scripts, manifest, format file and DLLs of the packaged module, nothing else' {
+        $files = @(GetNymiSignableFile -Path $Packaged | ForEach-Object { $_.Substring($Packaged.Length + 1).Replace('\', '/') })
+        $expected = @('NymiDiag.Format.ps1xml', 'NymiDiag.psd1', 'NymiDiag.psm1', 'bin/NymiDiag.Native.dll') +
+            @(Get-ChildItem -LiteralPath (Join-Path $Packaged 'bin') -Recurse -File -Filter '*.dll' |
+                    Where-Object { $_.Name -ne 'NymiDiag.Native.dll' } | ForEach-Object { 'bin/' + $_.Directory.Name + '/' + $_.Name })
+        @($files | Sort-Object) | Should -Be @($expected | Sort-Object)
+        $files | Should -Not -Contain 'Private/NativeMethods.cs'
+        $files | Should -Not -Contain 'en-US/about_NymiDiag.help.txt'
+        @($files | Where-Object { $_ -match '\.(so|dylib)$' }) | Should -BeNullOrEmpty
+    }
+
+    It 'lists the files of every folder given, in ordinal order' {
+        $root = Join-Path $TestDrive 'sign-list'
+        foreach ($name in 'b/Z.PS1', 'b/a.psm1', 'a/x.ps1xml', 'a/lib.DLL', 'a/libnymidiag.so', 'a/notes.txt', 'c/y.psd1', 'c/NymiDiag.cat') {
+            $path = Join-Path $root $name
+            New-Item -ItemType Directory -Force -Path (Split-Path $path) | Out-Null
+            Set-Content -LiteralPath $path -Value ''
+        }
+        $files = @(GetNymiSignableFile -Path (Join-Path $root 'a'), (Join-Path $root 'b'), (Join-Path $root 'c') |
+                ForEach-Object { $_.Substring($root.Length + 1).Replace('\', '/') })
+        $files | Should -Be @('a/lib.DLL', 'a/x.ps1xml', 'b/Z.PS1', 'b/a.psm1', 'c/y.psd1')
+        { GetNymiSignableFile -Path (Join-Path $root 'missing') } | Should -Throw '*run build.ps1 -Task Package first*'
+    }
+
+    It 'refuses to run elsewhere than on Windows, saying so' -Skip:([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT) {
+        $output = @(& $PwshPath -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Task Sign -OutputPath (Join-Path $TestDrive 'out') -CertificateThumbprint 00 2>&1)
+        $LASTEXITCODE | Should -Not -Be 0
+        ($output -join "`n") | Should -Match '-Task Sign runs on Windows only'
+        { AssertNymiSigningHost -Platform 'Linux' } | Should -Throw '*runs on Windows only*'
+        { AssertNymiSigningHost -Platform 'Windows' } | Should -Not -Throw
+    }
+}
