@@ -126,9 +126,12 @@ $script:NymiInstallLogProblem = ''
 
 function ConvertToNymiJsonString {
     # A JSON string literal; the same bytes in every PowerShell edition
-    # (ConvertTo-Json escapes differently in 5.1 and 7).
+    # (ConvertTo-Json escapes differently in 5.1 and 7). Characters
+    # outside ASCII are escaped too, so the file reads the same whatever
+    # encoding a reader assumes (Windows PowerShell 5.1 reads a file
+    # without a byte order mark in the ANSI code page).
     param([AllowEmptyString()][string] $Value)
-    $escaped = [regex]::Replace($Value, '[\\"\x00-\x1F]', {
+    $escaped = [regex]::Replace($Value, '[\\"\x00-\x1F\u007F-\uFFFF]', {
             param($m)
             switch ($m.Value) {
                 '\' { '\\' }

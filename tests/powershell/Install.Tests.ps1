@@ -132,7 +132,7 @@ Describe 'build.ps1 -Task PackageWin32App' {
 Describe 'Install-NymiDiag.ps1' {
     It 'installs the module, writes only the given settings with their JSON types, and logs each action' {
         $box = New-Sandbox
-        $run = Invoke-AppScript $Install ($box.Common + @('-NesUri', 'https://nes.corp.example/nes', '-Site', 'Ward "3" \ east',
+        $run = Invoke-AppScript $Install ($box.Common + @('-NesUri', 'https://nes.corp.example/nes', '-Site', ('Ward "3" \ ' + [char]0xE9 + 'ast'),
                 '-ExpectedLocal', '8', '-TimeoutSec', '30', '-FailOnError:$false'))
         $run.Err | Should -BeNullOrEmpty
         $run.Exit | Should -Be 0 -Because $run.Text
@@ -146,7 +146,9 @@ Describe 'Install-NymiDiag.ps1' {
         $config = $text | ConvertFrom-Json
         @($config.PSObject.Properties.Name) | Should -Be @('NesUri', 'ExpectedLocal', 'TimeoutSec', 'Site', 'FailOnError')
         $config.NesUri | Should -Be 'https://nes.corp.example/nes'
-        $config.Site | Should -Be 'Ward "3" \ east'
+        $config.Site | Should -Be ('Ward "3" \ ' + [char]0xE9 + 'ast')
+        $text | Should -Match '"Site": "Ward \\"3\\" \\\\ \\u00e9ast"'
+        $text | Should -Not -Match '[^\x00-\x7F]' -Because 'characters outside ASCII are escaped'
         $text | Should -Match '"ExpectedLocal": 8,'
         $text | Should -Match '"TimeoutSec": 30,'
         $text | Should -Match '"FailOnError": false'
