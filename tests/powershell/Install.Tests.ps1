@@ -394,3 +394,44 @@ Describe 'Uninstall-NymiDiag.ps1' {
         $run.Out[0] | Should -Match '^NymiDiag uninstall: result=failed exit=1603 detail="unknown arguments: -Everything"$'
     }
 }
+
+Describe 'the default paths of the install scripts' {
+    BeforeAll {
+        . (Join-Path $RepoRoot 'powershell/Install/InstallHelpers.ps1')
+        $saved = @{}
+        foreach ($name in 'ProgramW6432', 'ProgramFiles', 'ProgramData', 'NYMIDIAG_CONFIG') { $saved[$name] = [System.Environment]::GetEnvironmentVariable($name) }
+        function Set-TestEnvironment {
+            param([hashtable] $Values)
+            foreach ($name in 'ProgramW6432', 'ProgramFiles', 'ProgramData', 'NYMIDIAG_CONFIG') {
+                [System.Environment]::SetEnvironmentVariable($name, $Values[$name])
+            }
+        }
+    }
+
+    AfterAll {
+        foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+
+    It 'installs into the native Program Files also from a 32-bit process (ProgramW6432 first)' {
+        Set-TestEnvironment @{ ProgramW6432 = 'N:\Program Files'; ProgramFiles = 'N:\Program Files (x86)' }
+        GetNymiInstallDefault -Kind 'ModuleRoot' | Should -Be ([System.IO.Path]::Combine('N:\Program Files', 'WindowsPowerShell', 'Modules'))
+        Set-TestEnvironment @{ ProgramFiles = 'N:\Program Files' }
+        GetNymiInstallDefault -Kind 'ModuleRoot' | Should -Be ([System.IO.Path]::Combine('N:\Program Files', 'WindowsPowerShell', 'Modules'))
+    }
+
+    It 'puts the configuration file, the log and the reports under ProgramData, the file at NYMIDIAG_CONFIG when set' {
+        Set-TestEnvironment @{ ProgramData = 'N:\ProgramData' }
+        GetNymiInstallDefault -Kind 'Config' | Should -Be ([System.IO.Path]::Combine('N:\ProgramData', 'NymiDiag', 'config.json'))
+        GetNymiInstallDefault -Kind 'Log' | Should -Be ([System.IO.Path]::Combine('N:\ProgramData', 'NymiDiag', 'install.log'))
+        GetNymiInstallDefault -Kind 'Reports' | Should -Be ([System.IO.Path]::Combine('N:\ProgramData', 'NymiDiag'))
+        Set-TestEnvironment @{ ProgramData = 'N:\ProgramData'; NYMIDIAG_CONFIG = 'N:\elsewhere.json' }
+        GetNymiInstallDefault -Kind 'Config' | Should -Be 'N:\elsewhere.json'
+    }
+
+    It 'has no default where the folders are not defined, and says which parameter is needed' {
+        Set-TestEnvironment @{}
+        foreach ($kind in 'ModuleRoot', 'Config', 'Log', 'Reports') { GetNymiInstallDefault -Kind $kind | Should -Be '' }
+        { ResolveNymiInstallPath -Kind 'ModuleRoot' -Parameter 'ModuleRoot' } | Should -Throw '-ModuleRoot is required here: its default lies under %ProgramFiles%*'
+        { ResolveNymiInstallPath -Kind 'Log' -Parameter 'LogPath' } | Should -Throw '-LogPath is required here: its default lies under %ProgramData%*'
+    }
+}
