@@ -284,10 +284,11 @@ function New-PackagedModuleScript {
 }
 
 function Invoke-ModulePackage {
-    # <OutputPath>/NymiDiag/<version>/: the manifest, the one generated
-    # psm1, the format and help files, bin/ as built (every library and the
-    # precompiled shim) and the shim's source for a package without it.
-    # Returns the folder.
+    # <OutputPath>/NymiDiag/<version>/: the manifest (its ReleaseNotes
+    # from CHANGELOG.md), the one generated psm1, the format and help
+    # files, LICENSE, bin/ as built (every library and the precompiled
+    # shim) and the shim's source for a package without it. Returns the
+    # folder.
     $version = Get-CrateVersion
     $manifestVersion = (Import-PowerShellDataFile (Join-Path $moduleRoot 'NymiDiag.psd1')).ModuleVersion
     if ($manifestVersion -ne $version) { throw "build.ps1: NymiDiag.psd1 says $manifestVersion, Cargo.toml $version." }
@@ -306,6 +307,9 @@ function Invoke-ModulePackage {
     $encoding = New-Object System.Text.UTF8Encoding ([regex]::IsMatch($manifest, '[^\x00-\x7F]'))
     [System.IO.File]::WriteAllText((Join-Path $dest 'NymiDiag.psd1'), $manifest, $encoding)
     Copy-Item -Force (Join-Path $moduleRoot '*.ps1xml') $dest
+    # The licence travels with the module (gallery packages and the Win32
+    # app carry it; the catalog covers it).
+    Copy-Item -Force (Join-Path $root 'LICENSE') $dest
     Copy-Item -Force (Join-Path $moduleRoot 'Private/NativeMethods.cs') (Join-Path $dest 'Private')
     foreach ($item in 'en-US', 'bin') {
         $path = Join-Path $moduleRoot $item

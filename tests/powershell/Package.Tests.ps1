@@ -101,6 +101,7 @@ Describe 'the packaged manifest' {
         $cargo | Should -Match '(?m)^license\s*=\s*"MIT"'
         $data.LicenseUri | Should -Be ($data.ProjectUri.TrimEnd('/') + '/blob/main/LICENSE')
         $license = Get-Content -Raw (Join-Path $RepoRoot 'LICENSE')
+        Get-Content -Raw (Join-Path $Packaged 'LICENSE') | Should -BeExactly $license -Because 'the package carries the licence'
         $license | Should -Match '^MIT License'
         $holder = $Manifest.Copyright -replace '^\(c\)\s*', '' -replace '\.\s*MIT licence\.$', ''
         $license | Should -Match ('(?m)^Copyright \(c\) ' + [regex]::Escape($holder) + '$')
