@@ -95,7 +95,9 @@ pwsh -File ./Install-NymiDiag.ps1 -ModuleRoot /tmp/modules -ConfigPath /tmp/nymi
 
 Elsewhere than Windows every path is given; the event source is skipped.
 #>
-[CmdletBinding()]
+# No positional parameters: a stray word on the command line is reported,
+# not taken for -ModuleRoot.
+[CmdletBinding(PositionalBinding = $false)]
 param(
     [string] $ModuleRoot = '',
     [string] $ConfigPath = '',

@@ -67,7 +67,9 @@ powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\Uninstall-NymiDiag.ps1
 
 Removes every trace but the install log.
 #>
-[CmdletBinding()]
+# No positional parameters: a stray word on the command line is reported,
+# not taken for -ModuleRoot.
+[CmdletBinding(PositionalBinding = $false)]
 param(
     [string] $ModuleRoot = '',
     [string] $ConfigPath = '',

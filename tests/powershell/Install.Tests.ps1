@@ -240,6 +240,7 @@ Describe 'Install-NymiDiag.ps1' {
         @{ Case = 'an ftp NesUri'; Extra = @('-NesUri', 'ftp://nes.corp.example/'); Detail = 'NesUri' }
         @{ Case = 'a Site of 65 characters'; Extra = @('-Site', ('x' * 65)); Detail = 'Site' }
         @{ Case = 'an unknown parameter'; Extra = @('-NesUrl', 'nes01'); Detail = 'unknown arguments: -NesUrl nes01' }
+        @{ Case = 'a stray word'; Extra = @('nes01'); Detail = 'unknown arguments: nes01' }
         @{ Case = 'a module root that does not exist'; Extra = @('-ModuleRoot', 'missing'); Detail = 'does not exist' }
     ) {
         $box = New-Sandbox
