@@ -18,13 +18,29 @@ Tasks:
   Pester   Only the Pester tests, in this edition of PowerShell (run it
            from powershell.exe to test Windows PowerShell 5.1); expects a
            previous Build.
-  Package  Build, then PackageModule, a zip of it under out/, and the
-           Intune and GPO scripts under out/hosts/
+  Package  Build, then PackageModule, a zip of it under out/, the
+           Intune and GPO scripts under out/hosts/ and the Win32 app
+           source folder out/win32app/ (PackageWin32App).
   PackageModule
            Only the versioned module folder, out/NymiDiag/<version>/,
            from the bin/ already built (what the tests and
            benches/import_time.sh use): one NymiDiag.psm1 made of
-           Private/*.ps1 and Public/*.ps1 with the version stamped in.
+           Private/*.ps1 and Public/*.ps1 with the version stamped in,
+           the manifest's ReleaseNotes taken from the newest section of
+           CHANGELOG.md.
+  PackageWin32App
+           PackageModule, then out/win32app/: Install-NymiDiag.ps1,
+           Uninstall-NymiDiag.ps1, Test-NymiDiagInstalled.ps1 (the
+           detection script, this version stamped in) and a copy of
+           NymiDiag/<version>/, from the bin/ already built. The folder
+           to give IntuneWinAppUtil.exe (-s Install-NymiDiag.ps1).
+  Sign     Windows only, after Package: signs every .ps1, .psm1, .psd1,
+           .ps1xml and .dll of out/NymiDiag/<version>/ (SHA-256,
+           timestamped), writes and signs NymiDiag.cat over that folder,
+           copies the signed module into out/win32app/ and the zip again,
+           then signs the Win32 app scripts and out/hosts/. Fails unless
+           every signature is Valid. Needs -CertificateThumbprint or
+           -CertificatePath.
   Demo     Build, then run the diagnosis (Invoke-NymiDiagnosis -Demo) on a
            generated broken terminal (no Nymi install needed): a key store
            with only the 8 local NEA certificates, WGSS and nymi_api logs
@@ -37,16 +53,31 @@ Tasks:
   Clean    Remove target/, out/ and the module's bin/ folder.
 
 .PARAMETER Task
-What to do: Build, Test, Pester, Package, PackageModule, Demo, Bless or Clean.
+What to do: Build, Test, Pester, Package, PackageModule, PackageWin32App,
+Sign, Demo, Bless or Clean.
 
 .PARAMETER OutputPath
-Folder of the packages (Package, PackageModule). Default: out/ in the
-repository.
+Folder of the packages (Package, PackageModule, PackageWin32App; Sign
+signs what Package left there). Default: out/ in the repository.
 
 .PARAMETER Target
 A Rust target triple to cross-build for, for example x86_64-pc-windows-msvc,
 i686-pc-windows-msvc or aarch64-pc-windows-msvc. Default: this machine. The
 library lands in bin/<rid>/ for that target (win-x64, win-x86, win-arm64).
+
+.PARAMETER CertificateThumbprint
+Sign: thumbprint of a code signing certificate with its private key in
+Cert:\CurrentUser\My or Cert:\LocalMachine\My.
+
+.PARAMETER CertificatePath
+Sign: a .pfx file holding the code signing certificate and its key.
+
+.PARAMETER CertificatePassword
+Sign: the password of -CertificatePath.
+
+.PARAMETER TimestampServer
+Sign: the RFC 3161 timestamp server, so that signatures stay valid after
+the certificate expires. Default http://timestamp.digicert.com.
 
 .EXAMPLE
 ./build.ps1 -Task Test
@@ -57,17 +88,31 @@ Builds and runs every test.
 ./build.ps1 -Task Package -Target i686-pc-windows-msvc
 
 Builds the 32-bit Windows library and packages the module with it.
+
+.EXAMPLE
+./build.ps1 -Task Sign -CertificateThumbprint 0123456789ABCDEF0123456789ABCDEF01234567
+
+On Windows, after -Task Package: signs the packaged module, its catalog,
+the Win32 app scripts and the host scripts.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'PackageModule', 'Demo', 'Bless', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Pester', 'Package', 'PackageModule', 'PackageWin32App', 'Sign', 'Demo', 'Bless', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('', 'x86_64-pc-windows-msvc', 'i686-pc-windows-msvc', 'aarch64-pc-windows-msvc',
         'x86_64-unknown-linux-gnu', 'aarch64-unknown-linux-gnu', 'x86_64-apple-darwin', 'aarch64-apple-darwin')]
     [string] $Target = '',
 
-    [string] $OutputPath = ''
+    [string] $OutputPath = '',
+
+    [string] $CertificateThumbprint = '',
+
+    [string] $CertificatePath = '',
+
+    [securestring] $CertificatePassword,
+
+    [string] $TimestampServer = 'http://timestamp.digicert.com'
 )
 
 Set-StrictMode -Version 3.0
@@ -77,6 +122,7 @@ $root = $PSScriptRoot
 $moduleRoot = Join-Path $root 'powershell/NymiDiag'
 . (Join-Path $moduleRoot 'Private/RuntimeId.ps1')
 . (Join-Path $root 'powershell/HostShared/HostSplice.ps1')
+. (Join-Path $root 'powershell/Install/PackageTools.ps1')
 if (-not $OutputPath) { $OutputPath = Join-Path $root 'out' }
 $OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
 
@@ -249,10 +295,11 @@ function New-PackagedModuleScript {
 }
 
 function Invoke-ModulePackage {
-    # <OutputPath>/NymiDiag/<version>/: the manifest, the one generated
-    # psm1, the format and help files, bin/ as built (every library and the
-    # precompiled shim) and the shim's source for a package without it.
-    # Returns the folder.
+    # <OutputPath>/NymiDiag/<version>/: the manifest (its ReleaseNotes
+    # from CHANGELOG.md), the one generated psm1, the format and help
+    # files, LICENSE, bin/ as built (every library and the precompiled
+    # shim) and the shim's source for a package without it. Returns the
+    # folder.
     $version = Get-CrateVersion
     $manifestVersion = (Import-PowerShellDataFile (Join-Path $moduleRoot 'NymiDiag.psd1')).ModuleVersion
     if ($manifestVersion -ne $version) { throw "build.ps1: NymiDiag.psd1 says $manifestVersion, Cargo.toml $version." }
@@ -264,8 +311,16 @@ function Invoke-ModulePackage {
     # reads a file without one in the ANSI code page.
     $encoding = New-Object System.Text.UTF8Encoding ([regex]::IsMatch($psm1, '[^\x00-\x7F]'))
     [System.IO.File]::WriteAllText((Join-Path $dest 'NymiDiag.psm1'), $psm1, $encoding)
-    Copy-Item -Force (Join-Path $moduleRoot 'NymiDiag.psd1') $dest
+    # The packaged manifest's ReleaseNotes: the newest CHANGELOG section
+    # (the source manifest only points at the file).
+    $notes = GetNymiChangelogSection -Path (Join-Path $root 'CHANGELOG.md')
+    $manifest = SetNymiManifestReleaseNotes -ManifestText ([System.IO.File]::ReadAllText((Join-Path $moduleRoot 'NymiDiag.psd1'))) -Notes $notes
+    $encoding = New-Object System.Text.UTF8Encoding ([regex]::IsMatch($manifest, '[^\x00-\x7F]'))
+    [System.IO.File]::WriteAllText((Join-Path $dest 'NymiDiag.psd1'), $manifest, $encoding)
     Copy-Item -Force (Join-Path $moduleRoot '*.ps1xml') $dest
+    # The licence travels with the module (gallery packages and the Win32
+    # app carry it; the catalog covers it).
+    Copy-Item -Force (Join-Path $root 'LICENSE') $dest
     Copy-Item -Force (Join-Path $moduleRoot 'Private/NativeMethods.cs') (Join-Path $dest 'Private')
     foreach ($item in 'en-US', 'bin') {
         $path = Join-Path $moduleRoot $item
@@ -273,6 +328,54 @@ function Invoke-ModulePackage {
     }
     Write-Host "==> $dest (one psm1 of $($psm1.Length) characters)"
     $dest
+}
+
+function Invoke-Win32AppPackage {
+    # <OutputPath>/win32app/: the three Win32 app scripts (packaged: the
+    # shared helpers spliced in, the detection script's version stamped)
+    # and a copy of the packaged module folder. Returns the folder.
+    param([Parameter(Mandatory = $true)][string] $ModuleFolder)
+    $version = Split-Path -Leaf $ModuleFolder
+    $app = Join-Path $OutputPath 'win32app'
+    if (Test-Path $app) { Remove-Item -Recurse -Force $app }
+    New-Item -ItemType Directory -Force -Path (Join-Path $app 'NymiDiag') | Out-Null
+    Copy-Item -Recurse -Force $ModuleFolder (Join-Path $app 'NymiDiag')
+    $ascii = New-Object System.Text.ASCIIEncoding
+    foreach ($name in 'Install-NymiDiag.ps1', 'Uninstall-NymiDiag.ps1', 'Test-NymiDiagInstalled.ps1') {
+        $text = GetNymiWin32AppScript -Root $root -Name $name -Version $version
+        [System.IO.File]::WriteAllText((Join-Path $app $name), $text, $ascii)
+    }
+    Write-Host "==> $app (Install-NymiDiag.ps1, Uninstall-NymiDiag.ps1, Test-NymiDiagInstalled.ps1, NymiDiag/$version)"
+    $app
+}
+
+function Invoke-Sign {
+    # Signs what Package wrote, in the order that keeps every signature
+    # valid: the module's files, then its catalog over the signed files,
+    # then the copies (win32app, zip) made from the signed folder, then the
+    # scripts deployed alone.
+    AssertNymiSigningHost -Platform (GetNymiPlatform)
+    $version = Get-CrateVersion
+    $module = Join-Path $OutputPath "NymiDiag/$version"
+    $app = Join-Path $OutputPath 'win32app'
+    $hosts = Join-Path $OutputPath 'hosts'
+    foreach ($folder in $module, $app, $hosts) {
+        if (-not (Test-Path -LiteralPath $folder)) { throw "build.ps1: no $folder; run -Task Package first." }
+    }
+    $certificate = GetNymiSigningCertificate -Thumbprint $CertificateThumbprint -PfxPath $CertificatePath -Password $CertificatePassword
+    Write-Host "==> signing with $($certificate.Subject) ($($certificate.Thumbprint)), timestamps from $TimestampServer"
+    InvokeNymiAuthenticodeSign -File (GetNymiSignableFile -Path $module) -Certificate $certificate -TimestampServer $TimestampServer
+    $catalog = NewNymiSignedCatalog -ModuleFolder $module -Certificate $certificate -TimestampServer $TimestampServer
+    Write-Host "==> $catalog"
+    $appModule = Join-Path $app "NymiDiag/$version"
+    if (Test-Path $appModule) { Remove-Item -Recurse -Force $appModule }
+    Copy-Item -Recurse -Force $module (Join-Path $app 'NymiDiag')
+    $zip = Join-Path $OutputPath "NymiDiag-$version.zip"
+    if (Test-Path $zip) { Remove-Item -Force $zip }
+    Compress-Archive -Path (Join-Path $OutputPath 'NymiDiag') -DestinationPath $zip
+    $scripts = @(Get-ChildItem -LiteralPath $app -File -Filter '*.ps1' | ForEach-Object FullName) + @(GetNymiSignableFile -Path $hosts)
+    InvokeNymiAuthenticodeSign -File $scripts -Certificate $certificate -TimestampServer $TimestampServer
+    Write-Host "==> signed $module, $catalog, $app and $hosts; $zip rebuilt from the signed module"
 }
 
 function Invoke-Package {
@@ -292,6 +395,7 @@ function Invoke-Package {
         Copy-Item -Recurse -Force (Join-Path $root "powershell/$item") $hosts
     }
     Write-Host "==> $hosts/Intune and $hosts/Gpo (edit the defaults at the top of each script)"
+    $null = Invoke-Win32AppPackage -ModuleFolder $dest
 }
 
 function Invoke-Demo {
@@ -319,6 +423,8 @@ switch ($Task) {
     'Pester' { Invoke-PesterTests }
     'Package' { Invoke-Build; Invoke-Package }
     'PackageModule' { $null = Invoke-ModulePackage }
+    'PackageWin32App' { $null = Invoke-Win32AppPackage -ModuleFolder (Invoke-ModulePackage) }
+    'Sign' { Invoke-Sign }
     'Demo' {
         Invoke-Build
         Invoke-Demo

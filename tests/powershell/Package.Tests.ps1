@@ -65,3 +65,96 @@ Describe 'build.ps1 -Task PackageModule' {
         @(Get-ChildItem -LiteralPath (Join-Path $Packaged "bin/$rid") -File).Count | Should -Be 1
     }
 }
+
+Describe 'the packaged manifest' {
+    BeforeAll {
+        . (Join-Path $RepoRoot 'powershell/Install/PackageTools.ps1')
+        $Manifest = Import-PowerShellDataFile $PackagedManifest
+    }
+
+    It 'passes Test-ModuleManifest' {
+        $tested = Test-ModuleManifest -Path $PackagedManifest -ErrorAction Stop
+        $tested.Version | Should -Be ([version]$Version)
+        $tested.ProjectUri | Should -Not -BeNullOrEmpty
+        $tested.LicenseUri | Should -Not -BeNullOrEmpty
+    }
+
+    It 'carries the newest CHANGELOG section as ReleaseNotes' {
+        # Read here without PackageTools.ps1: from the first '## ' heading
+        # to the next one.
+        $lines = [System.IO.File]::ReadAllLines((Join-Path $RepoRoot 'CHANGELOG.md'))
+        $start = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l.StartsWith('## ') })
+        $end = [array]::FindIndex($lines, $start + 1, [Predicate[string]] { param($l) $l.StartsWith('## ') -or $l -match '^\[[^\]]+\]:\s' })
+        if ($end -lt 0) { $end = $lines.Count }
+        $section = ($lines[($start + 1)..($end - 1)] -join "`n").Trim()
+        $section | Should -Not -BeNullOrEmpty
+        $Manifest.PrivateData.PSData.ReleaseNotes | Should -BeExactly $section
+        (Import-PowerShellDataFile $ManifestPath).PrivateData.PSData.ReleaseNotes | Should -Not -Be $section -Because 'the source manifest only points at the file'
+    }
+
+    It 'has the gallery tags, a project and a licence link matching LICENSE and Cargo.toml' {
+        $data = $Manifest.PrivateData.PSData
+        foreach ($tag in 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux') { $data.Tags | Should -Contain $tag }
+        @($data.Tags | Where-Object { $_ -match '\s' }) | Should -BeNullOrEmpty -Because 'gallery tags have no spaces'
+        $cargo = Get-Content -Raw (Join-Path $RepoRoot 'Cargo.toml')
+        if ($cargo -match '(?m)^repository\s*=\s*"([^"]+)"') { $data.ProjectUri | Should -Be $Matches[1] }
+        $cargo | Should -Match '(?m)^license\s*=\s*"MIT"'
+        $data.LicenseUri | Should -Be ($data.ProjectUri.TrimEnd('/') + '/blob/main/LICENSE')
+        $license = Get-Content -Raw (Join-Path $RepoRoot 'LICENSE')
+        Get-Content -Raw (Join-Path $Packaged 'LICENSE') | Should -BeExactly $license -Because 'the package carries the licence'
+        $license | Should -Match '^MIT License'
+        $holder = $Manifest.Copyright -replace '^\(c\)\s*', '' -replace '\.\s*MIT licence\.$', ''
+        $license | Should -Match ('(?m)^Copyright \(c\) ' + [regex]::Escape($holder) + '$')
+    }
+
+    It 'states the .NET Framework version the shim is compiled against' {
+        $build = Get-Content -Raw (Join-Path $RepoRoot 'build.ps1')
+        $found = [regex]::Match($build, 'build/\.NETFramework/v(\d+\.\d+\.\d+)')
+        $found.Success | Should -BeTrue
+        $Manifest.DotNetFrameworkVersion | Should -Be $found.Groups[1].Value
+    }
+
+    It 'puts any quote characters of the release notes safely into the manifest' {
+        $notes = "it's " + [char]0x2019 + 'quoted' + [char]0x2018 + " and ''twice''"
+        $text = SetNymiManifestReleaseNotes -ManifestText "@{`n    ReleaseNotes = 'x'`n}`n" -Notes $notes
+        (Invoke-Expression $text).ReleaseNotes | Should -BeExactly $notes
+    }
+}
+
+Describe 'build.ps1 -Task Sign' {
+    BeforeAll {
+        . (Join-Path $RepoRoot 'powershell/Install/PackageTools.ps1')
+    }
+
+    It 'would sign the scripts, manifest, format file and DLLs of the packaged module, nothing else' {
+        $files = @(GetNymiSignableFile -Path $Packaged | ForEach-Object { $_.Substring($Packaged.Length + 1).Replace('\', '/') })
+        $expected = @('NymiDiag.Format.ps1xml', 'NymiDiag.psd1', 'NymiDiag.psm1', 'bin/NymiDiag.Native.dll') +
+            @(Get-ChildItem -LiteralPath (Join-Path $Packaged 'bin') -Recurse -File -Filter '*.dll' |
+                    Where-Object { $_.Name -ne 'NymiDiag.Native.dll' } | ForEach-Object { 'bin/' + $_.Directory.Name + '/' + $_.Name })
+        @($files | Sort-Object) | Should -Be @($expected | Sort-Object)
+        $files | Should -Not -Contain 'Private/NativeMethods.cs'
+        $files | Should -Not -Contain 'en-US/about_NymiDiag.help.txt'
+        @($files | Where-Object { $_ -match '\.(so|dylib)$' }) | Should -BeNullOrEmpty
+    }
+
+    It 'lists the files of every folder given, in ordinal order' {
+        $root = Join-Path $TestDrive 'sign-list'
+        foreach ($name in 'b/Z.PS1', 'b/a.psm1', 'a/x.ps1xml', 'a/lib.DLL', 'a/libnymidiag.so', 'a/notes.txt', 'c/y.psd1', 'c/NymiDiag.cat') {
+            $path = Join-Path $root $name
+            New-Item -ItemType Directory -Force -Path (Split-Path $path) | Out-Null
+            Set-Content -LiteralPath $path -Value ''
+        }
+        $files = @(GetNymiSignableFile -Path (Join-Path $root 'a'), (Join-Path $root 'b'), (Join-Path $root 'c') |
+                ForEach-Object { $_.Substring($root.Length + 1).Replace('\', '/') })
+        $files | Should -Be @('a/lib.DLL', 'a/x.ps1xml', 'b/Z.PS1', 'b/a.psm1', 'c/y.psd1')
+        { GetNymiSignableFile -Path (Join-Path $root 'missing') } | Should -Throw '*run build.ps1 -Task Package first*'
+    }
+
+    It 'refuses to run elsewhere than on Windows, saying so' -Skip:([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT) {
+        $output = @(& $PwshPath -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Task Sign -OutputPath (Join-Path $TestDrive 'out') -CertificateThumbprint 00 2>&1)
+        $LASTEXITCODE | Should -Not -Be 0
+        ($output -join "`n") | Should -Match '-Task Sign runs on Windows only'
+        { AssertNymiSigningHost -Platform 'Linux' } | Should -Throw '*runs on Windows only*'
+        { AssertNymiSigningHost -Platform 'Windows' } | Should -Not -Throw
+    }
+}
