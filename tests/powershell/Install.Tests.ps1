@@ -293,6 +293,28 @@ Describe 'the installed module' {
     }
 }
 
+Describe 'the installed configuration' {
+    It 'is what the installed module reads: every setting from the file, none broken' {
+        $box = New-Sandbox
+        $site = 'Ward "3" ' + [char]0xE9 + 'ast'
+        $run = Invoke-AppScript $Install ($box.Common + @('-NesUri', 'https://nes.corp.example/nes', '-Site', $site, '-ExpectedLocal', '6',
+                '-ExpectedNes', '4', '-TimeoutSec', '30', '-ReportFolder', (Join-Path $box.Root 'reports'), '-FailOnError:$false'))
+        $run.Exit | Should -Be 0 -Because $run.Text
+        $command = "`$ErrorActionPreference = 'Stop'; `$env:NYMIDIAG_CONFIG = '$($box.Config)'; " +
+            "Import-Module '$(Join-Path $box.Modules "NymiDiag/$Version/NymiDiag.psd1")'; " +
+            "Get-NymiDiagConfiguration | ForEach-Object { '{0}|{1}|{2}' -f `$_.Name, `$_.Source, `$_.Value }"
+        $output = @(& $PwshPath -NoProfile -NonInteractive -Command $command 2>&1 | ForEach-Object { [string]$_ })
+        $settings = @{}
+        foreach ($line in $output) { $parts = $line.Split('|'); $settings[$parts[0]] = @{ Source = $parts[1]; Value = $parts[2] } }
+        $settings.Count | Should -Be 8 -Because ($output -join "`n")
+        foreach ($name in 'NesUri', 'Site', 'ExpectedLocal', 'ExpectedNes', 'TimeoutSec', 'ReportFolder', 'FailOnError') { $settings[$name].Source | Should -Be 'file' -Because $name }
+        $settings['TrustedRootPath'].Source | Should -Be 'default'
+        $settings['Site'].Value | Should -BeExactly $site
+        $settings['ExpectedNes'].Value | Should -Be '4'
+        $settings['FailOnError'].Value | Should -Be 'False'
+    }
+}
+
 Describe 'Test-NymiDiagInstalled.ps1' {
     It 'prints one line and exits 0 when this version is installed' {
         $box = New-Sandbox -With $Version
