@@ -285,7 +285,7 @@ function InvokeNymiHostScript {
         $failure = $null
         $suffix = ''
         if ($run.Problems.Count -gt 0) {
-            $failure = [ordered]@{ code = 'CONFIG_INVALID'; detail = (@(foreach ($p in $run.Problems) { FormatNymiConfigProblem $p }) -join '; ') }
+            $failure = [ordered]@{ code = 'CONFIG_INVALID'; detail = (FormatNymiConfigProblem $run.Problems) }
         }
         if ($LastRepair) {
             try {

@@ -376,9 +376,13 @@ function ReadNymiConfigFile {
         if ($Explicit) { $result.Problems += NewNymiConfigProblem 'file' $full '' 'the configuration file does not exist (NYMIDIAG_CONFIG names it)' }
         return $result
     }
+    try { $untrusted = TestNymiConfigFileTrusted -Path $full }
+    catch { $untrusted = 'its owner and permissions could not be read: ' + $_.Exception.Message }
+    if ($untrusted) {
+        $result.Problems += NewNymiConfigProblem 'file' $full '' $untrusted
+        return $result
+    }
     try {
-        $untrusted = TestNymiConfigFileTrusted -Path $full
-        if ($untrusted) { $result.Problems += NewNymiConfigProblem 'file' $full '' $untrusted; return $result }
         $info = New-Object System.IO.FileInfo $full
         if ($info.Length -gt $script:NymiConfigMaxBytes) { throw ('larger than {0} bytes' -f $script:NymiConfigMaxBytes) }
         $text = [System.IO.File]::ReadAllText($full)
@@ -463,12 +467,15 @@ function ResolveNymiConfiguration {
 }
 
 function FormatNymiConfigProblem {
-    # One problem as text: "<origin>: <key>: <reason>".
-    param([System.Collections.IDictionary] $Problem)
-    $parts = @($Problem['origin'])
-    if ($Problem['key']) { $parts += $Problem['key'] }
-    $parts += $Problem['reason']
-    $parts -join ': '
+    # The problems as one text, each "<origin>: <key>: <reason>", joined
+    # by "; " (the CONFIG_INVALID error and line).
+    param([object[]] $Problem)
+    @(foreach ($p in $Problem) {
+            $parts = @($p['origin'])
+            if ($p['key']) { $parts += $p['key'] }
+            $parts += $p['reason']
+            $parts -join ': '
+        }) -join '; '
 }
 # endregion configuration
 
@@ -650,7 +657,7 @@ function InvokeNymiHostScript {
         $failure = $null
         $suffix = ''
         if ($run.Problems.Count -gt 0) {
-            $failure = [ordered]@{ code = 'CONFIG_INVALID'; detail = (@(foreach ($p in $run.Problems) { FormatNymiConfigProblem $p }) -join '; ') }
+            $failure = [ordered]@{ code = 'CONFIG_INVALID'; detail = (FormatNymiConfigProblem $run.Problems) }
         }
         if ($LastRepair) {
             try {

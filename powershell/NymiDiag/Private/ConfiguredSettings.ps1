@@ -24,8 +24,7 @@ function NewNymiConfigErrorRecord {
     # The CONFIG_INVALID error: every problem, each with its file or
     # policy value and key.
     param([object[]] $Problems)
-    $text = @(foreach ($p in $Problems) { FormatNymiConfigProblem $p }) -join '; '
-    $exception = New-Object System.IO.InvalidDataException ('NymiDiag configuration is invalid: ' + $text)
+    $exception = New-Object System.IO.InvalidDataException ('NymiDiag configuration is invalid: ' + (FormatNymiConfigProblem $Problems))
     $target = $null
     if ($Problems.Count -gt 0) { $target = $Problems[0]['origin'] }
     New-Object System.Management.Automation.ErrorRecord ($exception, 'CONFIG_INVALID', [System.Management.Automation.ErrorCategory]::InvalidData, $target)

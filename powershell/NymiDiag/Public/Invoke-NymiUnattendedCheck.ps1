@@ -110,7 +110,7 @@ function Invoke-NymiUnattendedCheck {
     # file or the default; a broken configuration is the check's error.
     $resolved = ResolveNymiConfiguration -Parameters $PSBoundParameters
     if ($resolved.Problems.Count -gt 0) {
-        $result['Error'] = [ordered]@{ code = 'CONFIG_INVALID'; detail = (@(foreach ($p in $resolved.Problems) { FormatNymiConfigProblem $p }) -join '; ') }
+        $result['Error'] = [ordered]@{ code = 'CONFIG_INVALID'; detail = (FormatNymiConfigProblem $resolved.Problems) }
     }
     foreach ($name in 'NesUri', 'TimeoutSec', 'TrustedRootPath', 'ExpectedLocal', 'ExpectedNes', 'Site') {
         if (-not $PSBoundParameters.ContainsKey($name)) { Set-Variable -Name $name -Value $resolved.Settings[$name]['Value'] }
@@ -122,13 +122,11 @@ function Invoke-NymiUnattendedCheck {
         trusted_root_path = $TrustedRootPath; rule_path = [string[]]@($RulePath); wait_sec = $WaitSec; service_display_name = $ServiceDisplayName
         expected_local = $ExpectedLocal; expected_nes = $ExpectedNes; site = $Site
     }
-    if ($result['Error']) {
-        # Nothing runs on a broken configuration: the line says why.
-    }
-    elseif ($Repair) {
+    # Nothing runs on a broken configuration: the line says why.
+    if ($Repair -and -not $result['Error']) {
         InvokeNymiHostRemediation -Settings $settings -Warnings $warnings -Result $result -ModuleVersion $MyInvocation.MyCommand.Module.Version
     }
-    else {
+    elseif (-not $result['Error']) {
         try { $result['Diagnosis'] = InvokeNymiHostDiagnosis -Settings $settings -Warnings $warnings }
         catch { $result['Error'] = [ordered]@{ code = 'DIAGNOSIS_FAILED'; detail = $_.Exception.Message } }
     }
