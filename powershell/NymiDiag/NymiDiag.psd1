@@ -25,6 +25,7 @@
         'Repair-NymiNeaCertificate'
         'Save-NymiReport'
         'Invoke-NymiUnattendedCheck'
+        'ConvertFrom-NymiStatusLine'
     )
     CmdletsToExport = @()
     VariablesToExport = @()
