@@ -292,6 +292,16 @@ Describe 'GetNymiFleetGraphRows' {
             @($script:Graph.Calls | Where-Object { $_ -eq $second }).Count | Should -Be 2
         }
 
+        It 'says in verbose output which pages it read and which it retried' {
+            Set-Graph -Pages (New-GraphPages -Count 15 -PageSize 10) -Failures @{ $FirstUri = @(New-Failure -Status 429 -RetryAfter '7') }
+            $output = @(Invoke-GraphRows -Arguments @{ Verbose = $true } 4>&1)
+            $verbose = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object { $_.Message })
+            @($output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count | Should -Be 15
+            $verbose | Should -Contain 'NymiDiag: Graph answered 429 for page 1; retry 1 of 4 in 7 s (Retry-After: 7)'
+            $verbose | Should -Contain 'NymiDiag: Graph page 2: 5 device(s), 15 in all'
+            $verbose[-1] | Should -BeLike 'NymiDiag: read 15 device(s) of remediation * from 2 page(s) with 1 retries (7 s waited)'
+        }
+
         It 'waits until the HTTP date of Retry-After' {
             Set-Graph -Pages (New-GraphPages -Count 5) -Failures @{ $FirstUri = @(New-Failure -Status 429 -RetryAfter ([datetime]::UtcNow.AddSeconds(30).ToString('r'))) }
             @(Invoke-GraphRows).Count | Should -Be 5
@@ -333,6 +343,19 @@ Describe 'GetNymiFleetGraphRows' {
             $record.FullyQualifiedErrorId | Should -BeLike 'NymiGraphTimeout*'
             $record.Exception.Message | Should -BeLike '*longer than 30 s*0 device(s) read*'
             $script:Waits.Count | Should -Be 0
+        }
+    }
+
+    Context 'the time bound' {
+        It 'stops before the next page once -TimeoutSec has passed, saying how many devices were read' {
+            $script:Clock = 0
+            # Each page takes 40 s of the (mocked) clock.
+            Mock -ModuleName NymiDiag GetNymiGraphElapsed { $script:Clock; $script:Clock += 40 }
+            Set-Graph -Pages (New-GraphPages -Count 50 -PageSize 10)
+            $record = Invoke-GraphRows -Arguments @{ TimeoutSec = 100 }
+            $record.FullyQualifiedErrorId | Should -BeLike 'NymiGraphTimeout*'
+            $record.Exception.Message | Should -BeLike '*longer than 100 s*30 device(s) read from 3 page(s)*'
+            $script:Graph.Calls.Count | Should -Be 3
         }
     }
 

@@ -187,6 +187,13 @@ function GetNymiGraphStatusFromText {
     0
 }
 
+function GetNymiGraphElapsed {
+    # Seconds since $Clock started (tests replace it to pass the time bound
+    # without waiting).
+    param([Parameter(Mandatory = $true)][System.Diagnostics.Stopwatch] $Clock)
+    $Clock.Elapsed.TotalSeconds
+}
+
 function WaitNymiGraphRetry {
     # The only sleep of the Graph reader (tests replace it).
     [CmdletBinding()]
@@ -350,6 +357,11 @@ function GetNymiFleetGraphRows {
             $Cmdlet.ThrowTerminatingError((NewNymiGraphErrorRecord -ErrorId 'NymiGraphPageLimit' -Category LimitsExceeded -Target $id -Message (
                         'Graph still had more results for remediation {0} after {1} page(s) (-MaxPages); {2}. Raise -MaxPages if the fleet is that large.' -f $id, $MaxPages, (& $progress))))
         }
+        $elapsed = GetNymiGraphElapsed -Clock $clock
+        if ($elapsed -gt $TimeoutSec) {
+            $Cmdlet.ThrowTerminatingError((NewNymiGraphErrorRecord -ErrorId 'NymiGraphTimeout' -Category OperationTimeout -Target $id -Message (
+                        'Reading remediation {0} from Graph took longer than {1} s (-TimeoutSec, {2:0.#} s so far); {3}.' -f $id, $TimeoutSec, $elapsed, (& $progress))))
+        }
         if (-not $seen.Add($uri)) {
             $Cmdlet.ThrowTerminatingError((NewNymiGraphErrorRecord -ErrorId 'NymiGraphPagingLoop' -Target $uri -Message (
                         'Graph sent a next-page link it had sent before, so paging would never end (remediation {0}); {1}. Link: {2}' -f $id, (& $progress), $uri)))
@@ -397,7 +409,7 @@ function GetNymiFleetGraphRows {
                 }
                 $retryAfter = [string]$failure.Data['NymiGraphRetryAfter']
                 $delay = GetNymiGraphRetryDelay -Attempt ($attempt + 1) -RetryAfter $retryAfter
-                $elapsed = $clock.Elapsed.TotalSeconds
+                $elapsed = GetNymiGraphElapsed -Clock $clock
                 if ($elapsed + $delay -gt $TimeoutSec) {
                     $Cmdlet.ThrowTerminatingError((NewNymiGraphErrorRecord -ErrorId 'NymiGraphTimeout' -Category OperationTimeout -Target $uri -Inner $failure -Message (
                                 'Reading remediation {0} from Graph would take longer than {1} s (-TimeoutSec): HTTP {2} asks to wait {3:0.#} s more after {4:0.#} s; {5}.' -f $id, $TimeoutSec, $status, $delay, $elapsed, (& $progress))))
