@@ -15,7 +15,12 @@ BeforeAll {
     # a WebException-style one whose Response has Headers indexed by name.
     if (-not ('NymiTest.GraphResponseException' -as [type])) {
         $references = @()
-        if ($PSVersionTable.PSEdition -eq 'Desktop') { $references = @('System.Net.Http') }
+        if ($PSVersionTable.PSEdition -eq 'Desktop') {
+            # .NET Framework keeps HttpClient's types in an assembly that
+            # Windows PowerShell does not load by itself.
+            Add-Type -AssemblyName System.Net.Http
+            $references = @('System.Net.Http')
+        }
         $source = @'
 namespace NymiTest {
     public sealed class GraphResponseException : System.Net.Http.HttpRequestException {

@@ -63,7 +63,8 @@ function InvokeNymiGraphRequest {
 function NewNymiGraphError {
     # The one shape of a failed Graph request: an exception whose Data holds
     # the HTTP status (0 when unknown), Retry-After as sent (seconds or an
-    # HTTP date) and Graph's error code.
+    # HTTP date) and Graph's error code. Plain int and string values: .NET
+    # Framework refuses values in Exception.Data that it cannot serialize.
     [CmdletBinding()]
     [OutputType([System.Exception])]
     param(
@@ -74,7 +75,7 @@ function NewNymiGraphError {
     )
     if (-not $Message) { $Message = 'the request failed' }
     $exception = New-Object System.InvalidOperationException $Message
-    $exception.Data['NymiGraphStatus'] = $Status
+    $exception.Data['NymiGraphStatus'] = [int]$Status
     $exception.Data['NymiGraphRetryAfter'] = [string]$RetryAfter
     $exception.Data['NymiGraphCode'] = [string]$Code
     $exception
