@@ -33,6 +33,12 @@
 #define NYMIDIAG_ABI_VERSION 1
 
 /**
+ * Most lines one call reads: the caller sends a larger set in parts, so
+ * that neither side holds an unbounded request.
+ */
+#define MAX_LINES 100000
+
+/**
  * What marks a cut: one character, so a capped value stays short and a
  * reader sees at once that there was more.
  */
@@ -387,6 +393,34 @@ int32_t nymidiag_report_part(const uint8_t *request,
                              size_t request_len,
                              uint8_t **out,
                              size_t *out_len);
+
+/**
+ * Reads status lines back, as a fleet collects them (Intune's detection
+ * output, an export report's column): the parser next to the writer of
+ * `data.status_line`, so one definition of the format serves both. Lines
+ * without `v=` (written before versions) read too. Every line gives a row
+ * with `parse_status` `ok`, `truncated` (the start was cut: Intune keeps
+ * the last 2,048 characters), `empty` or `malformed` and the reason; a
+ * line is never an error.
+ *
+ * Request: UTF-8 JSON `{"lines": ["STATUS=OK v=1 ...", null, ...],
+ * "caller": "..."}`, at most 100,000 lines (more returns
+ * `NYMIDIAG_STATUS_REQUEST_INVALID`); each entry may be a whole output, of
+ * which the last non-blank line is read. `data.table` holds one row per
+ * line, in order, as a text table (columns listed in the schema), and
+ * `data.counts` the lines per `parse_status`.
+ *
+ * Same calling contract as `nymidiag_describe`; safe to call from several
+ * threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_status_lines(const uint8_t *request,
+                              size_t request_len,
+                              uint8_t **out,
+                              size_t *out_len);
 
 #if defined(NYMIDIAG_TEST_EXPORTS)
 /**

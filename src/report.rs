@@ -17,6 +17,7 @@ use crate::time_fmt::UtcTime;
 mod capability;
 mod json_span;
 pub mod part;
+pub mod table;
 pub mod text;
 
 pub use capability::Capability;

@@ -130,11 +130,26 @@ fn broken_terminal_and_closed_port_is_tcp_blocked() {
     ] {
         assert!(evidence.contains(&want), "{want} not in {evidence:?}");
     }
+    // The earliest NotAfter of the inventory, as a UTC date.
+    let expiry = r
+        .data
+        .inputs
+        .cert_inventory
+        .as_ref()
+        .unwrap()
+        .data
+        .stores
+        .iter()
+        .filter_map(|s| s.validity.earliest_not_after)
+        .min()
+        .unwrap()
+        .0
+        .date();
     assert_eq!(
         r.data.status_line,
         format!(
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{port} \
-             stage=tcp finding=NES_TCP_REFUSED confidence=high \
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{port} \
+             stage=tcp finding=NES_TCP_REFUSED confidence=high expiry={expiry} \
              logs=LOG_NEA_CERTS_NOT_RETRIEVED,LOG_CERT_CHAIN_NOT_TRUSTED,LOG_TOKEN_REQUEST_FAILED"
         )
     );
@@ -189,7 +204,7 @@ fn healthy_terminal_and_trusted_mock_is_healthy() {
     assert!(
         r.data
             .status_line
-            .starts_with("STATUS=OK code=HEALTHY ksp=20/20 nes=localhost:")
+            .starts_with("STATUS=OK v=1 code=HEALTHY ksp=20/20 nes=localhost:")
     );
 }
 
@@ -356,7 +371,7 @@ fn a_bad_rule_pack_is_a_configuration_verdict_naming_the_part() {
     assert!(
         r.data
             .status_line
-            .starts_with("STATUS=ERROR code=CONFIG_RULE_PACK_INVALID ")
+            .starts_with("STATUS=ERROR v=1 code=CONFIG_RULE_PACK_INVALID ")
     );
     let fact = &r.data.evidence[0].fact;
     assert!(
@@ -383,7 +398,7 @@ fn an_unusable_nes_url_is_a_configuration_verdict_on_one_ascii_line() {
         assert!(line.is_ascii());
         assert!(!line.contains('\n') && !line.contains('\r'));
         assert!(
-            line.starts_with("STATUS=ERROR code=CONFIG_NES_URL_INVALID ksp=8/20 nes=none"),
+            line.starts_with("STATUS=ERROR v=1 code=CONFIG_NES_URL_INVALID ksp=8/20 nes=none"),
             "{url}: {line}"
         );
     }
@@ -468,7 +483,8 @@ fn the_site_is_one_word_of_the_status_line_before_the_log_signatures() {
             }
             Some(word) => {
                 assert!(
-                    line.contains(&format!(" confidence=high site={word} logs=")),
+                    line.contains(" confidence=high expiry=")
+                        && line.contains(&format!(" site={word} logs=")),
                     "{site:?}: {line}"
                 );
                 assert_eq!(report.data.site.as_deref(), site.map(str::trim));

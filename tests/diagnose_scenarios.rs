@@ -616,11 +616,11 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             Url::Given(healthy_url.clone()),
             if i % 2 == 0 {
                 // Outside the 14-day window: no retrieval signature counts.
-                Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20")
+                Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20")
                     .contains("logs=none")
                     .dated()
             } else {
-                Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20")
+                Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20")
                     .contains("logs=LOG_NEA_CERTS_NOT_RETRIEVED")
                     .evidence("LOG_FAILURES_BEFORE_RENEWAL")
                     .dated()
@@ -649,7 +649,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             format!("healthy, undated failures {name}"),
             t,
             Url::Given(healthy_url.clone()),
-            Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20"),
+            Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20"),
         ));
     }
 
@@ -671,7 +671,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             Expect::new(
                 VerdictId::NeaCertsNotRetrievedTcpBlocked,
                 format!(
-                    "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused} stage=tcp"
+                    "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused} stage=tcp"
                 ),
             )
             .evidence("LOG_NEA_CERTS_NOT_RETRIEVED")
@@ -684,7 +684,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         "20 opaque files, NES healthy",
         Terminal::new().store("a1b2", Store::Opaque(20), now, 0),
         Url::Given(healthy_url.clone()),
-        Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20"),
+        Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20"),
     ));
     out.push(scenario(
         "8 opaque files, NES port closed",
@@ -692,14 +692,14 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(refused_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
         ),
     ));
     out.push(scenario(
         "8 local certificates and 12 opaque files",
         Terminal::new().store("a1b2", Store::LocalPlusOpaque, now, 0),
         Url::Given(healthy_url.clone()),
-        Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20"),
+        Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20"),
     ));
     out.push(scenario(
         "expired NES certificates, port closed",
@@ -707,7 +707,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(refused_url.clone()),
         Expect::new(
             VerdictId::NeaCertsExpiredNotRenewed,
-            "STATUS=ISSUE code=NEA_CERTS_EXPIRED_NOT_RENEWED ksp=20/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_EXPIRED_NOT_RENEWED ksp=20/20",
         ),
     ));
 
@@ -718,7 +718,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             .store("current", Store::Healthy, now, 0)
             .store("leftover", Store::LocalOnly, now, 120),
         Url::Given(healthy_url.clone()),
-        Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20")
+        Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20")
             .evidence("KSP_STALE_STORE"),
     ));
     out.push(scenario(
@@ -729,7 +729,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(refused_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
         ),
     ));
     out.push(scenario(
@@ -738,7 +738,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(refused_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
         ),
     ));
 
@@ -784,7 +784,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             .store("a1b2", Store::Healthy, now, 0)
             .log(log("u_ex261130.log", iis(OTHER_IP, hour_ago))),
         Url::Given(healthy_url.clone()),
-        Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20"),
+        Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20"),
     ));
     out.push(scenario(
         "healthy, Kerberos failures of this terminal after the renewal",
@@ -794,7 +794,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::CertsOkOtherCause,
-            "STATUS=ISSUE code=CERTS_OK_OTHER_CAUSE ksp=20/20",
+            "STATUS=ISSUE v=1 code=CERTS_OK_OTHER_CAUSE ksp=20/20",
         )
         .cause("IIS_KERBEROS_FAILURE"),
     ));
@@ -806,7 +806,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedAuth,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_AUTH ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_AUTH ksp=8/20",
         )
         .cause("IIS_KERBEROS_FAILURE"),
     ));
@@ -818,7 +818,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedCauseUnknown,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20",
         ),
     ));
     let mut unknown_terminal = scenario(
@@ -829,7 +829,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedCauseUnknown,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20",
         ),
     );
     unknown_terminal.host = HostObservations::default();
@@ -842,7 +842,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedCauseUnknown,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20",
         ),
     ));
     out.push(scenario(
@@ -853,7 +853,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.replace("localhost", "127.0.0.1")),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
         )
         .cause("FIREWALL_DROP_NES"),
     ));
@@ -903,7 +903,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
             format!(
-                "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused} stage=tcp finding=NES_TCP_REFUSED confidence=medium"
+                "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused} stage=tcp finding=NES_TCP_REFUSED confidence=medium"
             ),
         )
         .url(NesUrlSource::LogNesContext),
@@ -916,7 +916,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::FromLogs,
         Expect::new(
             VerdictId::NeaCertsNotRetrievedCauseUnknown,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20 nes=none stage=untested",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=8/20 nes=none stage=untested",
         )
         .url(NesUrlSource::None),
     ));
@@ -935,7 +935,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::FromLogs,
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            format!("STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused}"),
+            format!("STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused}"),
         ),
     ));
     out.push(scenario(
@@ -952,7 +952,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::FromLogs,
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            format!("STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused}"),
+            format!("STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused}"),
         )
         .absent("Hunter2Secret")
         .absent("svc_nes:"),
@@ -968,7 +968,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::FromLogs,
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            format!("STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused}"),
+            format!("STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127.0.0.1:{refused}"),
         ),
     ));
 
@@ -979,7 +979,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::ClockSkew,
-            "STATUS=ISSUE code=CLOCK_SKEW ksp=20/20",
+            "STATUS=ISSUE v=1 code=CLOCK_SKEW ksp=20/20",
         )
         .cause("NEA_CERT_NOT_YET_VALID"),
     ));
@@ -994,7 +994,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             Url::Given(format!("http://127.0.0.1:{}/nes", server.port)),
             Expect::new(
                 VerdictId::ClockSkew,
-                "STATUS=ISSUE code=CLOCK_SKEW ksp=20/20",
+                "STATUS=ISSUE v=1 code=CLOCK_SKEW ksp=20/20",
             )
             .cause("NES_CLOCK_SKEW"),
         );
@@ -1006,7 +1006,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         "NES clock two seconds off",
         Terminal::new().store("a1b2", Store::Healthy, now, 0),
         Url::Given(format!("http://127.0.0.1:{}/nes", server.port)),
-        Expect::new(VerdictId::Healthy, "STATUS=OK code=HEALTHY ksp=20/20"),
+        Expect::new(VerdictId::Healthy, "STATUS=OK v=1 code=HEALTHY ksp=20/20"),
     );
     s._keep.push(Box::new(server));
     out.push(s);
@@ -1018,7 +1018,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given("ftp://127.0.0.1/nes".to_owned()),
         Expect::new(
             VerdictId::ConfigNesUrlInvalid,
-            "STATUS=ERROR code=CONFIG_NES_URL_INVALID ksp=8/20",
+            "STATUS=ERROR v=1 code=CONFIG_NES_URL_INVALID ksp=8/20",
         ),
     ));
     // A CA file that cannot be used is reported whether or not NES answers.
@@ -1049,7 +1049,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             Url::Given(url),
             Expect::new(
                 VerdictId::ConfigCaFileUnreadable,
-                "STATUS=ERROR code=CONFIG_CA_FILE_UNREADABLE ksp=20/20",
+                "STATUS=ERROR v=1 code=CONFIG_CA_FILE_UNREADABLE ksp=20/20",
             ),
         );
         let path = path.display().to_string();
@@ -1073,7 +1073,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             Url::Given(refused_url.clone()),
             Expect::new(
                 VerdictId::ConfigRulePackInvalid,
-                "STATUS=ERROR code=CONFIG_RULE_PACK_INVALID ksp=8/20",
+                "STATUS=ERROR v=1 code=CONFIG_RULE_PACK_INVALID ksp=8/20",
             ),
         );
         let pack = pack.display().to_string();
@@ -1094,7 +1094,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(refused_url.clone()),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20",
         ),
     ));
 
@@ -1110,7 +1110,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(format!("https://[::1]:{v6}/nes")),
         Expect::new(
             VerdictId::NeaCertsNotRetrievedTcpBlocked,
-            format!("STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=[::1]:{v6} stage=tcp"),
+            format!("STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=[::1]:{v6} stage=tcp"),
         ),
     ));
 
@@ -1121,13 +1121,13 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
             "broken, a captive portal answers for NES",
             Store::LocalOnly,
             VerdictId::NeaCertsNotRetrievedProxy,
-            "STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_PROXY ksp=8/20",
+            "STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_PROXY ksp=8/20",
         ),
         (
             "healthy store, a captive portal answers for NES",
             Store::Healthy,
             VerdictId::CertsOkNesUnreachable,
-            "STATUS=ISSUE code=CERTS_OK_NES_UNREACHABLE ksp=20/20",
+            "STATUS=ISSUE v=1 code=CERTS_OK_NES_UNREACHABLE ksp=20/20",
         ),
     ] {
         let portal = support::servers::start_routes(
@@ -1161,7 +1161,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
                 .store("a1b2", Store::LocalOnly, now, 0)
                 .log(log("WGSS_Nymi.log", broken_chain.clone())),
             Url::Given(url.to_owned()),
-            Expect::new(verdict, format!("STATUS=ISSUE code={code} ksp=8/20")),
+            Expect::new(verdict, format!("STATUS=ISSUE v=1 code={code} ksp=8/20")),
         )
     };
     out.push(broken(
@@ -1200,7 +1200,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(refused_url.clone()),
         Expect::new(
             VerdictId::CertsOkNesUnreachable,
-            "STATUS=ISSUE code=CERTS_OK_NES_UNREACHABLE ksp=20/20",
+            "STATUS=ISSUE v=1 code=CERTS_OK_NES_UNREACHABLE ksp=20/20",
         ),
     ));
     let mut ble = scenario(
@@ -1209,7 +1209,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::CertsOkOtherCause,
-            "STATUS=ISSUE code=CERTS_OK_OTHER_CAUSE ksp=20/20",
+            "STATUS=ISSUE v=1 code=CERTS_OK_OTHER_CAUSE ksp=20/20",
         )
         .cause("HOST_BLE_ADAPTER_MISSING"),
     );
@@ -1227,7 +1227,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::CertsOkOtherCause,
-            "STATUS=ISSUE code=CERTS_OK_OTHER_CAUSE ksp=20/20",
+            "STATUS=ISSUE v=1 code=CERTS_OK_OTHER_CAUSE ksp=20/20",
         ),
     ));
     out.push(scenario(
@@ -1239,7 +1239,7 @@ fn scenarios(now: OffsetDateTime) -> Vec<Scenario> {
         Url::Given(healthy_url.clone()),
         Expect::new(
             VerdictId::Inconclusive,
-            "STATUS=ERROR code=INCONCLUSIVE ksp=?/20",
+            "STATUS=ERROR v=1 code=INCONCLUSIVE ksp=?/20",
         ),
     ));
     out

@@ -43,6 +43,8 @@ pub(crate) struct CertFacts {
     pub newest_renewal: Option<UtcTime>,
     /// Days until the first certificate expires, over the checked stores.
     pub expires_in_days: Option<i64>,
+    /// When the first certificate expires, over the checked stores.
+    pub earliest_expiry: Option<UtcTime>,
     /// Certificates past NotAfter in the worst store.
     pub expired: u64,
     /// The newest NotBefore of a checked store, when it lies further ahead
@@ -69,6 +71,7 @@ impl CertFacts {
             stores_checked: 0,
             newest_renewal: None,
             expires_in_days: None,
+            earliest_expiry: None,
             expired: 0,
             not_yet_valid_ahead: None,
             findings: Vec::new(),
@@ -121,6 +124,10 @@ impl CertFacts {
             expires_in_days: checked
                 .iter()
                 .filter_map(|s| s.validity.expires_in_days)
+                .min(),
+            earliest_expiry: checked
+                .iter()
+                .filter_map(|s| s.validity.earliest_not_after)
                 .min(),
             expired: worst.map_or(0, |s| s.counts.expired),
             not_yet_valid_ahead: checked

@@ -30,7 +30,7 @@
 //! let report = diagnose(&request).unwrap();
 //! // An empty store and no NES URL: certificates missing, path untested.
 //! assert_eq!(report.data.verdict.id.as_str(), "NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN");
-//! assert!(report.data.status_line.starts_with("STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=0/20"));
+//! assert!(report.data.status_line.starts_with("STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_CAUSE_UNKNOWN ksp=0/20"));
 //! ```
 
 mod budget;
@@ -39,7 +39,7 @@ mod facts;
 pub mod ids;
 pub mod model;
 pub mod request;
-mod status_line;
+pub(crate) mod status_line;
 mod steps;
 #[cfg(test)]
 mod tests;
@@ -47,6 +47,9 @@ mod tests;
 pub use crate::host::{HostCheck, HostCheckName, HostFacts};
 pub use model::*;
 pub use request::{DiagnoseRequest, Part, ProbePart};
+pub use status_line::lines::{
+    MAX_LINES as MAX_STATUS_LINES, StatusLinesData, StatusLinesRequest, parse_status_lines,
+};
 
 use crate::Error;
 use crate::certs::{CertInventoryRequest, cert_inventory};

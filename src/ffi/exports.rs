@@ -7,6 +7,7 @@ use super::boundary::{free_raw_buffer, json_call};
 use crate::certs::{CertInventoryRequest, try_cert_inventory};
 use crate::describe::{DescribeRequest, describe};
 use crate::diagnose::{DiagnoseRequest, diagnose};
+use crate::diagnose::{StatusLinesRequest, parse_status_lines};
 use crate::logs::{LogScanRequest, RuleListRequest, list_rules, try_log_scan};
 use crate::probe::{NesProbeRequest, nes_probe};
 use crate::redaction::{RedactRequest, redact};
@@ -380,6 +381,47 @@ pub unsafe extern "C" fn nymidiag_report_part(
             out,
             out_len,
             |req: ReportPartRequest| report_part(&req),
+        )
+    }
+}
+
+/// Reads status lines back, as a fleet collects them (Intune's detection
+/// output, an export report's column): the parser next to the writer of
+/// `data.status_line`, so one definition of the format serves both. Lines
+/// without `v=` (written before versions) read too. Every line gives a row
+/// with `parse_status` `ok`, `truncated` (the start was cut: Intune keeps
+/// the last 2,048 characters), `empty` or `malformed` and the reason; a
+/// line is never an error.
+///
+/// Request: UTF-8 JSON `{"lines": ["STATUS=OK v=1 ...", null, ...],
+/// "caller": "..."}`, at most 100,000 lines (more returns
+/// `NYMIDIAG_STATUS_REQUEST_INVALID`); each entry may be a whole output, of
+/// which the last non-blank line is read. `data.table` holds one row per
+/// line, in order, as a text table (columns listed in the schema), and
+/// `data.counts` the lines per `parse_status`.
+///
+/// Same calling contract as `nymidiag_describe`; safe to call from several
+/// threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_status_lines(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            Capability::StatusLines.name(),
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: StatusLinesRequest| parse_status_lines(&req),
         )
     }
 }

@@ -24,11 +24,13 @@ pub enum Capability {
     Redact,
     /// `nymidiag_report_part`: where a part report lies in a diagnosis.
     ReportPart,
+    /// `nymidiag_status_lines`: status lines read back, for a fleet.
+    StatusLines,
 }
 
 impl Capability {
     /// Every capability, in the order `describe` lists them.
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Capability::Describe,
         Capability::CertInventory,
         Capability::NesProbe,
@@ -37,6 +39,7 @@ impl Capability {
         Capability::Diagnose,
         Capability::Redact,
         Capability::ReportPart,
+        Capability::StatusLines,
     ];
 
     /// The name in a report's `capability` field and in error documents
@@ -51,6 +54,7 @@ impl Capability {
             Capability::Diagnose => "diagnose",
             Capability::Redact => "redact",
             Capability::ReportPart => "report_part",
+            Capability::StatusLines => "status_lines",
         }
     }
 
@@ -65,6 +69,7 @@ impl Capability {
             Capability::Diagnose => "nymidiag_diagnose",
             Capability::Redact => "nymidiag_redact",
             Capability::ReportPart => "nymidiag_report_part",
+            Capability::StatusLines => "nymidiag_status_lines",
         }
     }
 

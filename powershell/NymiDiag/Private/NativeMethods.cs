@@ -26,6 +26,102 @@ using System.Management.Automation;
 using System.Runtime.InteropServices;
 using System.Text;
 
+namespace NymiDiag
+{
+    /// <summary>
+    /// One status line read back (ConvertFrom-NymiStatusLine): the library
+    /// parses it (src/diagnose/status_line/parse.rs, next to the writer), this
+    /// class only carries the fields.
+    /// </summary>
+    public sealed class StatusLine
+    {
+        /// <summary>OK, ISSUE or ERROR.</summary>
+        public string Status { get; set; }
+        /// <summary>The verdict, or the ERROR code.</summary>
+        public string Code { get; set; }
+        /// <summary>The line's v=; 0 for a line written before versions.</summary>
+        public int? Version { get; set; }
+        /// <summary>NEA certificates found/expected, as written.</summary>
+        public string Ksp { get; set; }
+        /// <summary>NEA certificates found.</summary>
+        public int? KspFound { get; set; }
+        /// <summary>NEA certificates expected.</summary>
+        public int? KspExpected { get; set; }
+        /// <summary>NES host:port, or none.</summary>
+        public string Nes { get; set; }
+        /// <summary>The first failing stage.</summary>
+        public string Stage { get; set; }
+        /// <summary>The finding behind the verdict.</summary>
+        public string Finding { get; set; }
+        /// <summary>high, medium or low.</summary>
+        public string Confidence { get; set; }
+        /// <summary>The earliest NEA certificate expiry (a UTC date).</summary>
+        public DateTime? Expiry { get; set; }
+        /// <summary>The configured site.</summary>
+        public string Site { get; set; }
+        /// <summary>The log signatures behind the verdict.</summary>
+        public string Logs { get; set; }
+        /// <summary>The ERROR line's detail.</summary>
+        public string Detail { get; set; }
+        /// <summary>The repair a remediation made.</summary>
+        public string Repair { get; set; }
+        /// <summary>The count before the repair.</summary>
+        public string RepairBefore { get; set; }
+        /// <summary>The count after the repair.</summary>
+        public string RepairAfter { get; set; }
+        /// <summary>Why the repair did what it did.</summary>
+        public string RepairReason { get; set; }
+        /// <summary>ok, truncated, empty or malformed.</summary>
+        public string ParseStatus { get; set; }
+        /// <summary>Why the line is not ok.</summary>
+        public string ParseProblem { get; set; }
+        /// <summary>The line read.</summary>
+        public string Line { get; set; }
+
+        /// <summary>The rows of a status_lines table.</summary>
+        public static StatusLine[] FromTable(NymiDiag.Native.TextTable table)
+        {
+            string[] names = { "status", "code", "version", "ksp", "ksp_found", "ksp_expected", "nes", "stage",
+                "finding", "confidence", "expiry", "site", "logs", "detail", "repair", "repair_before",
+                "repair_after", "repair_reason", "parse_status", "parse_problem", "line" };
+            int[] at = new int[names.Length];
+            for (int i = 0; i < names.Length; i++)
+            {
+                at[i] = table.IndexOf(names[i]);
+            }
+            StatusLine[] lines = new StatusLine[table.Rows.Count];
+            for (int r = 0; r < lines.Length; r++)
+            {
+                string[] row = table.Rows[r];
+                StatusLine l = new StatusLine();
+                l.Status = table.Value(row, at[0]);
+                l.Code = table.Value(row, at[1]);
+                l.Version = NymiDiag.Native.TextTable.ToInt(table.Value(row, at[2]));
+                l.Ksp = table.Value(row, at[3]);
+                l.KspFound = NymiDiag.Native.TextTable.ToInt(table.Value(row, at[4]));
+                l.KspExpected = NymiDiag.Native.TextTable.ToInt(table.Value(row, at[5]));
+                l.Nes = table.Value(row, at[6]);
+                l.Stage = table.Value(row, at[7]);
+                l.Finding = table.Value(row, at[8]);
+                l.Confidence = table.Value(row, at[9]);
+                l.Expiry = NymiDiag.Native.TextTable.ToUtc(table.Value(row, at[10]));
+                l.Site = table.Value(row, at[11]);
+                l.Logs = table.Value(row, at[12]);
+                l.Detail = table.Value(row, at[13]);
+                l.Repair = table.Value(row, at[14]);
+                l.RepairBefore = table.Value(row, at[15]);
+                l.RepairAfter = table.Value(row, at[16]);
+                l.RepairReason = table.Value(row, at[17]);
+                l.ParseStatus = table.Value(row, at[18]);
+                l.ParseProblem = table.Value(row, at[19]);
+                l.Line = table.Value(row, at[20]);
+                lines[r] = l;
+            }
+            return lines;
+        }
+    }
+}
+
 namespace NymiDiag.Native
 {
     /// <summary>uint32_t nymidiag_abi_version(void)</summary>
@@ -256,6 +352,210 @@ namespace NymiDiag.Native
         public string ToJson()
         {
             return json;
+        }
+    }
+
+    /// <summary>
+    /// Rows the library returns by the thousand, as one text (Rust:
+    /// src/report/table.rs): the first line holds the column names, each next
+    /// line one row, fields separated by TAB; escapes \\ \t \n \r, \e for an
+    /// empty string, and an empty field for null.
+    /// </summary>
+    /// <remarks>
+    /// Reading 10,000 rows this way costs milliseconds; ConvertFrom-Json of
+    /// as many objects costs more than Import-Csv of them, and Windows
+    /// PowerShell 5.1 refuses JSON over 2,097,152 characters, so the table is
+    /// taken out of the report text (TakeJsonString) before the rest is
+    /// converted.
+    /// </remarks>
+    public sealed class TextTable
+    {
+        private readonly string[] columns;
+        private readonly List<string[]> rows;
+
+        private TextTable(string[] columns, List<string[]> rows)
+        {
+            this.columns = columns;
+            this.rows = rows;
+        }
+
+        /// <summary>The column names.</summary>
+        public string[] Columns { get { return columns; } }
+
+        /// <summary>The rows; a null entry is a null value.</summary>
+        public List<string[]> Rows { get { return rows; } }
+
+        /// <summary>The index of a column, or -1.</summary>
+        public int IndexOf(string column)
+        {
+            return Array.IndexOf(columns, column);
+        }
+
+        /// <summary>A row's value of a column (null when the column is absent).</summary>
+        public string Value(string[] row, int index)
+        {
+            return index >= 0 && index < row.Length ? row[index] : null;
+        }
+
+        /// <summary>Reads a table's text.</summary>
+        public static TextTable Read(string text)
+        {
+            if (text == null)
+            {
+                throw new ArgumentNullException("text");
+            }
+            string[] lines = text.Split('\n');
+            string[] columns = lines[0].Split('\t');
+            List<string[]> rows = new List<string[]>(lines.Length - 1);
+            for (int i = 1; i < lines.Length; i++)
+            {
+                string[] fields = lines[i].Split('\t');
+                string[] row = new string[columns.Length];
+                for (int j = 0; j < row.Length && j < fields.Length; j++)
+                {
+                    row[j] = Unescape(fields[j]);
+                }
+                rows.Add(row);
+            }
+            return new TextTable(columns, rows);
+        }
+
+        private static string Unescape(string field)
+        {
+            if (field.Length == 0)
+            {
+                return null;
+            }
+            if (field.IndexOf('\\') < 0)
+            {
+                return field;
+            }
+            StringBuilder sb = new StringBuilder(field.Length);
+            for (int i = 0; i < field.Length; i++)
+            {
+                char c = field[i];
+                if (c != '\\' || i + 1 == field.Length)
+                {
+                    sb.Append(c);
+                    continue;
+                }
+                char next = field[++i];
+                switch (next)
+                {
+                    case 't': sb.Append('\t'); break;
+                    case 'n': sb.Append('\n'); break;
+                    case 'r': sb.Append('\r'); break;
+                    case 'e': break;
+                    default: sb.Append(next); break;
+                }
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>
+        /// Takes the string value of the first "name": "..." member out of
+        /// compact or indented JSON text: returns it decoded and leaves an
+        /// empty string in its place, so the rest converts quickly and within
+        /// Windows PowerShell 5.1's JSON length limit. Null when absent. Safe
+        /// because a quote inside a JSON string is always escaped: an
+        /// unescaped "name" followed by a colon is a member name.
+        /// </summary>
+        public static string TakeJsonString(ref string json, string name)
+        {
+            if (json == null || name == null)
+            {
+                return null;
+            }
+            string key = "\"" + name + "\"";
+            int at = 0;
+            while ((at = json.IndexOf(key, at, StringComparison.Ordinal)) >= 0)
+            {
+                int i = at + key.Length;
+                while (i < json.Length && char.IsWhiteSpace(json[i])) { i++; }
+                if (i < json.Length && json[i] == ':')
+                {
+                    i++;
+                    while (i < json.Length && char.IsWhiteSpace(json[i])) { i++; }
+                    if (i < json.Length && json[i] == '"')
+                    {
+                        int start = i + 1;
+                        StringBuilder sb = new StringBuilder();
+                        int end = DecodeString(json, start, sb);
+                        if (end < 0)
+                        {
+                            return null;
+                        }
+                        json = json.Substring(0, start) + json.Substring(end);
+                        return sb.ToString();
+                    }
+                }
+                at += key.Length;
+            }
+            return null;
+        }
+
+        // Decodes a JSON string body from start; returns the index of its
+        // closing quote, or -1 when the text ends first.
+        private static int DecodeString(string json, int start, StringBuilder sb)
+        {
+            for (int i = start; i < json.Length; i++)
+            {
+                char c = json[i];
+                if (c == '"')
+                {
+                    return i;
+                }
+                if (c != '\\')
+                {
+                    sb.Append(c);
+                    continue;
+                }
+                if (++i >= json.Length)
+                {
+                    return -1;
+                }
+                switch (json[i])
+                {
+                    case 'n': sb.Append('\n'); break;
+                    case 't': sb.Append('\t'); break;
+                    case 'r': sb.Append('\r'); break;
+                    case 'b': sb.Append('\b'); break;
+                    case 'f': sb.Append('\f'); break;
+                    case 'u':
+                        if (i + 4 >= json.Length)
+                        {
+                            return -1;
+                        }
+                        sb.Append((char)Convert.ToInt32(json.Substring(i + 1, 4), 16));
+                        i += 4;
+                        break;
+                    default: sb.Append(json[i]); break;
+                }
+            }
+            return -1;
+        }
+
+        /// <summary>A value as an integer, or null.</summary>
+        public static int? ToInt(string value)
+        {
+            int n;
+            if (value != null && int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out n))
+            {
+                return n;
+            }
+            return null;
+        }
+
+        /// <summary>A date or an RFC 3339 time as UTC, or null.</summary>
+        public static DateTime? ToUtc(string value)
+        {
+            DateTime t;
+            if (value != null && DateTime.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out t))
+            {
+                return t;
+            }
+            return null;
         }
     }
 
