@@ -11,7 +11,8 @@ $script:NymiGraphScope = 'DeviceManagementConfiguration.Read.All'
 $script:NymiGraphDeviceScope = 'DeviceManagementManagedDevices.Read.All'
 # Retries per page after 429, 503 or 504. The SDK's own retry handler
 # already retries throttled requests (3 times by default, see
-# Set-MgRequestContext), so ours stays small: at most 5 x 4 requests per page.
+# Set-MgRequestContext), so ours stays small: at most 5 attempts per page,
+# each of them up to 4 requests once the SDK's retries are counted.
 $script:NymiGraphMaxRetries = 4
 # Longest wait for one retry, whatever Retry-After asks for.
 $script:NymiGraphMaxWaitSec = 60
@@ -30,7 +31,7 @@ function InvokeNymiGraphRequest {
     # when the installed version has -OutputType) is built by the module's
     # own JSON reader, the same in Windows PowerShell 5.1 and PowerShell 7;
     # ConvertFrom-Json is not (7 turns ISO dates into DateTime, 5.1 keeps
-    # strings and refuses documents over 2 MB). A failed request throws the
+    # them as strings). A failed request throws the
     # exception of NewNymiGraphError (status, Retry-After, Graph's message),
     # whatever shape the module's error had.
     [CmdletBinding()]
