@@ -77,13 +77,17 @@ function Send-NymiReport {
     .PARAMETER AccessToken
     A bearer token for the audience https://monitor.azure.com (scope
     https://monitor.azure.com//.default), for example
-    (Get-AzAccessToken -ResourceUrl https://monitor.azure.com -AsSecureString).Token.
-    A leading 'Bearer ' is ignored.
+    (Get-AzAccessToken -ResourceUrl https://monitor.azure.com).Token (a
+    SecureString in Az.Accounts 5; older versions give text: convert it with
+    ConvertTo-SecureString -AsPlainText -Force). A leading 'Bearer ' is
+    ignored.
 
     .PARAMETER ManagedIdentity
-    Gets the token from the managed identity of the Azure VM (or Arc-enabled
-    server) this runs on, through the instance metadata service
-    (http://169.254.169.254), for the resource https://monitor.azure.com/.
+    Gets the token from the managed identity of the Azure VM this runs on,
+    through the instance metadata service (http://169.254.169.254), for the
+    resource https://monitor.azure.com/. Elsewhere (Azure Automation, an
+    Arc-enabled server, a service principal) get the token with
+    Get-AzAccessToken and pass -AccessToken.
 
     .PARAMETER TimeoutSec
     Seconds one request may take, answer included, before it counts as
@@ -98,7 +102,7 @@ function Send-NymiReport {
     computer's name.
 
     .EXAMPLE
-    $token = (Get-AzAccessToken -ResourceUrl 'https://monitor.azure.com' -AsSecureString).Token
+    $token = (Get-AzAccessToken -ResourceUrl 'https://monitor.azure.com').Token
     Get-NymiFleetReport -Path .\DeviceRunStates.zip | Send-NymiReport -Endpoint 'https://dcr-nymidiag-fleet-abcd.westeurope-1.ingest.monitor.azure.com' -DcrImmutableId 'dcr-00112233445566778899aabbccddeeff' -AccessToken $token
 
     Rolls up an Intune export and sends one row per terminal with a token of
@@ -162,10 +166,10 @@ function Send-NymiReport {
         $target = '{0}/dataCollectionRules/{1}/streams/{2}' -f $checked.Base, $DcrImmutableId, $StreamName
         $uri = New-Object System.Uri ($target + '?api-version=2023-01-01')
         $collectorJson = ConvertToNymiJsonString -Text $Collector
+        $inputs = New-Object 'System.Collections.Generic.List[object]'
         $rows = New-Object 'System.Collections.Generic.List[string]'
         $unconverted = New-Object 'System.Collections.Generic.List[string]'
         $reasons = New-Object 'System.Collections.Generic.List[string]'
-        $notRows = 0
         $addReason = {
             param([string] $Reason)
             if (-not $reasons.Contains($Reason)) { $reasons.Add($Reason) }
@@ -180,18 +184,14 @@ function Send-NymiReport {
                 $devices = @($item.Devices)
             }
             foreach ($device in $devices) {
-                if ($null -eq $device) { continue }
-                $json = ConvertToNymiIngestionRow -Row $device -CollectorJson $collectorJson -Unconverted $unconverted
-                if ($null -eq $json) {
-                    $notRows++
-                    & $addReason 'input that is not a fleet device row (no DeviceName property)'
-                    continue
-                }
-                $rows.Add($json)
+                if ($null -ne $device) { $inputs.Add($device) }
             }
         }
     }
     end {
+        $notRows = ConvertToNymiIngestionRows -Rows $inputs -CollectorJson $collectorJson -Output $rows -Unconverted $unconverted
+        if ($notRows -gt 0) { & $addReason 'input that is not a fleet device row (no DeviceName property)' }
+        $inputs = $null
         $failed = $notRows
         $result = [PSCustomObject]@{
             PSTypeName = 'NymiDiag.SendResult'
@@ -273,7 +273,7 @@ function Send-NymiReport {
             try { $AccessToken = GetNymiManagedIdentityToken -TimeoutSec $TimeoutSec }
             catch {
                 $failed += $toSend
-                $message = 'NymiDiag: no token from the managed identity: {0}. Send-NymiReport -ManagedIdentity runs on an Azure VM or Arc-enabled server with a managed identity; elsewhere pass -AccessToken.' -f (GetNymiExceptionText -Exception $_.Exception).Message
+                $message = 'NymiDiag: no token from the managed identity: {0}. Send-NymiReport -ManagedIdentity runs on an Azure VM with a managed identity; elsewhere pass -AccessToken (Get-AzAccessToken).' -f (GetNymiExceptionText -Exception $_.Exception).Message
                 & $addReason 'no token from the managed identity'
                 & $finish 'NymiDiag.ManagedIdentityUnavailable' $message ([System.Management.Automation.ErrorCategory]::AuthenticationError)
                 return
