@@ -26,6 +26,7 @@
         'Save-NymiReport'
         'Invoke-NymiUnattendedCheck'
         'ConvertFrom-NymiStatusLine'
+        'Send-NymiReport'
     )
     CmdletsToExport = @()
     VariablesToExport = @()
