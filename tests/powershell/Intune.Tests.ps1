@@ -296,7 +296,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $link)
         $run.ExitCode | Should -Be 0
         $run.StdErr | Should -BeNullOrEmpty
-        $run.Lines[0] | Should -Match '^STATUS=OK v=1 code=HEALTHY '
+        $run.Lines[0] | Should -Match '^STATUS=OK code=HEALTHY '
         @(Get-ChildItem -LiteralPath $target).Count | Should -Be 0
     }
 
@@ -495,7 +495,7 @@ Describe 'Remediate-NymiNeaCertificates.ps1 on each repair outcome (stand-in mod
         $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports)
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 1
-        $run.Lines | Should -Be @('STATUS=ERROR code=REPAIR_UNAVAILABLE ksp=?/20 nes=none stage=none detail=NymiDiag_0.0.9_has_no_Repair-NymiNeaCertificate:_install_a_newer_NymiDiag')
+        $run.Lines | Should -Be @('STATUS=ERROR v=1 code=REPAIR_UNAVAILABLE ksp=?/20 nes=none stage=none detail=NymiDiag_0.0.9_has_no_Repair-NymiNeaCertificate:_install_a_newer_NymiDiag')
         (Get-Report $reports 'remediation')[0].error.code | Should -Be 'REPAIR_UNAVAILABLE'
     }
 
