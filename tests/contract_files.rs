@@ -75,6 +75,7 @@ fn capability_schema(c: Capability) -> Option<schemars::Schema> {
         Capability::Diagnose => Some(schema::<nymidiag::diagnose::DiagnoseData>(name)),
         Capability::Redact => Some(schema::<nymidiag::redaction::RedactData>(name)),
         Capability::ReportPart => Some(schema::<nymidiag::report::part::ReportPartData>(name)),
+        Capability::NesClients => Some(schema::<nymidiag::nes_clients::NesClientsData>(name)),
     }
 }
 

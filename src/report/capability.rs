@@ -24,11 +24,13 @@ pub enum Capability {
     Redact,
     /// `nymidiag_report_part`: where a part report lies in a diagnosis.
     ReportPart,
+    /// `nymidiag_nes_clients`: the NES server's clients from its IIS logs.
+    NesClients,
 }
 
 impl Capability {
     /// Every capability, in the order `describe` lists them.
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Capability::Describe,
         Capability::CertInventory,
         Capability::NesProbe,
@@ -37,6 +39,8 @@ impl Capability {
         Capability::Diagnose,
         Capability::Redact,
         Capability::ReportPart,
+        // NES server side.
+        Capability::NesClients,
     ];
 
     /// The name in a report's `capability` field and in error documents
@@ -51,6 +55,7 @@ impl Capability {
             Capability::Diagnose => "diagnose",
             Capability::Redact => "redact",
             Capability::ReportPart => "report_part",
+            Capability::NesClients => "nes_clients",
         }
     }
 
@@ -65,6 +70,7 @@ impl Capability {
             Capability::Diagnose => "nymidiag_diagnose",
             Capability::Redact => "nymidiag_redact",
             Capability::ReportPart => "nymidiag_report_part",
+            Capability::NesClients => "nymidiag_nes_clients",
         }
     }
 
