@@ -103,12 +103,15 @@ pub fn nes_clients(request: &NesClientsRequest) -> Result<Report<NesClientsData>
         .iter()
         .map(|(ip, acc)| row(*ip, acc, &ctx, request.include_user_names))
         .collect();
-    add_expected(
-        &mut rows,
-        &machines,
-        &request.expected_clients,
-        names_unknown,
-    );
+    // Without a log read, absence says nothing: no NEVER_SEEN rows.
+    if !read.files.is_empty() {
+        add_expected(
+            &mut rows,
+            &machines,
+            &request.expected_clients,
+            names_unknown,
+        );
+    }
     rows.sort_by(|a, b| (a.state, &a.client).cmp(&(b.state, &b.client)));
 
     let mut states = StateCounts::default();
