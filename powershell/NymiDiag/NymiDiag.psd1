@@ -25,6 +25,8 @@
         'Repair-NymiNeaCertificate'
         'Save-NymiReport'
         'Invoke-NymiUnattendedCheck'
+        # NES server side.
+        'Get-NymiNesClientReport'
     )
     CmdletsToExport = @()
     VariablesToExport = @()
