@@ -8,8 +8,6 @@
 //! HTTP.sys) default field set of their column count, as the log scanner
 //! does.
 
-use memchr::memchr_iter;
-
 use crate::logs::input::format::iis;
 
 /// Most columns looked at in a line; IIS has about 40 possible fields.
@@ -102,10 +100,17 @@ impl Role {
     }
 }
 
+/// Number of [`Role`]s.
+const ROLES: usize = 11;
+/// No column has this role.
+const ABSENT: u8 = u8::MAX;
+
 /// A field layout: the role of each column.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Columns {
     roles: Vec<Option<Role>>,
+    /// The column of each role (its first, should a name repeat).
+    at: [u8; ROLES],
     present: u16,
     /// Bit `i` set: the layout lacks `QUESTIONS[i]`, a field its records
     /// should have (time and path are judged per record, HTTP.sys lines
@@ -121,10 +126,19 @@ impl Columns {
     pub(super) fn from_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Columns {
         let roles: Vec<Option<Role>> = names.into_iter().map(Role::of).collect();
         let present = roles.iter().flatten().fold(0, |m, r| m | r.bit());
+        let mut at = [ABSENT; ROLES];
+        for (i, r) in roles.iter().enumerate().take(MAX_COLUMNS) {
+            if let Some(r) = r
+                && at[*r as usize] == ABSENT
+            {
+                at[*r as usize] = i as u8;
+            }
+        }
         let has = |r: Role| present & r.bit() != 0;
         let mut c = Columns {
             httperr: has(Role::Reason) || (has(Role::Uri) && !has(Role::Stem)),
             roles,
+            at,
             present,
             missing: 0,
         };
@@ -174,77 +188,77 @@ impl Columns {
     }
 }
 
-/// The fields of one line the report reads; `-` (empty) is `None`.
-#[derive(Debug, Default)]
-pub(super) struct Line<'l> {
-    pub(super) date: Option<&'l [u8]>,
-    pub(super) time: Option<&'l [u8]>,
-    pub(super) client_ip: Option<&'l [u8]>,
-    pub(super) forwarded: Option<&'l [u8]>,
-    pub(super) path: Option<&'l [u8]>,
-    pub(super) status: Option<&'l [u8]>,
-    pub(super) substatus: Option<&'l [u8]>,
-    pub(super) win32: Option<&'l [u8]>,
-    pub(super) user: Option<&'l [u8]>,
-    pub(super) reason: Option<&'l [u8]>,
-}
-
 /// Where each column of `line` starts and ends; returns the column count
 /// (more than [`MAX_COLUMNS`] is reported as `MAX_COLUMNS + 1`).
+///
+/// The spaces are found eight bytes at a time (a word with a flag in the
+/// high bit of every byte that is a space): W3C columns are a few bytes
+/// long, too short for a `memchr` call per column to pay off.
 pub(super) fn split(line: &[u8], bounds: &mut [(u32, u32); MAX_COLUMNS]) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const SPACES: u64 = 0x2020_2020_2020_2020;
     let mut n = 0;
     let mut start = 0usize;
-    for sp in memchr_iter(b' ', line) {
-        if n == MAX_COLUMNS {
+    let mut push = |at: usize, n: &mut usize| -> bool {
+        if *n == MAX_COLUMNS {
+            return false;
+        }
+        bounds[*n] = (start as u32, at as u32);
+        *n += 1;
+        start = at + 1;
+        true
+    };
+    let mut chunks = line.chunks_exact(8);
+    let mut base = 0usize;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ SPACES;
+        // High bit of each byte set exactly where the byte is zero (was a
+        // space): no carries cross bytes, so no false flags.
+        let mut flags = !(((x & LOW7) + LOW7) | x | LOW7);
+        while flags != 0 {
+            let at = base + (flags.trailing_zeros() / 8) as usize;
+            if !push(at, &mut n) {
+                return MAX_COLUMNS + 1;
+            }
+            flags &= flags - 1;
+        }
+        base += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b' ' && !push(base + i, &mut n) {
             return MAX_COLUMNS + 1;
         }
-        bounds[n] = (start as u32, sp as u32);
-        n += 1;
-        start = sp + 1;
     }
-    if n == MAX_COLUMNS {
+    if !push(line.len(), &mut n) {
         return MAX_COLUMNS + 1;
     }
-    bounds[n] = (start as u32, line.len() as u32);
-    n + 1
+    n
 }
 
 impl Columns {
-    /// The fields of a line already [`split`] into `count` columns, which
-    /// must equal [`Columns::len`].
-    pub(super) fn fields<'l>(
+    /// The value of `role` in a line already [`split`] into as many
+    /// columns as the layout has; `-` (empty) is `None`. A path is
+    /// `cs-uri-stem`, else the path of `cs-uri`.
+    #[inline]
+    pub(super) fn get<'l>(
         &self,
+        role: Role,
         line: &'l [u8],
         bounds: &[(u32, u32); MAX_COLUMNS],
-        count: usize,
-    ) -> Line<'l> {
-        let mut out = Line::default();
-        for (i, role) in self.roles.iter().enumerate().take(count) {
-            let Some(role) = role else { continue };
-            let (s, e) = bounds[i];
-            let v = &line[s as usize..e as usize];
-            if v == b"-" || v.is_empty() {
-                continue;
-            }
-            let slot = match role {
-                Role::Date => &mut out.date,
-                Role::Time => &mut out.time,
-                Role::ClientIp => &mut out.client_ip,
-                Role::Forwarded => &mut out.forwarded,
-                Role::Stem | Role::Uri => &mut out.path,
-                Role::Status => &mut out.status,
-                Role::Substatus => &mut out.substatus,
-                Role::Win32 => &mut out.win32,
-                Role::User => &mut out.user,
-                Role::Reason => &mut out.reason,
+    ) -> Option<&'l [u8]> {
+        let i = self.at[role as usize];
+        if i == ABSENT {
+            return if role == Role::Stem {
+                self.get(Role::Uri, line, bounds).map(uri_path)
+            } else {
+                None
             };
-            // `cs-uri-stem` wins over `cs-uri` when a layout has both.
-            if *role == Role::Uri && slot.is_some() {
-                continue;
-            }
-            *slot = Some(if *role == Role::Uri { uri_path(v) } else { v });
         }
-        out
+        let (s, e) = bounds[i as usize];
+        let v = &line[s as usize..e as usize];
+        (v != b"-" && !v.is_empty()).then_some(v)
     }
 }
 
@@ -371,11 +385,10 @@ mod tests {
         let mut b = [(0, 0); MAX_COLUMNS];
         let n = split(line, &mut b);
         assert_eq!(n, cols.len());
-        let f = cols.fields(line, &b, n);
-        assert_eq!(f.status, Some(&b"401"[..]));
-        assert_eq!(f.client_ip, Some(&b"10.0.0.1"[..]));
-        assert_eq!(f.date, Some(&b"2024-05-02"[..]));
-        assert_eq!(f.path, None);
+        assert_eq!(cols.get(Role::Status, line, &b), Some(&b"401"[..]));
+        assert_eq!(cols.get(Role::ClientIp, line, &b), Some(&b"10.0.0.1"[..]));
+        assert_eq!(cols.get(Role::Date, line, &b), Some(&b"2024-05-02"[..]));
+        assert_eq!(cols.get(Role::Stem, line, &b), None);
         assert!(!cols.has(Role::Win32));
         assert!(cols.has(Role::Date));
         assert!(!cols.httperr);
@@ -388,7 +401,34 @@ mod tests {
         assert_eq!(uri_path(b"https://nes.corp"), b"/");
         let cols = Columns::default_for(13, true).unwrap();
         assert!(cols.httperr);
+        let line =
+            b"2024-05-01 07:10:00 ::1 5 ::1 443 HTTP/1.1 GET http://h/NES/x?y 400 - BadRequest -";
+        let mut b = [(0, 0); MAX_COLUMNS];
+        assert_eq!(split(line, &mut b), 13);
+        assert_eq!(cols.get(Role::Stem, line, &b), Some(&b"/NES/x"[..]));
         assert!(!Columns::default_for(13, false).unwrap().httperr);
+    }
+
+    #[test]
+    fn splitting_finds_every_space_whatever_the_alignment() {
+        let mut b = [(0, 0); MAX_COLUMNS];
+        for line in [
+            "",
+            "a",
+            " ",
+            "a b",
+            "2024-05-02 07:41:08 10.0.0.1 - 401",
+            "x  y ",
+            "\u{e9}\u{e9} \u{a0}z",
+        ] {
+            let n = split(line.as_bytes(), &mut b);
+            let got: Vec<&str> = b[..n]
+                .iter()
+                .map(|&(s, e)| &line[s as usize..e as usize])
+                .collect();
+            let want: Vec<&str> = line.split(' ').collect();
+            assert_eq!(got, want, "{line:?}");
+        }
     }
 
     #[test]

@@ -188,6 +188,9 @@ fn read_file(
             }
         }
     }
+    // The chunker's own buffer serves the next file: a fresh one per file
+    // would be zeroed and faulted in again.
+    pool.push(std::mem::take(&mut chunker.cur));
     pool.truncate(2);
     let mut notes = std::mem::take(&mut file.notes);
     notes.extend(chunker.notes);
@@ -308,8 +311,9 @@ impl FileRead {
                 None => format!("{count} columns, no #Fields header, no default field set"),
             });
         };
-        let f = cols.fields(line, bounds, count);
-        let (Some(date), Some(time)) = (f.date, f.time) else {
+        let bounds: &[(u32, u32); MAX_COLUMNS] = bounds;
+        let get = |role: Role| cols.get(role, line, bounds);
+        let (Some(date), Some(time)) = (get(Role::Date), get(Role::Time)) else {
             if cols.has(Role::Date) {
                 return Err("no date or time".to_owned());
             }
@@ -319,7 +323,7 @@ impl FileRead {
             return Ok(());
         };
         let day_start = match day {
-            Some((d, ms)) if d[..] == *date => ms,
+            Some((d, ms)) if <[u8; 10]>::try_from(date).is_ok_and(|x| x == d) => ms,
             _ => {
                 let ms = day_ms(date).ok_or("the date is not a valid value")?;
                 if let Ok(d) = <[u8; 10]>::try_from(date) {
@@ -337,11 +341,12 @@ impl FileRead {
             return Ok(());
         }
         if let Some(stem) = &ctx.stem {
-            let passes = f.path.is_some_and(|p| {
+            let path = get(Role::Stem);
+            let passes = path.is_some_and(|p| {
                 p.len() >= stem.len() && p[..stem.len()].eq_ignore_ascii_case(stem.as_bytes())
             });
             if !passes {
-                if f.path.is_none() && !cols.has(Role::Stem) {
+                if path.is_none() && !cols.has(Role::Stem) {
                     bump(&mut out.missing, Role::Stem);
                 }
                 self.filtered += 1;
@@ -349,8 +354,10 @@ impl FileRead {
                 return Ok(());
             }
         }
-        let forwarded = f.forwarded.and_then(first_forwarded);
-        let key = forwarded.or(f.client_ip).ok_or("no client address")?;
+        let forwarded = get(Role::Forwarded).and_then(first_forwarded);
+        let key = forwarded
+            .or_else(|| get(Role::ClientIp))
+            .ok_or("no client address")?;
         let httperr = cols.httperr;
         // Questions this record cannot answer.
         if cols.missing != 0 {
@@ -362,11 +369,11 @@ impl FileRead {
         let event = Event {
             at,
             forwarded: forwarded.is_some(),
-            status: num(f.status).and_then(|s| u16::try_from(s).ok()),
-            substatus: num(f.substatus).and_then(|s| u32::try_from(s).ok()),
-            win32: num(f.win32),
-            user: f.user,
-            http_sys: httperr.then_some(f.reason),
+            status: num(get(Role::Status)).and_then(|s| u16::try_from(s).ok()),
+            substatus: num(get(Role::Substatus)).and_then(|s| u32::try_from(s).ok()),
+            win32: num(get(Role::Win32)),
+            user: get(Role::User),
+            http_sys: httperr.then(|| get(Role::Reason)),
         };
         out.tally.record(key, &event);
         self.counted += 1;

@@ -151,6 +151,10 @@ impl ClientAcc {
         if user.last() == Some(&b'$') && self.machine.as_ref().is_none_or(|(t, _)| at < *t) {
             self.machine = Some((at, Box::from(user)));
         }
+        // Exact first: a client nearly always repeats the same spelling.
+        if self.names.iter().any(|n| n[..] == *user) {
+            return;
+        }
         if self.names.len() < MAX_NAMES
             && !self.names.iter().any(|n| n[..].eq_ignore_ascii_case(user))
         {
@@ -235,7 +239,12 @@ fn add_reason(reasons: &mut Vec<(Box<[u8]>, u64)>, r: &[u8], n: u64) {
 /// The clients of one thread (or, merged, of all), by raw address text.
 #[derive(Debug)]
 pub(super) struct Tally {
-    pub(super) clients: HashMap<Box<[u8]>, ClientAcc>,
+    /// Address text → index into `accs`.
+    index: HashMap<Box<[u8]>, u32>,
+    accs: Vec<ClientAcc>,
+    /// The last client looked up: a terminal's requests come in runs (the
+    /// Negotiate challenge and its answer), so most lines skip the hash.
+    last: Option<(Vec<u8>, u32)>,
     pub(super) max_clients: usize,
     /// Requests of clients beyond the cap.
     pub(super) over_cap: u64,
@@ -245,11 +254,19 @@ pub(super) struct Tally {
 impl Tally {
     pub(super) fn new(max_clients: usize) -> Tally {
         Tally {
-            clients: HashMap::new(),
+            index: HashMap::new(),
+            accs: Vec::new(),
+            last: None,
             max_clients,
             over_cap: 0,
             forwarded_seen: false,
         }
+    }
+
+    /// Distinct address texts tallied.
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.accs.len()
     }
 
     /// Counts one record of the client whose address text is `key`.
@@ -257,28 +274,54 @@ impl Tally {
         if e.forwarded {
             self.forwarded_seen = true;
         }
-        if let Some(acc) = self.clients.get_mut(key) {
-            acc.record(e);
+        if let Some((k, i)) = &self.last
+            && k[..] == *key
+        {
+            self.accs[*i as usize].record(e);
             return;
         }
-        if self.clients.len() >= self.max_clients {
-            self.over_cap += 1;
-            return;
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                if self.accs.len() >= self.max_clients {
+                    self.over_cap += 1;
+                    return;
+                }
+                let i = self.accs.len() as u32;
+                self.accs.push(ClientAcc::default());
+                self.index.insert(Box::from(key), i);
+                i
+            }
+        };
+        self.accs[i as usize].record(e);
+        match &mut self.last {
+            Some((k, at)) => {
+                k.clear();
+                k.extend_from_slice(key);
+                *at = i;
+            }
+            None => self.last = Some((key.to_vec(), i)),
         }
-        let mut acc = ClientAcc::default();
-        acc.record(e);
-        self.clients.insert(Box::from(key), acc);
+    }
+
+    /// The clients by address text.
+    fn into_clients(self) -> impl Iterator<Item = (Box<[u8]>, ClientAcc)> {
+        let mut accs: Vec<Option<ClientAcc>> = self.accs.into_iter().map(Some).collect();
+        self.index
+            .into_iter()
+            .filter_map(move |(k, i)| accs[i as usize].take().map(|a| (k, a)))
     }
 
     /// Adds another thread's tally.
     pub(super) fn merge(&mut self, other: Tally) {
         self.over_cap += other.over_cap;
         self.forwarded_seen |= other.forwarded_seen;
-        for (k, acc) in other.clients {
-            if let Some(mine) = self.clients.get_mut(&k) {
-                mine.merge(acc);
-            } else if self.clients.len() < self.max_clients {
-                self.clients.insert(k, acc);
+        for (k, acc) in other.into_clients() {
+            if let Some(&i) = self.index.get(&k) {
+                self.accs[i as usize].merge(acc);
+            } else if self.accs.len() < self.max_clients {
+                self.index.insert(k, self.accs.len() as u32);
+                self.accs.push(acc);
             } else {
                 self.over_cap += acc.requests;
             }
@@ -291,7 +334,7 @@ impl Tally {
     pub(super) fn by_address(self) -> (Vec<(IpAddr, ClientAcc)>, u64) {
         let mut by: HashMap<IpAddr, ClientAcc> = HashMap::new();
         let mut bad = 0;
-        for (k, acc) in self.clients {
+        for (k, acc) in self.into_clients() {
             match std::str::from_utf8(&k).ok().and_then(parse_address) {
                 Some(ip) => by.entry(ip).or_default().merge(acc),
                 None => bad += acc.requests,
@@ -366,7 +409,7 @@ mod tests {
         for key in [&b"a"[..], b"b", b"c", b"a", b"d"] {
             t.record(key, &ev(1, 200));
         }
-        assert_eq!(t.clients.len(), 2);
+        assert_eq!(t.len(), 2);
         assert_eq!(t.over_cap, 2);
     }
 

@@ -36,7 +36,7 @@ pub(crate) struct Chunker {
     pub(super) carry_max: usize,
     pub(super) framing: Framing,
     pub(crate) cap: usize,
-    pub(super) cur: Vec<u8>,
+    pub(crate) cur: Vec<u8>,
     pub(super) filled: usize,
     /// Lines completed so far.
     pub(crate) line: u64,
