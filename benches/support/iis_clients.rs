@@ -152,7 +152,7 @@ pub(crate) fn generate(
             };
             line.clear();
             n += 1;
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 // Another site's request: never `/NES`.
                 let path = NOISE_PATHS[rng.below(NOISE_PATHS.len() as u64) as usize];
                 let client = format!("192.168.{}.{}", rng.below(4), rng.below(250) + 1);

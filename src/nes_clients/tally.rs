@@ -28,6 +28,9 @@ pub(super) struct Failure {
     pub(super) reason: Option<Box<[u8]>>,
 }
 
+/// A 401's substatus and Win32 status, as logged.
+pub(super) type Kind401 = (Option<u32>, Option<u64>);
+
 /// What one record says about its client.
 #[derive(Debug)]
 pub(super) struct Event<'l> {
@@ -51,7 +54,7 @@ pub(super) struct ClientAcc {
     pub(super) s401: u64,
     pub(super) kerberos: u64,
     /// (substatus, win32 status) → count.
-    pub(super) by401: Vec<((Option<u32>, Option<u64>), u64)>,
+    pub(super) by401: Vec<(Kind401, u64)>,
     /// 401s of pairs beyond [`MAX_401_KINDS`].
     pub(super) by401_other: u64,
     pub(super) s403: u64,
@@ -162,7 +165,7 @@ impl ClientAcc {
         }
     }
 
-    fn add_401(&mut self, key: (Option<u32>, Option<u64>), n: u64) {
+    fn add_401(&mut self, key: Kind401, n: u64) {
         if let Some(slot) = self.by401.iter_mut().find(|(k, _)| *k == key) {
             slot.1 += n;
         } else if self.by401.len() < MAX_401_KINDS {
