@@ -5,18 +5,26 @@
 //! log_scan_driver generate <path> <bytes> <plant-every-lines>   # prints the manifest (JSON)
 //! log_scan_driver literals <kind>                               # one literal per line
 //! log_scan_driver scan <path> [<since>]                          # prints counts and time (JSON)
+//! log_scan_driver iis-generate <dir> <bytes> <days> <terminals>  # NES IIS logs; prints the manifest (JSON)
+//! log_scan_driver nes-clients <dir> <now> [<uri_stem>]          # one nes_clients call; prints counts and time (JSON)
 //! ```
+//!
+//! The last two serve `benches/compare_nes_clients.sh`.
 //!
 //! Flags cargo passes to bench targets (`--bench`) are ignored.
 
 #[path = "support/generate.rs"]
 mod generate;
+#[path = "support/iis_clients.rs"]
+#[allow(dead_code)]
+mod iis_clients;
 
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use nymidiag::logs::{LogScanRequest, RuleListRequest, list_rules, log_scan};
+use nymidiag::nes_clients::{NesClientsRequest, nes_clients};
 use nymidiag::time_fmt::UtcTime;
 
 fn main() -> ExitCode {
@@ -94,9 +102,67 @@ fn main() -> ExitCode {
             });
             println!("{json}");
         }
+        ["iis-generate", dir, bytes, days, terminals] => {
+            let end = UtcTime::parse("2026-11-30T00:00:00Z").expect("end");
+            let end_ms = (end.0.unix_timestamp_nanos() / 1_000_000) as i64;
+            let m = iis_clients::generate(
+                Path::new(dir),
+                bytes.parse().expect("bytes"),
+                days.parse().expect("days"),
+                terminals.parse().expect("terminals"),
+                end_ms,
+            )
+            .expect("write the logs");
+            let json = serde_json::json!({
+                "files": m.files.len(),
+                "bytes": m.bytes,
+                "lines": m.lines,
+                "nes_lines": m.nes_lines,
+                "states": {
+                    "AUTH_FAILING": m.states[0],
+                    "NES_ERRORS": m.states[1],
+                    "NOT_RENEWING": m.states[2],
+                    "OK": m.states[3],
+                },
+                "now": end.to_iso8601(),
+            });
+            println!("{json}");
+        }
+        ["nes-clients", dir, now, rest @ ..] => {
+            let start = Instant::now();
+            let report = nes_clients(&NesClientsRequest {
+                paths: vec![(*dir).to_owned()],
+                now: Some(UtcTime::parse(now).expect("RFC 3339 now")),
+                uri_stem: rest.first().map(|s| (*s).to_owned()),
+                ..Default::default()
+            })
+            .expect("a valid request");
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            let mut states = serde_json::Map::new();
+            for c in &report.data.clients {
+                let e = states
+                    .entry(c.state.as_str().to_owned())
+                    .or_insert(serde_json::Value::from(0u64));
+                *e = (e.as_u64().unwrap_or(0) + 1).into();
+            }
+            let d = &report.data;
+            let json = serde_json::json!({
+                "ms": ms,
+                "status": report.status,
+                "files": d.files.len(),
+                "bytes": d.files.iter().map(|f| f.bytes).sum::<u64>(),
+                "lines": d.files.iter().map(|f| f.lines).sum::<u64>(),
+                "records_counted": d.files.iter().map(|f| f.records_counted).sum::<u64>(),
+                "records_filtered": d.files.iter().map(|f| f.records_filtered).sum::<u64>(),
+                "clients": d.clients.len(),
+                "states": states,
+                "warnings": report.warnings,
+            });
+            println!("{json}");
+        }
         _ => {
             eprintln!(
-                "usage: log_scan_driver generate <path> <bytes> <every> | literals <kind> | scan <path> [<since>]"
+                "usage: log_scan_driver generate <path> <bytes> <every> | literals <kind> | scan <path> [<since>] | iis-generate <dir> <bytes> <days> <terminals> | nes-clients <dir> <now> [<uri_stem>]"
             );
             return ExitCode::from(2);
         }

@@ -125,9 +125,17 @@ typedef int32_t nymidiag_status;
 typedef struct Capability Capability;
 
 /**
+ * A client's state, from worst to best in the order of
+ * [`ClientState::ALL`].
+ */
+typedef struct ClientState ClientState;
+
+/**
  * The overall outcome a report states.
  */
 typedef struct ReportStatus ReportStatus;
+
+
 
 
 
@@ -421,6 +429,39 @@ int32_t nymidiag_status_lines(const uint8_t *request,
                               size_t request_len,
                               uint8_t **out,
                               size_t *out_len);
+
+/**
+ * Runs on the NES server: reads its IIS logs (and HTTP.sys error logs)
+ * and answers one row per client: requests, successes, 401s by
+ * substatus and Win32 status (401.1 with 2148074254: the Kerberos
+ * failure), 403s, 5xx, HTTP.sys errors, first and last seen, last success
+ * and failure, and a state: `AUTH_FAILING`, `NES_ERRORS`, `NOT_RENEWING`,
+ * `NEVER_SEEN` (an expected client absent) or `OK`, worst first in
+ * `data.clients`. The client is the first address of `X-Forwarded-For`
+ * when logged, else `c-ip` (`address_source` says which). Fields missing
+ * from the logs are listed in `data.missing_fields` with what they leave
+ * unanswered; no log at all is a report with status `error` and the
+ * paths tried in `warnings`.
+ *
+ * Request: UTF-8 JSON, every field optional: `{"paths": [...], "since":
+ * "<RFC 3339>", "until": "...", "now": "...", "uri_stem": "/NES",
+ * "renewal_days": 14, "expected_clients": ["10.0.0.5", "WARD3-PC07"],
+ * "include_user_names": false, "max_clients": 20000, "caller": "..."}`;
+ * `{}` reads `%SystemDrive%\inetpub\logs\LogFiles` (every site) and
+ * `System32\LogFiles\HTTPERR` over the last 28 days. A bad field
+ * returns `NYMIDIAG_STATUS_REQUEST_INVALID` naming it.
+ *
+ * Same calling contract as `nymidiag_describe`; safe to call from several
+ * threads (it reads several files at once on threads of its own).
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_nes_clients(const uint8_t *request,
+                             size_t request_len,
+                             uint8_t **out,
+                             size_t *out_len);
 
 #if defined(NYMIDIAG_TEST_EXPORTS)
 /**

@@ -25,6 +25,7 @@ mod fsutil;
 pub mod host;
 mod ids;
 pub mod logs;
+pub mod nes_clients;
 pub mod probe;
 pub mod redaction;
 pub mod report;

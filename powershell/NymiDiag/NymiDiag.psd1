@@ -27,6 +27,8 @@
         'Invoke-NymiUnattendedCheck'
         'ConvertFrom-NymiStatusLine'
         'Send-NymiReport'
+        # NES server side.
+        'Get-NymiNesClientReport'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

@@ -57,9 +57,11 @@ use crate::Error;
 use crate::report::Report;
 
 mod checks;
-mod engine;
-mod input;
-mod model;
+// `engine`, `input` and `model` are also read by `crate::nes_clients`,
+// which reuses the file reading, the chunker and the IIS field sets.
+pub(crate) mod engine;
+pub(crate) mod input;
+pub(crate) mod model;
 mod report;
 pub use model::rule_ids;
 mod rules;

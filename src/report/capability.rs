@@ -26,11 +26,13 @@ pub enum Capability {
     ReportPart,
     /// `nymidiag_status_lines`: status lines read back, for a fleet.
     StatusLines,
+    /// `nymidiag_nes_clients`: the NES server's clients from its IIS logs.
+    NesClients,
 }
 
 impl Capability {
     /// Every capability, in the order `describe` lists them.
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::Describe,
         Capability::CertInventory,
         Capability::NesProbe,
@@ -40,6 +42,8 @@ impl Capability {
         Capability::Redact,
         Capability::ReportPart,
         Capability::StatusLines,
+        // NES server side.
+        Capability::NesClients,
     ];
 
     /// The name in a report's `capability` field and in error documents
@@ -55,6 +59,7 @@ impl Capability {
             Capability::Redact => "redact",
             Capability::ReportPart => "report_part",
             Capability::StatusLines => "status_lines",
+            Capability::NesClients => "nes_clients",
         }
     }
 
@@ -70,6 +75,7 @@ impl Capability {
             Capability::Redact => "nymidiag_redact",
             Capability::ReportPart => "nymidiag_report_part",
             Capability::StatusLines => "nymidiag_status_lines",
+            Capability::NesClients => "nymidiag_nes_clients",
         }
     }
 

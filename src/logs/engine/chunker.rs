@@ -14,14 +14,14 @@ use crate::logs::input::source::TextInput;
 pub(super) const BLOCK: usize = 16 << 10;
 /// A piece of a file, ready to scan.
 #[derive(Debug)]
-pub(super) struct Piece {
-    pub(super) buf: Vec<u8>,
-    pub(super) len: usize,
+pub(crate) struct Piece {
+    pub(crate) buf: Vec<u8>,
+    pub(crate) len: usize,
     /// Line number of the piece's first line.
     pub(super) first_line: u64,
     /// `true`: the first `max_line_bytes` of a line without end in
     /// sight (the chunker skips the rest).
-    pub(super) long_line: bool,
+    pub(crate) long_line: bool,
     /// Newlines before each [`BLOCK`] of the piece, and the total last.
     pub(super) blocks: Vec<u64>,
 }
@@ -30,25 +30,25 @@ pub(super) struct Piece {
 /// carrying the rest into the next buffer. The same code runs inline or
 /// on the reader thread.
 #[derive(Debug)]
-pub(super) struct Chunker {
+pub(crate) struct Chunker {
     pub(super) max_line: usize,
     pub(super) chunk: usize,
     pub(super) carry_max: usize,
     pub(super) framing: Framing,
-    pub(super) cap: usize,
-    pub(super) cur: Vec<u8>,
+    pub(crate) cap: usize,
+    pub(crate) cur: Vec<u8>,
     pub(super) filled: usize,
     /// Lines completed so far.
-    pub(super) line: u64,
+    pub(crate) line: u64,
     pub(super) skipping: bool,
     pub(super) done: bool,
-    pub(super) notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl Chunker {
     /// A chunker for an input of about `size` bytes (decoding may triple
     /// it); small inputs get small buffers.
-    pub(super) fn new(settings: &Settings, framing: Framing, size: u64) -> Chunker {
+    pub(crate) fn new(settings: &Settings, framing: Framing, size: u64) -> Chunker {
         let chunk = settings.chunk.max(64);
         let full = settings.max_line + settings.carry_max + chunk;
         let needed = usize::try_from(size.saturating_mul(3).saturating_add(256)).unwrap_or(full);
@@ -69,7 +69,7 @@ impl Chunker {
 
     /// The next piece, or `None` at the end. `fresh` gives a buffer of
     /// `cap` bytes.
-    pub(super) fn next(
+    pub(crate) fn next(
         &mut self,
         input: &mut dyn TextInput,
         fresh: &mut dyn FnMut() -> Vec<u8>,

@@ -43,6 +43,8 @@ mod tally;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use chunker::Chunker;
+pub(crate) use records::Framing;
 pub(crate) use sample::sample_hits;
 pub(crate) use settings::Settings;
 pub(crate) use streams::{

@@ -12,7 +12,7 @@ use crate::logs::model::LogKind;
 pub(super) const MAX_CONTINUATION: usize = 64;
 /// How the lines of a file group into records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Framing {
+pub(crate) enum Framing {
     /// Every line is a record.
     Lines,
     /// A line with a prefix starts a record; the lines after it without

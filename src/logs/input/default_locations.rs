@@ -131,25 +131,36 @@ pub(crate) fn default_locations(
         "Windows Firewall log (XP/2003 location)",
         0,
     ));
-    v.push(DefaultLocation::new(
-        format!(r"{drive}\inetpub\logs\LogFiles"),
-        "{u_ex,ex}*.log",
-        "IIS logs (NES server)",
-        1,
-    ));
-    v.push(DefaultLocation::new(
-        format!(r"{system32}\LogFiles"),
-        "{u_ex,ex}*.log",
-        "IIS 6 logs (NES server)",
-        1,
-    ));
-    v.push(DefaultLocation::new(
-        format!(r"{system32}\LogFiles\HTTPERR"),
-        "httperr*.log",
-        "HTTP.sys errors (NES server)",
-        0,
-    ));
+    v.extend(nes_server_locations(folders));
     v
+}
+
+/// The NES server's IIS and HTTP.sys error log folders (every site's
+/// `W3SVC*` folder one level down), also the default of the NES client
+/// report.
+pub(crate) fn nes_server_locations(folders: &WindowsFolders) -> Vec<DefaultLocation> {
+    let drive = &folders.system_drive;
+    let system32 = folders.native_system32();
+    vec![
+        DefaultLocation::new(
+            format!(r"{drive}\inetpub\logs\LogFiles"),
+            "{u_ex,ex}*.log",
+            "IIS logs (NES server)",
+            1,
+        ),
+        DefaultLocation::new(
+            format!(r"{system32}\LogFiles"),
+            "{u_ex,ex}*.log",
+            "IIS 6 logs (NES server)",
+            1,
+        ),
+        DefaultLocation::new(
+            format!(r"{system32}\LogFiles\HTTPERR"),
+            "httperr*.log",
+            "HTTP.sys errors (NES server)",
+            0,
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use std::time::SystemTime;
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::default_locations::{DefaultLocation, default_locations, user_profiles};
+use super::default_locations::{
+    DefaultLocation, default_locations, nes_server_locations, user_profiles,
+};
 use super::source::describe_io_error;
 use crate::fsutil::SpecialKind;
 use crate::logs::model::{NotScanned, SearchedLocation};
@@ -236,6 +238,12 @@ fn walk_in(root: &Path, dir: &Path, depth: usize, filter: Option<&PathMatch>, ou
 pub(crate) fn defaults() -> Expanded {
     let folders = WindowsFolders::of_platform();
     search_defaults(default_locations(&folders, &user_profiles(&folders)))
+}
+
+/// Searches the NES server's IIS and HTTP.sys error log folders only (the
+/// NES client report's default).
+pub(crate) fn nes_server_defaults() -> Expanded {
+    search_defaults(nes_server_locations(&WindowsFolders::of_platform()))
 }
 
 /// Searches `locations`, each listed in `searched` under the folder name

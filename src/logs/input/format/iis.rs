@@ -79,7 +79,9 @@ const DEFAULT_11: &[&str] = &[
     "cs(User-Agent)",
 ];
 
-fn default_for(columns: usize) -> Option<&'static [&'static str]> {
+/// The IIS default field set of `columns` columns, for files without a
+/// `#Fields:` header.
+pub(crate) fn default_for(columns: usize) -> Option<&'static [&'static str]> {
     match columns {
         15 => Some(DEFAULT_15),
         14 => Some(DEFAULT_14),

@@ -1,0 +1,1 @@
+//! Tests of the whole report on generated logs.
