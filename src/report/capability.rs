@@ -26,11 +26,13 @@ pub enum Capability {
     ReportPart,
     /// `nymidiag_status_lines`: status lines read back, for a fleet.
     StatusLines,
+    /// `nymidiag_fleet_report`: many terminals' status lines rolled up.
+    FleetReport,
 }
 
 impl Capability {
     /// Every capability, in the order `describe` lists them.
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::Describe,
         Capability::CertInventory,
         Capability::NesProbe,
@@ -40,6 +42,7 @@ impl Capability {
         Capability::Redact,
         Capability::ReportPart,
         Capability::StatusLines,
+        Capability::FleetReport,
     ];
 
     /// The name in a report's `capability` field and in error documents
@@ -55,6 +58,7 @@ impl Capability {
             Capability::Redact => "redact",
             Capability::ReportPart => "report_part",
             Capability::StatusLines => "status_lines",
+            Capability::FleetReport => "fleet_report",
         }
     }
 
@@ -70,6 +74,7 @@ impl Capability {
             Capability::Redact => "nymidiag_redact",
             Capability::ReportPart => "nymidiag_report_part",
             Capability::StatusLines => "nymidiag_status_lines",
+            Capability::FleetReport => "nymidiag_fleet_report",
         }
     }
 
