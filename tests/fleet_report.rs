@@ -951,7 +951,7 @@ fn links_inside_the_folder_are_read_and_others_are_not() {
     assert_eq!(names, ["IN"], "{rows:#?}");
     assert_eq!((data.rows, data.duplicates), (2, 1));
     assert!(
-        warnings.iter().any(|w| w.contains("1 link(s)")),
+        warnings.iter().any(|w| w.contains("3 link(s)")),
         "{warnings:?}"
     );
 }

@@ -117,7 +117,7 @@ impl ColumnMap {
         }
         if map.output.is_none() {
             missing.push(
-                "an output column (PreRemediationDetectionScriptOutput, Output, StatusLine, Line)",
+                "output column (PreRemediationDetectionScriptOutput, Output, StatusLine, Line)",
             );
         }
         if !missing.is_empty() {

@@ -105,14 +105,23 @@ impl Walk {
                 }
                 continue;
             }
-            if !is_json(&path) {
-                continue;
-            }
             if kind.is_symlink() {
-                // A link to a file inside the folder is read; anything
-                // else (outside, a folder: a loop) is not.
-                let inside = fs::canonicalize(&path)
-                    .ok()
+                // A link to a JSON file inside the folder is read; a link
+                // to a folder (a loop, or a tree elsewhere) or to outside
+                // is not.
+                let target = fs::canonicalize(&path).ok();
+                let is_folder = target
+                    .as_ref()
+                    .and_then(|t| fs::metadata(t).ok())
+                    .is_some_and(|m| m.is_dir());
+                if is_folder {
+                    self.links_skipped += 1;
+                    continue;
+                }
+                if !is_json(&path) {
+                    continue;
+                }
+                let inside = target
                     .filter(|t| t.starts_with(root))
                     .and_then(|t| fs::metadata(&t).ok())
                     .is_some_and(|m| m.is_file());
@@ -120,7 +129,7 @@ impl Walk {
                     self.links_skipped += 1;
                     continue;
                 }
-            } else if !kind.is_file() {
+            } else if !kind.is_file() || !is_json(&path) {
                 continue;
             }
             if self.files.len() >= max_files {
@@ -185,22 +194,47 @@ pub(crate) fn read_report(path: &Path) -> SourceRow {
     let (text, _) = decode(&bytes);
     match serde_json::from_str::<Doc>(&text) {
         Ok(doc) => doc.into_row(origin),
-        Err(e) => unreadable(json_problem(&e)),
+        Err(e) => unreadable(json_problem(&text, &e)),
     }
 }
 
-fn json_problem(e: &serde_json::Error) -> String {
+fn json_problem(text: &str, e: &serde_json::Error) -> String {
     use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => format!(
+    // A file cut while written ends inside a string as often as between
+    // values; the line end a writer adds then reads as a control
+    // character. Either way nothing but white space follows the error.
+    let at_end = text
+        .get(error_offset(text, e.line(), e.column())..)
+        .is_none_or(|rest| rest.trim().is_empty());
+    let partial = || {
+        format!(
             "partial JSON: the file ends before the document does (line {}, column {})",
             e.line(),
             e.column()
-        ),
+        )
+    };
+    match e.classify() {
+        Category::Eof => partial(),
+        Category::Syntax if at_end => partial(),
         Category::Syntax => format!("not JSON: {e}"),
         Category::Data => format!("not a report: {e}"),
         Category::Io => format!("the file cannot be read: {e}"),
     }
+}
+
+/// The byte offset of serde_json's 1-based line and column (the column of
+/// the character at fault; 0 when the fault is the line end before it).
+fn error_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    start
+        .saturating_add(column.saturating_sub(1))
+        .min(text.len())
 }
 
 /// A report file, only the fields the fleet reads.
@@ -393,5 +427,47 @@ impl Doc {
             ),
             ..SourceRow::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(text: &str) -> String {
+        let e = serde_json::from_str::<Doc>(text).err().expect("an error");
+        json_problem(text, &e)
+    }
+
+    #[test]
+    fn a_cut_file_is_partial_and_garbage_is_not_json() {
+        let whole = r#"{"schema_version": 1, "capability": "diagnose", "data": {"status_line": "STATUS=OK"}}"#;
+        for cut in [20, 40, 60, whole.len() - 1] {
+            for end in ["", "\n", "\r\n  "] {
+                let text = format!("{}{end}", &whole[..cut]);
+                assert!(
+                    problem(&text).starts_with("partial JSON"),
+                    "{text:?}: {}",
+                    problem(&text)
+                );
+            }
+        }
+        for text in ["x", "this is not json", "{\"a\": 1} trailing", "{,}"] {
+            assert!(
+                problem(text).starts_with("not JSON"),
+                "{text:?}: {}",
+                problem(text)
+            );
+        }
+        assert!(problem(r#"{"capability": 5}"#).starts_with("not a report"));
+    }
+
+    #[test]
+    fn offsets_follow_lines_and_columns() {
+        let text = "ab\ncd\n";
+        assert_eq!(error_offset(text, 1, 1), 0);
+        assert_eq!(error_offset(text, 2, 2), 4);
+        assert_eq!(error_offset(text, 3, 0), 6);
+        assert_eq!(error_offset(text, 9, 9), 6);
     }
 }
