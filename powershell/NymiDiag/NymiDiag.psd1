@@ -25,6 +25,7 @@
         'Repair-NymiNeaCertificate'
         'Save-NymiReport'
         'Invoke-NymiUnattendedCheck'
+        'Get-NymiFleetReport'
     )
     CmdletsToExport = @()
     VariablesToExport = @()
