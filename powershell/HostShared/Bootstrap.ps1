@@ -121,8 +121,10 @@ function NewNymiConstrainedLine {
 
 function NewNymiErrorLine {
     # The one place of the STATUS=ERROR line for a check that could not run:
-    # the library's status line (src/diagnose/status_line.rs) up to stage=,
-    # then detail=<reason> instead of finding=, confidence= and logs=. No
+    # the library's status line (src/diagnose/status_line/mod.rs, v=1) up to
+    # stage=, then detail=<reason> instead of finding=, confidence=, expiry=
+    # and logs=; the library's reader (ConvertFrom-NymiStatusLine) reads
+    # both, and a test proves it. No
     # store was counted, so ksp=? over the library's expected total, 8
     # local + 12 NES certificates (a test compares both with the library's
     # own line). nes= is the host:port of the NES URL, 'none' without one;
@@ -138,7 +140,7 @@ function NewNymiErrorLine {
     }
     $siteWord = ''
     if ($Site -and $Site.Trim()) { $siteWord = ' site=' + (ConvertToNymiLineWord $Site 64) }
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
+    LimitNymiLine ('STATUS=ERROR v=1 code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
 }
 
 function GetNymiHostProperty {

@@ -11,14 +11,14 @@ path, runs Invoke-NymiDiagnosis, writes the whole result to
 -KeepReports files are kept) and prints exactly one line, the line the
 Intune portal shows:
 
-  STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=nes.corp.example:443 stage=tcp finding=NES_TCP_TIMEOUT ...
+  STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=nes.corp.example:443 stage=tcp finding=NES_TCP_TIMEOUT ...
 
 Exit code 0 when STATUS=OK, 1 when STATUS=ISSUE (Intune then runs the
 remediation script). When the configuration is broken, the module is
 missing or cannot be imported, the diagnosis fails or the terminal could
 not be judged, the line is
 
-  STATUS=ERROR code=<CONFIG_INVALID|MODULE_NOT_FOUND|MODULE_LOAD_FAILED|DIAGNOSIS_FAILED|...> ksp=?/20 nes=<host:port|none> stage=none detail=<reason>
+  STATUS=ERROR v=1 code=<CONFIG_INVALID|MODULE_NOT_FOUND|MODULE_LOAD_FAILED|DIAGNOSIS_FAILED|...> ksp=?/20 nes=<host:port|none> stage=none detail=<reason>
 
 (or the library's own line for an inconclusive diagnosis) and the exit
 code is 1 as well, so that Intune never counts a terminal it could not
@@ -104,7 +104,7 @@ configured Site, else none.
 .PARAMETER RulePath
 Additional log rule packs (TOML files) for the diagnosis's log scan.
 Default: none. A pack that does not exist or does not load ends in the line
-STATUS=ERROR code=CONFIG_RULE_PACK_INVALID.
+STATUS=ERROR v=1 code=CONFIG_RULE_PACK_INVALID.
 
 .PARAMETER FailOnError
 Whether the exit code is 1 also when the line says STATUS=ERROR (the
@@ -488,8 +488,10 @@ function NewNymiConstrainedLine {
 
 function NewNymiErrorLine {
     # The one place of the STATUS=ERROR line for a check that could not run:
-    # the library's status line (src/diagnose/status_line.rs) up to stage=,
-    # then detail=<reason> instead of finding=, confidence= and logs=. No
+    # the library's status line (src/diagnose/status_line/mod.rs, v=1) up to
+    # stage=, then detail=<reason> instead of finding=, confidence=, expiry=
+    # and logs=; the library's reader (ConvertFrom-NymiStatusLine) reads
+    # both, and a test proves it. No
     # store was counted, so ksp=? over the library's expected total, 8
     # local + 12 NES certificates (a test compares both with the library's
     # own line). nes= is the host:port of the NES URL, 'none' without one;
@@ -505,7 +507,7 @@ function NewNymiErrorLine {
     }
     $siteWord = ''
     if ($Site -and $Site.Trim()) { $siteWord = ' site=' + (ConvertToNymiLineWord $Site 64) }
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
+    LimitNymiLine ('STATUS=ERROR v=1 code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
 }
 
 function GetNymiHostProperty {

@@ -12,8 +12,8 @@ incomplete, and waits up to -WaitSec for the certificates), then runs
 Invoke-NymiDiagnosis again and prints one line: the diagnosis' status line
 followed by what the repair did, for example
 
-  STATUS=OK code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none ... repair=restarted before=8/20 after=20/20
-  STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 ... repair=none reason=NES_unreachable
+  STATUS=OK v=1 code=HEALTHY ksp=20/20 nes=nes.corp.example:443 stage=none ... repair=restarted before=8/20 after=20/20
+  STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 ... repair=none reason=NES_unreachable
 
 repair= is restarted, none, whatif or failed; reason= is NES_unreachable
 (nothing restarted: a restart cannot fetch certificates then),
@@ -30,7 +30,7 @@ Windows identity: credentials go only to a URL configured here (-NesUri).
 
 Exit code 0 when the final diagnosis is STATUS=OK, 1 otherwise: Intune
 reads a remediation's exit code as success or failure, so a remediation
-that could not run (STATUS=ERROR code=MODULE_NOT_FOUND, MODULE_LOAD_FAILED,
+that could not run (STATUS=ERROR v=1 code=MODULE_NOT_FOUND, MODULE_LOAD_FAILED,
 REPAIR_UNAVAILABLE, DIAGNOSIS_FAILED) is a failure too. The repair result
 and the diagnosis are written to
 <ReportFolder>\remediation-<yyyyMMdd-HHmmss>.json (UTC). Nothing is written
@@ -39,10 +39,10 @@ to stderr.
 Intune passes no parameters: the settings come from the policy registry
 key or the configuration file, as for Detect-NymiNeaCertificates.ps1 (see
 Get-NymiDiagConfiguration); a broken configuration is the line
-STATUS=ERROR code=CONFIG_INVALID and nothing is repaired. Intune shows a
+STATUS=ERROR v=1 code=CONFIG_INVALID and nothing is repaired. Intune shows a
 remediation's stderr but not its output: the detection that Intune runs
 after it carries this repair's outcome in its line. Under Constrained
-Language Mode the one line is STATUS=ERROR code=CONSTRAINED_LANGUAGE,
+Language Mode the one line is STATUS=ERROR v=1 code=CONSTRAINED_LANGUAGE,
 exit code 1. Worst case run time:
 -WaitSec + 11 T + 165 s with T = -TimeoutSec (at most 60): the diagnosis
 that finds the URL when -NesUri is empty (5 T + 18.5 s), the repair (NES
@@ -113,7 +113,7 @@ configured Site, else none.
 .PARAMETER RulePath
 Additional log rule packs (TOML files) for the diagnosis's log scan.
 Default: none. A pack that does not exist or does not load ends in the line
-STATUS=ERROR code=CONFIG_RULE_PACK_INVALID.
+STATUS=ERROR v=1 code=CONFIG_RULE_PACK_INVALID.
 
 .EXAMPLE
 powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\Remediate-NymiNeaCertificates.ps1 -NesUri https://nes.corp.example/nes
@@ -493,8 +493,10 @@ function NewNymiConstrainedLine {
 
 function NewNymiErrorLine {
     # The one place of the STATUS=ERROR line for a check that could not run:
-    # the library's status line (src/diagnose/status_line.rs) up to stage=,
-    # then detail=<reason> instead of finding=, confidence= and logs=. No
+    # the library's status line (src/diagnose/status_line/mod.rs, v=1) up to
+    # stage=, then detail=<reason> instead of finding=, confidence=, expiry=
+    # and logs=; the library's reader (ConvertFrom-NymiStatusLine) reads
+    # both, and a test proves it. No
     # store was counted, so ksp=? over the library's expected total, 8
     # local + 12 NES certificates (a test compares both with the library's
     # own line). nes= is the host:port of the NES URL, 'none' without one;
@@ -510,7 +512,7 @@ function NewNymiErrorLine {
     }
     $siteWord = ''
     if ($Site -and $Site.Trim()) { $siteWord = ' site=' + (ConvertToNymiLineWord $Site 64) }
-    LimitNymiLine ('STATUS=ERROR code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
+    LimitNymiLine ('STATUS=ERROR v=1 code={0} ksp=?/20 nes={1} stage=none{2} detail={3}' -f (ConvertToNymiLineWord $Code 100), $target, $siteWord, (ConvertToNymiLineWord $Detail))
 }
 
 function GetNymiHostProperty {

@@ -25,7 +25,9 @@
         'Repair-NymiNeaCertificate'
         'Save-NymiReport'
         'Invoke-NymiUnattendedCheck'
+        'ConvertFrom-NymiStatusLine'
         'Get-NymiFleetReport'
+        'Send-NymiReport'
     )
     CmdletsToExport = @()
     VariablesToExport = @()

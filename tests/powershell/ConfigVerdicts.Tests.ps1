@@ -49,7 +49,7 @@ Describe 'Invoke-NymiDiagnosis with a bad <Kind> (<Value>)' -ForEach $cases {
         $d = Invoke-NymiDiagnosis @arguments
         $d.Status | Should -Be 'ERROR'
         $d.VerdictId | Should -Be $Code
-        $d.StatusLine | Should -BeLike "STATUS=ERROR code=$Code *"
+        $d.StatusLine | Should -BeLike "STATUS=ERROR v=1 code=$Code *"
     }
 }
 
@@ -63,6 +63,6 @@ Describe 'host script <Name> with a bad <Kind>' -ForEach $scriptCases {
         $run = Invoke-ScriptProcess -Path (Join-Path $RepoRoot "powershell/$Folder/$Name") -Arguments $arguments
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -BeLike "STATUS=ERROR code=$Code *"
+        $run.Lines[0] | Should -BeLike "STATUS=ERROR v=1 code=$Code *"
     }
 }

@@ -283,7 +283,7 @@ Describe 'the commands take what they are not given from the configuration' {
     It 'Invoke-NymiDiagnosis: NES URL, site, expected counts; a parameter wins' {
         $env:NYMIDIAG_CONFIG = $good
         $d = Invoke-NymiDiagnosis -KspPath $noKsp -LogPath $empty -WarningAction SilentlyContinue
-        $d.StatusLine | Should -Match "^STATUS=\w+ code=\w+ ksp=\?/10 nes=127\.0\.0\.1:$port .* site=Plant_2 logs="
+        $d.StatusLine | Should -Match "^STATUS=\w+ v=1 code=\w+ ksp=\?/10 nes=127\.0\.0\.1:$port .* site=Plant_2 logs="
         $d.NesUriSource | Should -Be 'request'
         $d = Invoke-NymiDiagnosis -KspPath $noKsp -LogPath $empty -Site 'Line B' -ExpectedNes 12 -WarningAction SilentlyContinue
         $d.StatusLine | Should -Match ' ksp=\?/16 .* site=Line_B '

@@ -157,7 +157,7 @@ Describe 'Invoke-NymiStartupCheck.ps1 network wait' {
         $report.network.state | Should -Be 'skipped'
         $report.network.attempts | Should -Be 0
         # The URL came from the logs: a closed loopback port.
-        $run.Lines[0] | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp'
+        $run.Lines[0] | Should -Match '^STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp'
     }
 
     It 'stops waiting at once when the network is up and the NES host resolves' {
@@ -451,7 +451,7 @@ Describe 'Invoke-NymiStartupCheck.ps1 exit codes and errors' {
         $run.ExitCode | Should -Be 0
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines | Should -HaveCount 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=nes\.corp\.example:443 stage=none detail='
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=MODULE_NOT_FOUND ksp=\?/20 nes=nes\.corp\.example:443 stage=none detail='
         Test-Path -LiteralPath $reports | Should -BeFalse
     }
 
@@ -460,7 +460,7 @@ Describe 'Invoke-NymiStartupCheck.ps1 exit codes and errors' {
         $run = Invoke-ScriptProcess -Path $StartupScript -Arguments @('-ModulePath', $stub, '-NetworkWaitSec', '0', '-ReportFolder', $reports)
         $run.ExitCode | Should -Be 0
         $run.StdErr | Should -BeNullOrEmpty
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=DIAGNOSIS_FAILED '
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=DIAGNOSIS_FAILED '
         $report = (Get-Report $reports)[0]
         $report.error.code | Should -Be 'DIAGNOSIS_FAILED'
         $report.event_log.event_id | Should -Be 1002

@@ -64,7 +64,7 @@ Describe '<Name> with a configuration file' -ForEach $hostScripts {
         $run = Invoke-ScriptProcess -Path $Path -Arguments $common -Environment @{ NYMIDIAG_CONFIG = $config }
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match "^STATUS=\w+ code=\w+ ksp=\?/12 nes=127\.0\.0\.1:$Port stage=\w+ finding=\S+ confidence=\w+ site=Plant_2 logs="
+        $run.Lines[0] | Should -Match "^STATUS=\w+ v=1 code=\w+ ksp=\?/12 nes=127\.0\.0\.1:$Port stage=\w+ finding=\S+ confidence=\w+ expiry=\S+ site=Plant_2 logs="
         $report = (Get-Report $reports $Prefix)[0]
         $report.site | Should -Be 'Plant 2'
         $report.settings.nes_uri | Should -Be "https://127.0.0.1:$Port/nes"
@@ -93,7 +93,7 @@ Describe '<Name> with a configuration file' -ForEach $hostScripts {
         $run = Invoke-ScriptProcess -Path $Path -Arguments ($common + @('-ReportFolder', $reports)) -Environment @{ NYMIDIAG_CONFIG = $broken }
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=CONFIG_INVALID ksp=\?/20 nes=none stage=none detail=\S+$'
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=CONFIG_INVALID ksp=\?/20 nes=none stage=none detail=\S+$'
         $run.Lines[0] | Should -BeLike ('*detail=' + $broken.Replace(' ', '_') + '*')
         $run.ExitCode | Should -Be $ErrorExit
         $report = (Get-Report $reports $Prefix)[0]
@@ -106,7 +106,7 @@ Describe '<Name> with a configuration file' -ForEach $hostScripts {
         $run = Invoke-Constrained -Path $Path -Arguments ("-ModulePath '{0}' -ReportFolder '{1}'" -f $ManifestPath, $reports)
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=CONSTRAINED_LANGUAGE ksp=\?/20 nes=none stage=none detail=\S+$'
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=CONSTRAINED_LANGUAGE ksp=\?/20 nes=none stage=none detail=\S+$'
         $run.Lines[0] | Should -BeLike '*ConstrainedLanguage*sign*WDAC*AppLocker*'
         $run.Lines[0].Length | Should -BeLessOrEqual 2048
         $run.ExitCode | Should -Be $ErrorExit

@@ -82,11 +82,12 @@ Describe 'the STATUS=ERROR line' {
         foreach ($case in $cases) {
             $library = @(ConvertFrom-StatusLine $case.Library)
             $mine = @(ConvertFrom-StatusLine $case.Error)
-            @($library | Select-Object -First 5 | ForEach-Object Key) | Should -Be @('STATUS', 'code', 'ksp', 'nes', 'stage')
-            @($mine | ForEach-Object Key) | Should -Be @('STATUS', 'code', 'ksp', 'nes', 'stage', 'detail')
+            @($library | Select-Object -First 6 | ForEach-Object Key) | Should -Be @('STATUS', 'v', 'code', 'ksp', 'nes', 'stage')
+            @($mine | ForEach-Object Key) | Should -Be @('STATUS', 'v', 'code', 'ksp', 'nes', 'stage', 'detail')
             $mine[0].Value | Should -Be 'ERROR'
-            $mine[1].Value | Should -Be 'MODULE_NOT_FOUND'
-            $mine[5].Value | Should -BeExactly 'no_NymiDiag_module_at_C:\x_y'
+            $mine[1].Value | Should -BeExactly $library[1].Value
+            $mine[2].Value | Should -Be 'MODULE_NOT_FOUND'
+            $mine[6].Value | Should -BeExactly 'no_NymiDiag_module_at_C:\x_y'
         }
     }
 
@@ -94,15 +95,15 @@ Describe 'the STATUS=ERROR line' {
         foreach ($case in $cases) {
             $library = @(ConvertFrom-StatusLine $case.Library)
             $mine = @(ConvertFrom-StatusLine $case.Error)
-            $library[2].Value | Should -Match '^\?/\d+$' -Because $case.Library
-            $mine[2].Value | Should -BeExactly $library[2].Value
+            $library[3].Value | Should -Match '^\?/\d+$' -Because $case.Library
             $mine[3].Value | Should -BeExactly $library[3].Value
+            $mine[4].Value | Should -BeExactly $library[4].Value
         }
     }
 
     It 'is printable ASCII without tabs, at most 2,048 characters, with nes=none without a URL' {
         $line = Get-ErrorLine -Code 'DIAGNOSIS_FAILED' -NesUri '' -Detail ("caf$([char]0xE9)`t" + ('x' * 5000))
-        $line | Should -Match '^STATUS=ERROR code=DIAGNOSIS_FAILED ksp=\?/\d+ nes=none stage=none detail=caf_x+$'
+        $line | Should -Match '^STATUS=ERROR v=1 code=DIAGNOSIS_FAILED ksp=\?/\d+ nes=none stage=none detail=caf_x+$'
         $line.Length | Should -BeLessOrEqual 2048
         [regex]::IsMatch($line, '[^\x20-\x7E]') | Should -BeFalse
     }
@@ -111,8 +112,8 @@ Describe 'the STATUS=ERROR line' {
         $sources = @(GetNymiHostScriptPath -Root $RepoRoot) + @(Get-ChildItem (Join-Path $ModuleRoot '*.ps1') -Recurse | ForEach-Object FullName)
         foreach ($path in $sources) {
             $text = [System.IO.File]::ReadAllText($path)
-            [regex]::Matches($text, 'STATUS=ERROR code=\{0\}').Count | Should -BeLessOrEqual 1 -Because $path
-            $text | Should -Not -Match 'STATUS=ERROR code=[A-Z_]+ ksp=' -Because "$path must build ERROR lines with NewNymiErrorLine"
+            [regex]::Matches($text, 'STATUS=ERROR v=1 code=\{0\}').Count | Should -BeLessOrEqual 1 -Because $path
+            $text | Should -Not -Match 'STATUS=ERROR (v=\d+ )?code=[A-Z_]+ ksp=' -Because "$path must build ERROR lines with NewNymiErrorLine"
         }
         [regex]::Matches($Block, 'ksp=\?/').Count | Should -Be 1
     }

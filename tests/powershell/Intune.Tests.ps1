@@ -112,7 +112,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 on a terminal that never got its NES ce
 
     It 'prints exactly one line: the status line with the verdict, the count and the failing stage' {
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp'
+        $run.Lines[0] | Should -Match '^STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp'
         $run.Lines[0] | Should -Match ('nes=127\.0\.0\.1:{0} ' -f ([uri]$terminal.NesUri).Port)
     }
 
@@ -196,7 +196,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 on a healthy terminal' -Skip:([System.E
     It 'exits 0 with STATUS=OK code=HEALTHY and 20/20 certificates' {
         $run.ExitCode | Should -Be 0
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match ('^STATUS=OK code=HEALTHY ksp=20/20 nes=localhost:{0} stage=none' -f ([uri]$url).Port)
+        $run.Lines[0] | Should -Match ('^STATUS=OK v=1 code=HEALTHY ksp=20/20 nes=localhost:{0} stage=none' -f ([uri]$url).Port)
         $run.StdErr | Should -BeNullOrEmpty
     }
 
@@ -219,7 +219,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=nes\.corp\.example:443 stage=none detail=\S+$'
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=MODULE_NOT_FOUND ksp=\?/20 nes=nes\.corp\.example:443 stage=none detail=\S+$'
         Test-IsAscii $run.StdOut | Should -BeTrue
         # The report writer is in the module: without it, the line is all.
         Test-Path -LiteralPath $reports | Should -BeFalse
@@ -228,7 +228,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
     It 'records a diagnosis that failed, and prints the line without a report when the module is older than Save-NymiReport' {
         $stub = New-StubNymiDiagModule -Path (Join-Path $TestDrive 'failing/NymiDiag') -DiagnosisError 'the library answered IO_ERROR'
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports, '-NesUri', 'https://nes.corp.example/nes')
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=DIAGNOSIS_FAILED ksp=\?/20 nes=nes\.corp\.example:443 '
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=DIAGNOSIS_FAILED ksp=\?/20 nes=nes\.corp\.example:443 '
         $report = (Get-Report $reports)[0]
         $report.error.code | Should -Be 'DIAGNOSIS_FAILED'
         $report.status_line | Should -BeExactly $run.Lines[0]
@@ -246,12 +246,12 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
     It 'exits 0 with -FailOnError:$false, 1 with -FailOnError' {
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $missing, '-ReportFolder', $reports, '-FailOnError:$false')
         $run.ExitCode | Should -Be 0
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND '
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=MODULE_NOT_FOUND '
         $run = Invoke-ScriptProcess -Path $DetectScript -Arguments @('-ModulePath', $missing, '-ReportFolder', $reports, '-FailOnError')
         $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail='
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail='
     }
 
     It 'says MODULE_LOAD_FAILED, in ASCII, when the import fails' {
@@ -263,7 +263,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_LOAD_FAILED ksp=\?/20 nes=none stage=none detail=native_library_not_found:_caf_'
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=MODULE_LOAD_FAILED ksp=\?/20 nes=none stage=none detail=native_library_not_found:_caf_'
         Test-IsAscii $run.StdOut | Should -BeTrue
     }
 
@@ -273,7 +273,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=DIAGNOSIS_FAILED ksp=\?/20 nes=none stage=none detail=the_library_answered_IO_ERROR_x+$'
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=DIAGNOSIS_FAILED ksp=\?/20 nes=none stage=none detail=the_library_answered_IO_ERROR_x+$'
         $run.Lines[0].Length | Should -BeLessOrEqual 2048
     }
 
@@ -335,7 +335,7 @@ Describe 'Detect-NymiNeaCertificates.ps1 when the check cannot run' {
         $run = Invoke-ScriptProcess -Path $DetectScript -Environment $environment -Arguments @('-ReportFolder', $reports)
         $run.ExitCode | Should -Be 1
         $run.StdErr | Should -BeNullOrEmpty
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail=no_NymiDiag_module_under_Program_Files'
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail=no_NymiDiag_module_under_Program_Files'
     }
 }
 
@@ -365,7 +365,7 @@ Describe 'Remediate-NymiNeaCertificates.ps1 with this module, NES unreachable' {
     }
 
     It 'restarts nothing and says why: repair=none reason=NES_unreachable, the issue stays' {
-        $run.Lines[0] | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp .* repair=none reason=NES_unreachable$'
+        $run.Lines[0] | Should -Match '^STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp .* repair=none reason=NES_unreachable$'
         $report.repair.action | Should -Be 'none'
         $report.repair.reason_code | Should -Be 'NES_unreachable'
         $report.repair.reason | Should -Match 'not reachable'
@@ -380,7 +380,7 @@ Describe 'Remediate-NymiNeaCertificates.ps1 with this module, NES unreachable' {
         $fromLogs.Lines[0] | Should -Match ' confidence=medium '
         ($fromLogs.Lines[0] -replace ' confidence=medium ', ' confidence=high ') | Should -BeExactly $run.Lines[0]
         $fromLogsReport.repair.nes_uri | Should -Be $terminal.NesUri
-        $fromLogsReport.status_line_before | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED '
+        $fromLogsReport.status_line_before | Should -Match '^STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED '
         $report.status_line_before | Should -BeNullOrEmpty
     }
 }
@@ -495,7 +495,7 @@ Describe 'Remediate-NymiNeaCertificates.ps1 on each repair outcome (stand-in mod
         $run = Invoke-ScriptProcess -Path $RemediateScript -Arguments @('-ModulePath', $stub, '-ReportFolder', $reports)
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 1
-        $run.Lines | Should -Be @('STATUS=ERROR code=REPAIR_UNAVAILABLE ksp=?/20 nes=none stage=none detail=NymiDiag_0.0.9_has_no_Repair-NymiNeaCertificate:_install_a_newer_NymiDiag')
+        $run.Lines | Should -Be @('STATUS=ERROR v=1 code=REPAIR_UNAVAILABLE ksp=?/20 nes=none stage=none detail=NymiDiag_0.0.9_has_no_Repair-NymiNeaCertificate:_install_a_newer_NymiDiag')
         (Get-Report $reports 'remediation')[0].error.code | Should -Be 'REPAIR_UNAVAILABLE'
     }
 
@@ -504,6 +504,6 @@ Describe 'Remediate-NymiNeaCertificates.ps1 on each repair outcome (stand-in mod
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 1
         $run.Lines.Count | Should -Be 1
-        $run.Lines[0] | Should -Match '^STATUS=ERROR code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail='
+        $run.Lines[0] | Should -Match '^STATUS=ERROR v=1 code=MODULE_NOT_FOUND ksp=\?/20 nes=none stage=none detail='
     }
 }

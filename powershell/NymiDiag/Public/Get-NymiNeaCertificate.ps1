@@ -93,7 +93,7 @@ function Get-NymiNeaCertificate {
     $issue = @($inventory.Findings | Where-Object { $_.Severity -eq 'error' })
     $store = @($inventory.Stores)[0]
     $ksp = if ($store) { '{0}/{1}' -f $store.Files, $inventory.ExpectedTotal } else { 'none' }
-    if ($issue) { "STATUS=ISSUE code=$($issue[0].Id) ksp=$ksp"; exit 1 }
+    if ($issue) { "STATUS=ISSUE v=1 code=$($issue[0].Id) ksp=$ksp"; exit 1 }
     "STATUS=OK ksp=$ksp"; exit 0
 
     Ends with exactly one status line, which is what the Intune portal keeps.

@@ -43,7 +43,7 @@ function Invoke-NymiDiagnosis {
 
     A bad -NesUri, a -TrustedRootPath that cannot be read or a -RulePath
     that does not load is not an error of this command: the diagnosis names
-    the configuration problem (STATUS=ERROR code=CONFIG_NES_URL_INVALID,
+    the configuration problem (STATUS=ERROR v=1 code=CONFIG_NES_URL_INVALID,
     CONFIG_CA_FILE_UNREADABLE or CONFIG_RULE_PACK_INVALID).
 
     Nothing is changed on the machine. Run it elevated or as SYSTEM: the key

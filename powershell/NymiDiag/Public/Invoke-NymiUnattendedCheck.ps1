@@ -77,7 +77,7 @@ function Invoke-NymiUnattendedCheck {
     (Invoke-NymiUnattendedCheck -NesUri https://nes.corp.example/nes).StatusLine
 
     The status line a detection script prints, for example
-    STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 ...
+    STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 ...
 
     .EXAMPLE
     $check = Invoke-NymiUnattendedCheck -NesUri https://nes.corp.example/nes -Repair -WaitSec 60; $check.Repair.action

@@ -77,7 +77,7 @@ function Test-NymiNesConnection {
 
     .EXAMPLE
     $result = Test-NymiNesConnection https://nes.corp.example/nes -TimeoutSec 10
-    if ($result.Verdict -ne 'ok') { "STATUS=ISSUE code=$($result.FindingId) nes=$($result.HostName):$($result.Port)"; exit 1 }
+    if ($result.Verdict -ne 'ok') { "STATUS=ISSUE v=1 code=$($result.FindingId) nes=$($result.HostName):$($result.Port)"; exit 1 }
 
     An Intune detection line: exit 1 with the finding id when NES cannot be
     reached.
