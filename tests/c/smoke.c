@@ -107,6 +107,11 @@ int main(void)
                     "{\"part\":\"cert_inventory\",\"report\":"
                     "\"{\\\"capability\\\":\\\"diagnose\\\",\\\"data\\\":{\\\"inputs\\\":{}}}\"}",
                     NYMIDIAG_STATUS_OK, "\"span\":null");
+    capability_case(nymidiag_fleet_report,
+                    "{\"rows\":[{\"device_name\":\"PC-1\",\"output\":\"STATUS=OK v=1 code=HEALTHY\"}]}",
+                    NYMIDIAG_STATUS_OK, "\"total\":1");
+    capability_case(nymidiag_fleet_report, "{\"csv\":\"/nonexistent/nymidiag-smoke/export.csv\"}",
+                    NYMIDIAG_STATUS_REQUEST_INVALID, "\"path\":\"csv\"");
 
     /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
     size_t out_len = 7;

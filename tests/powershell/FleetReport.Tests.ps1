@@ -187,7 +187,7 @@ Describe 'Get-NymiFleetReport' {
             # then a stand-in of the same name is found from the module.
             $script:standIn = -not (InModuleScope NymiDiag { [bool](Get-Command GetNymiFleetGraphRows -CommandType Function -ErrorAction SilentlyContinue) })
             if ($script:standIn) {
-                function global:GetNymiFleetGraphRows { param([string] $RemediationId, [string] $ApiVersion, $Cmdlet) }
+                function global:GetNymiFleetGraphRows { param([guid] $RemediationId, [string] $ApiVersion, $Cmdlet) }
             }
         }
         AfterAll {
@@ -199,11 +199,12 @@ Describe 'Get-NymiFleetReport' {
                 [PSCustomObject]@{ DeviceName = 'PC-1'; DeviceId = 'd-1'; Output = (New-Line); PostOutput = $null; LastSeen = [datetime]::new(2026, 5, 29, 0, 0, 0, [System.DateTimeKind]::Utc); Detection = 'fail' }
                 [PSCustomObject]@{ DeviceName = 'PC-2'; DeviceId = 'd-2'; Output = ''; PostOutput = $null; LastSeen = $null; Detection = 'pending' }
             }
-            $r = Get-NymiFleetReport -RemediationId 'rem-42' -Now $script:Now
-            Should -Invoke -ModuleName NymiDiag GetNymiFleetGraphRows -Times 1 -ParameterFilter { $RemediationId -eq 'rem-42' -and $ApiVersion -eq 'beta' }
+            $id = '0f6c1f7e-5d1a-4d55-9a39-3a8e3b1c2d4e'
+            $r = Get-NymiFleetReport -RemediationId $id -Now $script:Now
+            Should -Invoke -ModuleName NymiDiag GetNymiFleetGraphRows -Times 1 -ParameterFilter { [string]$RemediationId -eq $id -and $ApiVersion -eq 'beta' }
             $r.Source | Should -Be 'graph'
             $r.Total | Should -Be 2
-            @($r.Devices.Origin) | Should -Be @('rem-42', 'rem-42')
+            @($r.Devices.Origin) | Should -Be @($id, $id)
             @($r.Devices.Source) | Should -Be @('graph', 'graph')
             ($r.Devices | Where-Object DeviceName -eq 'PC-2').ParseStatus | Should -Be 'empty'
         }

@@ -54,8 +54,9 @@ function Get-NymiFleetReport {
     folder of JSON report files.
 
     .PARAMETER RemediationId
-    The id of an Intune remediation (deviceHealthScript): its devices' last
-    results are read from Microsoft Graph.
+    The id (a GUID) of an Intune remediation (deviceHealthScript): its
+    devices' last results are read from Microsoft Graph, every page, with
+    bounded retries on throttling.
 
     .PARAMETER ApiVersion
     The Graph version for -RemediationId: beta (default; the documented one)
@@ -135,8 +136,7 @@ function Get-NymiFleetReport {
         [string] $Path,
 
         [Parameter(ParameterSetName = 'RemediationId', Mandatory = $true)]
-        [ValidateNotNullOrEmpty()]
-        [string] $RemediationId,
+        [guid] $RemediationId,
 
         [Parameter(ParameterSetName = 'RemediationId')]
         [ValidateSet('beta', 'v1.0')]
@@ -185,7 +185,7 @@ function Get-NymiFleetReport {
             'RemediationId' {
                 $states = @(GetNymiFleetGraphRows -RemediationId $RemediationId -ApiVersion $ApiVersion -Cmdlet $PSCmdlet)
                 foreach ($state in $states) {
-                    $row = [ordered]@{ origin = $RemediationId }
+                    $row = [ordered]@{ origin = $RemediationId.ToString() }
                     foreach ($pair in @(@('device_name', 'DeviceName'), @('device_id', 'DeviceId'), @('output', 'Output'), @('post_output', 'PostOutput'), @('detection', 'Detection'))) {
                         $value = $state.PSObject.Properties[$pair[1]]
                         if ($null -ne $value -and $null -ne $value.Value) { $row[$pair[0]] = [string]$value.Value }
