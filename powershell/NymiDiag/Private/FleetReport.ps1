@@ -104,9 +104,9 @@ function ConvertToNymiFleetReport {
     $report.ByStage = ConvertToNymiFleetGroupList $data.by_stage
     $report.ByNes = ConvertToNymiFleetGroupList $data.by_nes
     $report.BySite = ConvertToNymiFleetGroupList $data.by_site
-    $report.Expiring = [NymiDiag.FleetReport]::Pick($devices, [int[]]@($data.expiring))
-    $report.Stale = [NymiDiag.FleetReport]::Pick($devices, [int[]]@($data.stale))
-    $report.Unparsed = [NymiDiag.FleetReport]::Pick($devices, [int[]]@($data.unparsed))
+    $report.Expiring = [NymiDiag.FleetReport]::Pick($devices, @($data.expiring))
+    $report.Stale = [NymiDiag.FleetReport]::Pick($devices, @($data.stale))
+    $report.Unparsed = [NymiDiag.FleetReport]::Pick($devices, @($data.unparsed))
     $report.Total = [int]$data.total
     $report.Rows = [int]$data.rows
     $report.Duplicates = [int]$data.duplicates

@@ -827,19 +827,42 @@ namespace NymiDiag
         /// <summary>Soft problems met while reading.</summary>
         public string[] Warnings { get; set; }
 
-        /// <summary>The devices at the given indices (the library's index lists).</summary>
-        public static FleetDevice[] Pick(FleetDevice[] devices, int[] indices)
+        /// <summary>
+        /// The devices at the given indices (one of the library's index
+        /// lists, as ConvertFrom-Json gives it: numbers of any integer
+        /// type). Converted here because PowerShell's own conversion of
+        /// 10,000 numbers to int[] costs more than the rest of the list.
+        /// </summary>
+        public static FleetDevice[] Pick(FleetDevice[] devices, System.Collections.IEnumerable indices)
         {
+            List<FleetDevice> picked = new List<FleetDevice>();
             if (devices == null || indices == null)
             {
-                return new FleetDevice[0];
+                return picked.ToArray();
             }
-            List<FleetDevice> picked = new List<FleetDevice>(indices.Length);
-            foreach (int i in indices)
+            foreach (object item in indices)
             {
+                object value = item is PSObject ? ((PSObject)item).BaseObject : item;
+                long i;
+                try
+                {
+                    i = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (FormatException)
+                {
+                    continue;
+                }
+                catch (InvalidCastException)
+                {
+                    continue;
+                }
+                catch (OverflowException)
+                {
+                    continue;
+                }
                 if (i >= 0 && i < devices.Length)
                 {
-                    picked.Add(devices[i]);
+                    picked.Add(devices[(int)i]);
                 }
             }
             return picked.ToArray();
