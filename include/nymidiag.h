@@ -39,6 +39,12 @@
 #define MAX_LINES 100000
 
 /**
+ * Most device rows one report reads (CSV rows, report files or request
+ * rows).
+ */
+#define MAX_ROWS 1000000
+
+/**
  * What marks a cut: one character, so a capped value stays short and a
  * reader sees at once that there was more.
  */
@@ -426,6 +432,40 @@ int32_t nymidiag_report_part(const uint8_t *request,
  * As for `nymidiag_describe`.
  */
 int32_t nymidiag_status_lines(const uint8_t *request,
+                              size_t request_len,
+                              uint8_t **out,
+                              size_t *out_len);
+
+/**
+ * Rolls up the status lines of many terminals: one row per device (the
+ * newest), each line parsed (version 0 and 1), the devices grouped by
+ * verdict, stage, NES and site, and the indices of those whose NEA
+ * certificates expire soon (or did), whose result is stale, or whose line
+ * or report could not be read (with the reason). `data.devices` is one
+ * text table (tab-separated, escaped), not JSON objects, so that 10,000
+ * rows are cheap to read back.
+ *
+ * Request: UTF-8 JSON with exactly one source: `csv` (a `.csv` file or a
+ * `.zip` holding one: the Intune export report or any table with a device
+ * column and an output column; `,`, `;` or tab; UTF-8 or UTF-16 with
+ * BOM), `reports` (a folder of JSON diagnose reports and host-script run
+ * records, read recursively) or `rows` (`[{"device_name", "device_id",
+ * "output", "post_output", "last_seen", "detection", "origin"}]`, with
+ * `rows_source` `pipeline` or `graph`); optional `now` (RFC 3339, default
+ * the clock), `expiring_days` (7), `stale_days` (8), `caller`. Unknown
+ * fields are rejected. A source that cannot be read (missing file, no
+ * device or output column, more than 1,000,000 rows, a zip entry that
+ * decompresses past its cap) returns `NYMIDIAG_STATUS_REQUEST_INVALID`
+ * with the reason; a single bad report file is a row, not a failure.
+ *
+ * Same calling contract as `nymidiag_describe`; safe to call from several
+ * threads.
+ *
+ * # Safety
+ *
+ * As for `nymidiag_describe`.
+ */
+int32_t nymidiag_fleet_report(const uint8_t *request,
                               size_t request_len,
                               uint8_t **out,
                               size_t *out_len);

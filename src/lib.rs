@@ -21,6 +21,7 @@ pub mod context;
 pub mod describe;
 pub mod diagnose;
 mod error;
+pub mod fleet;
 mod fsutil;
 pub mod host;
 mod ids;

@@ -76,6 +76,7 @@ fn capability_schema(c: Capability) -> Option<schemars::Schema> {
         Capability::Redact => Some(schema::<nymidiag::redaction::RedactData>(name)),
         Capability::ReportPart => Some(schema::<nymidiag::report::part::ReportPartData>(name)),
         Capability::StatusLines => Some(schema::<nymidiag::diagnose::StatusLinesData>(name)),
+        Capability::FleetReport => Some(schema::<nymidiag::fleet::FleetReportData>(name)),
         Capability::NesClients => Some(schema::<nymidiag::nes_clients::NesClientsData>(name)),
     }
 }

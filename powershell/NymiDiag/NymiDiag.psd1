@@ -26,6 +26,7 @@
         'Save-NymiReport'
         'Invoke-NymiUnattendedCheck'
         'ConvertFrom-NymiStatusLine'
+        'Get-NymiFleetReport'
         'Send-NymiReport'
         # NES server side.
         'Get-NymiNesClientReport'

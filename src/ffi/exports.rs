@@ -8,6 +8,7 @@ use crate::certs::{CertInventoryRequest, try_cert_inventory};
 use crate::describe::{DescribeRequest, describe};
 use crate::diagnose::{DiagnoseRequest, diagnose};
 use crate::diagnose::{StatusLinesRequest, parse_status_lines};
+use crate::fleet::{FleetReportRequest, fleet_report};
 use crate::logs::{LogScanRequest, RuleListRequest, list_rules, try_log_scan};
 use crate::nes_clients::{NesClientsRequest, nes_clients};
 use crate::probe::{NesProbeRequest, nes_probe};
@@ -423,6 +424,53 @@ pub unsafe extern "C" fn nymidiag_status_lines(
             out,
             out_len,
             |req: StatusLinesRequest| parse_status_lines(&req),
+        )
+    }
+}
+
+/// Rolls up the status lines of many terminals: one row per device (the
+/// newest), each line parsed (version 0 and 1), the devices grouped by
+/// verdict, stage, NES and site, and the indices of those whose NEA
+/// certificates expire soon (or did), whose result is stale, or whose line
+/// or report could not be read (with the reason). `data.devices` is one
+/// text table (tab-separated, escaped), not JSON objects, so that 10,000
+/// rows are cheap to read back.
+///
+/// Request: UTF-8 JSON with exactly one source: `csv` (a `.csv` file or a
+/// `.zip` holding one: the Intune export report or any table with a device
+/// column and an output column; `,`, `;` or tab; UTF-8 or UTF-16 with
+/// BOM), `reports` (a folder of JSON diagnose reports and host-script run
+/// records, read recursively) or `rows` (`[{"device_name", "device_id",
+/// "output", "post_output", "last_seen", "detection", "origin"}]`, with
+/// `rows_source` `pipeline` or `graph`); optional `now` (RFC 3339, default
+/// the clock), `expiring_days` (7), `stale_days` (8), `caller`. Unknown
+/// fields are rejected. A source that cannot be read (missing file, no
+/// device or output column, more than 1,000,000 rows, a zip entry that
+/// decompresses past its cap) returns `NYMIDIAG_STATUS_REQUEST_INVALID`
+/// with the reason; a single bad report file is a row, not a failure.
+///
+/// Same calling contract as `nymidiag_describe`; safe to call from several
+/// threads.
+///
+/// # Safety
+///
+/// As for `nymidiag_describe`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nymidiag_fleet_report(
+    request: *const u8,
+    request_len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> i32 {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        json_call(
+            Capability::FleetReport.name(),
+            request,
+            request_len,
+            out,
+            out_len,
+            |req: FleetReportRequest| fleet_report(&req),
         )
     }
 }

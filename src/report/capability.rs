@@ -26,13 +26,15 @@ pub enum Capability {
     ReportPart,
     /// `nymidiag_status_lines`: status lines read back, for a fleet.
     StatusLines,
+    /// `nymidiag_fleet_report`: many terminals' status lines rolled up.
+    FleetReport,
     /// `nymidiag_nes_clients`: the NES server's clients from its IIS logs.
     NesClients,
 }
 
 impl Capability {
     /// Every capability, in the order `describe` lists them.
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Capability::Describe,
         Capability::CertInventory,
         Capability::NesProbe,
@@ -42,6 +44,7 @@ impl Capability {
         Capability::Redact,
         Capability::ReportPart,
         Capability::StatusLines,
+        Capability::FleetReport,
         // NES server side.
         Capability::NesClients,
     ];
@@ -59,6 +62,7 @@ impl Capability {
             Capability::Redact => "redact",
             Capability::ReportPart => "report_part",
             Capability::StatusLines => "status_lines",
+            Capability::FleetReport => "fleet_report",
             Capability::NesClients => "nes_clients",
         }
     }
@@ -75,6 +79,7 @@ impl Capability {
             Capability::Redact => "nymidiag_redact",
             Capability::ReportPart => "nymidiag_report_part",
             Capability::StatusLines => "nymidiag_status_lines",
+            Capability::FleetReport => "nymidiag_fleet_report",
             Capability::NesClients => "nymidiag_nes_clients",
         }
     }

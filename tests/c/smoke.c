@@ -95,7 +95,7 @@ int main(void)
                     "\"log_scan\":{\"paths\":[\"/nonexistent/nymidiag-smoke/WGSS.log\"]},"
                     "\"nes_probe\":{\"use_env_proxy\":false,\"use_platform_roots\":false,"
                     "\"deadline_ms\":5000}}",
-                    NYMIDIAG_STATUS_OK, "\"status_line\":\"STATUS=ERROR code=INCONCLUSIVE ksp=?/20 nes=127.0.0.1:1 stage=tcp ");
+                    NYMIDIAG_STATUS_OK, "\"status_line\":\"STATUS=ERROR v=1 code=INCONCLUSIVE ksp=?/20 nes=127.0.0.1:1 stage=tcp ");
     capability_case(nymidiag_diagnose, "{\"skip\":[\"everything\"]}", NYMIDIAG_STATUS_REQUEST_INVALID,
                     "\"path\":\"skip[0]\"");
     capability_case(nymidiag_redact, "{\"text\":\"password=hunter2\"}", NYMIDIAG_STATUS_OK,
@@ -107,6 +107,11 @@ int main(void)
                     "{\"part\":\"cert_inventory\",\"report\":"
                     "\"{\\\"capability\\\":\\\"diagnose\\\",\\\"data\\\":{\\\"inputs\\\":{}}}\"}",
                     NYMIDIAG_STATUS_OK, "\"span\":null");
+    capability_case(nymidiag_fleet_report,
+                    "{\"rows\":[{\"device_name\":\"PC-1\",\"output\":\"STATUS=OK v=1 code=HEALTHY\"}]}",
+                    NYMIDIAG_STATUS_OK, "\"total\":1");
+    capability_case(nymidiag_fleet_report, "{\"csv\":\"/nonexistent/nymidiag-smoke/export.csv\"}",
+                    NYMIDIAG_STATUS_REQUEST_INVALID, "\"path\":\"csv\"");
 
     /* NULL outputs: nothing allocated, NULL_ARGUMENT returned. */
     size_t out_len = 7;

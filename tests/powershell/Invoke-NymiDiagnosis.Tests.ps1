@@ -60,7 +60,7 @@ Describe 'Invoke-NymiDiagnosis' -ForEach @($server) {
             @($d.NextSteps | ForEach-Object Step) | Should -Contain 'Firewall logs'
             @($d.NextSteps | ForEach-Object Step) | Should -Contain 'IIS log on the NES server'
             @($d.NextSteps)[0].Order | Should -Be 1
-            $d.StatusLine | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp '
+            $d.StatusLine | Should -Match '^STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_TCP_BLOCKED ksp=8/20 nes=127\.0\.0\.1:\d+ stage=tcp '
         }
 
         It 'keeps every part finding on the object' {
@@ -113,7 +113,7 @@ Describe 'Invoke-NymiDiagnosis' -ForEach @($server) {
             $d.VerdictId | Should -Be 'HEALTHY'
             $d.Status | Should -Be 'OK'
             $d.KspCertificates | Should -Be 20
-            $d.StatusLine | Should -Match '^STATUS=OK code=HEALTHY ksp=20/20 nes=localhost:\d+ '
+            $d.StatusLine | Should -Match '^STATUS=OK v=1 code=HEALTHY ksp=20/20 nes=localhost:\d+ '
             @($warnings).Count | Should -Be 0
         }
     }

@@ -65,7 +65,7 @@ Describe 'Special files' -Skip:$NoFifo {
             Import-Module $Manifest
             (Invoke-NymiDiagnosis -KspPath $Ksp -LogPath $Path -TimeoutSec 3).StatusLine
         }
-        $line | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_\w+ ksp=8/20 '
+        $line | Should -Match '^STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_\w+ ksp=8/20 '
     }
 
     It 'does not count a FIFO in the key store, and reads the real logs beside a FIFO' {
@@ -89,7 +89,7 @@ Describe 'Special files' -Skip:$NoFifo {
             '-ModulePath', $ManifestPath, '-KspPath', $terminal.KspPath, '-LogPath', $fifoLog,
             '-ReportFolder', (Join-Path $TestDrive 'reports'), '-TimeoutSec', '3')
         $run.Lines | Should -HaveCount 1
-        $run.Lines[0] | Should -Match '^STATUS=ISSUE code=NEA_CERTS_NOT_RETRIEVED_\w+ ksp=8/20 '
+        $run.Lines[0] | Should -Match '^STATUS=ISSUE v=1 code=NEA_CERTS_NOT_RETRIEVED_\w+ ksp=8/20 '
         $run.StdErr | Should -BeNullOrEmpty
     }
 }

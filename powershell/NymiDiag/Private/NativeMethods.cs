@@ -593,3 +593,279 @@ namespace NymiDiag.Native
         internal static extern IntPtr dlerror();
     }
 }
+
+namespace NymiDiag
+{
+    /// <summary>
+    /// One device of a fleet report (Get-NymiFleetReport): its newest
+    /// status line, parsed, and where it came from. Flat, so Export-Csv and
+    /// Format-Table show every field; the property order is the column
+    /// order of the library's device table and of the Log Analytics table.
+    /// </summary>
+    public sealed class FleetDevice
+    {
+        /// <summary>The device's name.</summary>
+        public string DeviceName { get; set; }
+        /// <summary>The device's id (Intune or Entra), when the source has one.</summary>
+        public string DeviceId { get; set; }
+        /// <summary>OK, ISSUE or ERROR.</summary>
+        public string Status { get; set; }
+        /// <summary>The verdict code (NEA_CERTS_NOT_RETRIEVED_DNS, ...).</summary>
+        public string Code { get; set; }
+        /// <summary>ok, truncated, empty, malformed, unreadable or no_device.</summary>
+        public string ParseStatus { get; set; }
+        /// <summary>Why ParseStatus is not ok.</summary>
+        public string ParseProblem { get; set; }
+        /// <summary>The line's version (v=); null for version 0 lines.</summary>
+        public int? Version { get; set; }
+        /// <summary>Key-store files against expected, as written (8/20).</summary>
+        public string Ksp { get; set; }
+        /// <summary>Key-store files found; null when unknown (?).</summary>
+        public int? KspFound { get; set; }
+        /// <summary>Key-store files expected.</summary>
+        public int? KspExpected { get; set; }
+        /// <summary>The NES host:port, or none.</summary>
+        public string Nes { get; set; }
+        /// <summary>The first failing stage.</summary>
+        public string Stage { get; set; }
+        /// <summary>The finding behind the verdict.</summary>
+        public string Finding { get; set; }
+        /// <summary>high, medium or low.</summary>
+        public string Confidence { get; set; }
+        /// <summary>The earliest NEA certificate expiry (a date, UTC midnight).</summary>
+        public DateTime? Expiry { get; set; }
+        /// <summary>Whole days from the report's Now to Expiry; negative once expired.</summary>
+        public int? ExpiresInDays { get; set; }
+        /// <summary>The terminal's site.</summary>
+        public string Site { get; set; }
+        /// <summary>The log signatures on the line.</summary>
+        public string Logs { get; set; }
+        /// <summary>The host script's error detail (ERROR lines).</summary>
+        public string Detail { get; set; }
+        /// <summary>The remediation's repair action.</summary>
+        public string Repair { get; set; }
+        /// <summary>Intune's detection state, when the source has one.</summary>
+        public string Detection { get; set; }
+        /// <summary>When the result was reported (UTC).</summary>
+        public DateTime? LastSeen { get; set; }
+        /// <summary>graph, csv, reports or pipeline.</summary>
+        public string Source { get; set; }
+        /// <summary>The file and row, report path or remediation id the row came from.</summary>
+        public string Origin { get; set; }
+        /// <summary>The line as read.</summary>
+        public string Line { get; set; }
+
+        /// <summary>
+        /// The devices of the library's device table, each field taken by
+        /// its column name (snake_case), so a column the library adds or
+        /// moves changes nothing here.
+        /// </summary>
+        public static FleetDevice[] FromTable(NymiDiag.Native.TextTable table)
+        {
+            if (table == null)
+            {
+                throw new ArgumentNullException("table");
+            }
+            Dictionary<string, int> at = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < table.Columns.Length; i++)
+            {
+                at[table.Columns[i]] = i;
+            }
+            int deviceName = Index(at, "device_name");
+            int deviceId = Index(at, "device_id");
+            int status = Index(at, "status");
+            int code = Index(at, "code");
+            int parseStatus = Index(at, "parse_status");
+            int parseProblem = Index(at, "parse_problem");
+            int version = Index(at, "version");
+            int ksp = Index(at, "ksp");
+            int kspFound = Index(at, "ksp_found");
+            int kspExpected = Index(at, "ksp_expected");
+            int nes = Index(at, "nes");
+            int stage = Index(at, "stage");
+            int finding = Index(at, "finding");
+            int confidence = Index(at, "confidence");
+            int expiry = Index(at, "expiry");
+            int expiresInDays = Index(at, "expires_in_days");
+            int site = Index(at, "site");
+            int logs = Index(at, "logs");
+            int detail = Index(at, "detail");
+            int repair = Index(at, "repair");
+            int detection = Index(at, "detection");
+            int lastSeen = Index(at, "last_seen");
+            int source = Index(at, "source");
+            int origin = Index(at, "origin");
+            int line = Index(at, "line");
+            FleetDevice[] devices = new FleetDevice[table.Rows.Count];
+            for (int r = 0; r < devices.Length; r++)
+            {
+                string[] row = table.Rows[r];
+                FleetDevice d = new FleetDevice();
+                d.DeviceName = Field(row, deviceName);
+                d.DeviceId = Field(row, deviceId);
+                d.Status = Field(row, status);
+                d.Code = Field(row, code);
+                d.ParseStatus = Field(row, parseStatus);
+                d.ParseProblem = Field(row, parseProblem);
+                d.Version = Int(Field(row, version));
+                d.Ksp = Field(row, ksp);
+                d.KspFound = Int(Field(row, kspFound));
+                d.KspExpected = Int(Field(row, kspExpected));
+                d.Nes = Field(row, nes);
+                d.Stage = Field(row, stage);
+                d.Finding = Field(row, finding);
+                d.Confidence = Field(row, confidence);
+                d.Expiry = Time(Field(row, expiry), "yyyy-MM-dd");
+                d.ExpiresInDays = Int(Field(row, expiresInDays));
+                d.Site = Field(row, site);
+                d.Logs = Field(row, logs);
+                d.Detail = Field(row, detail);
+                d.Repair = Field(row, repair);
+                d.Detection = Field(row, detection);
+                d.LastSeen = Time(Field(row, lastSeen), "yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+                d.Source = Field(row, source);
+                d.Origin = Field(row, origin);
+                d.Line = Field(row, line);
+                devices[r] = d;
+            }
+            return devices;
+        }
+
+        private static int Index(Dictionary<string, int> at, string name)
+        {
+            int i;
+            return at.TryGetValue(name, out i) ? i : -1;
+        }
+
+        private static string Field(string[] row, int index)
+        {
+            return index >= 0 && index < row.Length ? row[index] : null;
+        }
+
+        private static int? Int(string text)
+        {
+            int value;
+            if (text != null && int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value))
+            {
+                return value;
+            }
+            return null;
+        }
+
+        private static DateTime? Time(string text, string format)
+        {
+            DateTime value;
+            if (text != null && DateTime.TryParseExact(text, format, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out value))
+            {
+                return value;
+            }
+            return null;
+        }
+    }
+
+    /// <summary>Devices of a fleet report sharing one value, like a Group-Object group.</summary>
+    public sealed class FleetGroup
+    {
+        /// <summary>Holds one group.</summary>
+        public FleetGroup(string name, int count)
+        {
+            Name = name;
+            Count = count;
+        }
+
+        /// <summary>The value; (none) for devices without one.</summary>
+        public string Name { get; private set; }
+        /// <summary>How many devices have it.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Name: Count.</summary>
+        public override string ToString()
+        {
+            return Name + ": " + Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>
+    /// What Get-NymiFleetReport returns: one row per device, the groups by
+    /// verdict, stage, NES and site (most first), and the devices whose
+    /// certificates expire soon, whose result is old, or whose line could
+    /// not be read.
+    /// </summary>
+    public sealed class FleetReport
+    {
+        /// <summary>One row per device, the newest, sorted by name.</summary>
+        public FleetDevice[] Devices { get; set; }
+        /// <summary>Devices per verdict code.</summary>
+        public FleetGroup[] ByVerdict { get; set; }
+        /// <summary>Devices per failing stage.</summary>
+        public FleetGroup[] ByStage { get; set; }
+        /// <summary>Devices per NES.</summary>
+        public FleetGroup[] ByNes { get; set; }
+        /// <summary>Devices per site.</summary>
+        public FleetGroup[] BySite { get; set; }
+        /// <summary>Devices whose earliest NEA certificate expires within ExpiringDays, or has expired.</summary>
+        public FleetDevice[] Expiring { get; set; }
+        /// <summary>Devices whose last result is older than StaleDays.</summary>
+        public FleetDevice[] Stale { get; set; }
+        /// <summary>Devices whose line or report could not be read (ParseProblem says why).</summary>
+        public FleetDevice[] Unparsed { get; set; }
+        /// <summary>Devices.</summary>
+        public int Total { get; set; }
+        /// <summary>Rows read.</summary>
+        public int Rows { get; set; }
+        /// <summary>Older rows of a device that a newer one replaced.</summary>
+        public int Duplicates { get; set; }
+        /// <summary>The time the report was made at (UTC).</summary>
+        public DateTime Now { get; set; }
+        /// <summary>The expiry window, in days.</summary>
+        public int ExpiringDays { get; set; }
+        /// <summary>The age past which a result is stale, in days.</summary>
+        public int StaleDays { get; set; }
+        /// <summary>graph, csv, reports or pipeline.</summary>
+        public string Source { get; set; }
+        /// <summary>Soft problems met while reading.</summary>
+        public string[] Warnings { get; set; }
+
+        /// <summary>
+        /// The devices at the given indices (one of the library's index
+        /// lists, as ConvertFrom-Json gives it: numbers of any integer
+        /// type). Converted here because PowerShell's own conversion of
+        /// 10,000 numbers to int[] costs more than the rest of the list.
+        /// </summary>
+        public static FleetDevice[] Pick(FleetDevice[] devices, System.Collections.IEnumerable indices)
+        {
+            List<FleetDevice> picked = new List<FleetDevice>();
+            if (devices == null || indices == null)
+            {
+                return picked.ToArray();
+            }
+            foreach (object item in indices)
+            {
+                object value = item is PSObject ? ((PSObject)item).BaseObject : item;
+                long i;
+                try
+                {
+                    i = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+                catch (FormatException)
+                {
+                    continue;
+                }
+                catch (InvalidCastException)
+                {
+                    continue;
+                }
+                catch (OverflowException)
+                {
+                    continue;
+                }
+                if (i >= 0 && i < devices.Length)
+                {
+                    picked.Add(devices[(int)i]);
+                }
+            }
+            return picked.ToArray();
+        }
+    }
+}
